@@ -1,0 +1,108 @@
+//! The `Actor` trait: what `#[actor]` implements for you.
+
+use std::future::Future;
+
+use crate::actor_ref::RefCore;
+use crate::context::Context;
+use crate::mailbox::MailboxConfig;
+
+/// An actor: state that handles one message at a time, reached only through its mailbox.
+///
+/// You rarely implement this by hand: `#[actor]` on a struct and its `impl` block generates
+/// the message enum ([`Actor::Msg`]), the reply enum ([`Actor::Reply`]), the dispatch
+/// ([`Actor::handle`]) and the typed client ([`Actor::Client`]). Implementing it by hand is
+/// supported, for actors whose messages are an enum you already have:
+///
+/// ```
+/// use actor_core::{Actor, ActorSystem, BasicClient, Context};
+///
+/// struct Counter(u64);
+///
+/// impl Actor for Counter {
+///     type Msg = u64;
+///     type Reply = u64;
+///     type Client = BasicClient<Self>;
+///
+///     async fn handle(&mut self, add: u64, _ctx: &mut Context<Self>) -> u64 {
+///         self.0 += add;
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let system = ActorSystem::new();
+/// let counter = system.spawn(Counter(0)).unwrap();
+/// counter.tell(2).await.unwrap();
+/// assert_eq!(counter.ask(3).await.unwrap(), 5);
+/// # }
+/// ```
+pub trait Actor: Sized + Send + 'static {
+    /// The messages this actor handles: pure data, no channels inside.
+    type Msg: Send + 'static;
+    /// The replies it gives, one per message.
+    type Reply: Send + 'static;
+    /// What an [`ActorRef`](crate::ActorRef) to this actor dereferences to: the typed
+    /// client methods (`account.deposit(5)`). [`BasicClient`] has none.
+    type Client: Client<Self>;
+
+    /// The mailbox an actor of this type gets unless its spawn says otherwise.
+    fn mailbox() -> MailboxConfig {
+        MailboxConfig::default()
+    }
+
+    /// Handles one message and produces its reply. For a tell, the reply is dropped.
+    fn handle(
+        &mut self,
+        msg: Self::Msg,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Self::Reply> + Send;
+
+    /// Runs once, before the first message.
+    fn started(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Runs once when a stop begins. After a graceful stop it is followed by the messages
+    /// still queued; after an immediate stop, by nothing.
+    fn stopping(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Runs once after the last message, before the actor's state is dropped. Also runs
+    /// after a failure.
+    fn stopped(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+}
+
+/// The typed face of an [`ActorRef`](crate::ActorRef): `#[actor]` generates one per actor,
+/// holding one inherent method per message.
+///
+/// `ActorRef<A>` dereferences to `A::Client`, which is why `account.deposit(5)` works on a
+/// ref without importing anything.
+pub trait Client<A: Actor>: Send + Sync + 'static {
+    /// Wraps the ref's core.
+    fn from_core(core: RefCore<A>) -> Self;
+    /// The core this client sends through.
+    fn core(&self) -> &RefCore<A>;
+}
+
+/// A client with no typed methods, for actors that implement [`Actor`] by hand: talk to
+/// them with [`ActorRef::tell`](crate::ActorRef::tell) and
+/// [`ActorRef::ask`](crate::ActorRef::ask).
+pub struct BasicClient<A: Actor> {
+    core: RefCore<A>,
+}
+
+impl<A: Actor> Client<A> for BasicClient<A> {
+    fn from_core(core: RefCore<A>) -> Self {
+        BasicClient { core }
+    }
+
+    fn core(&self) -> &RefCore<A> {
+        &self.core
+    }
+}

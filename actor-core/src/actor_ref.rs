@@ -1,0 +1,367 @@
+//! Handles to actors: [`ActorRef`] (strong), [`WeakActorRef`], and their shared cell.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::atomic::{self, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::actor::{Actor, Client};
+use crate::error::{SendError, TrySendError};
+use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
+use crate::mailbox::{Envelope, MailboxSender};
+use crate::request::Request;
+
+/// An actor's id: unique within the process for the process's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActorId(u64);
+
+impl ActorId {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ActorId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What every handle to one actor shares.
+pub(crate) struct ActorCell<A: Actor> {
+    pub(crate) id: ActorId,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) mailbox: MailboxSender<A>,
+    pub(crate) signals: mpsc::UnboundedSender<SystemSignal>,
+    /// Strong refs alive. Kept apart from the channel's own sender count so that the actor
+    /// can hand out a new strong ref to itself even after every outside ref was dropped.
+    pub(crate) strong_refs: AtomicUsize,
+    pub(crate) status: watch::Sender<ActorStatus>,
+    pub(crate) ask_timeout: Duration,
+}
+
+impl<A: Actor> ActorCell<A> {
+    pub(crate) fn signal(&self, signal: SystemSignal) {
+        // The actor holds the receiving end until its task ends; an error means it
+        // already stopped, and a stop of a stopped actor is a no-op.
+        let _ = self.signals.send(signal);
+    }
+}
+
+/// The part of a strong ref that generated clients hold.
+///
+/// You do not use this directly: `#[actor]` puts one inside the generated client, and
+/// [`ActorRef`] is a client plus the general methods. Holding one keeps the actor alive,
+/// exactly like holding an [`ActorRef`].
+pub struct RefCore<A: Actor> {
+    pub(crate) cell: Arc<ActorCell<A>>,
+}
+
+impl<A: Actor> RefCore<A> {
+    /// A new strong ref. Used by the actor itself, which is alive while it runs, so the
+    /// count may go up from zero here.
+    pub(crate) fn new_strong(cell: Arc<ActorCell<A>>) -> Self {
+        cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore { cell }
+    }
+
+    /// A new strong ref, unless the count is already zero (the actor is on its way out).
+    fn upgrade(cell: &Arc<ActorCell<A>>) -> Option<Self> {
+        let mut count = cell.strong_refs.load(Ordering::Relaxed);
+        loop {
+            if count == 0 {
+                return None;
+            }
+            match cell.strong_refs.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Some(RefCore {
+                        cell: Arc::clone(cell),
+                    })
+                }
+                Err(actual) => count = actual,
+            }
+        }
+    }
+
+    pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        self.cell
+            .mailbox
+            .send(Envelope { msg, reply: None })
+            .await
+            .map_err(|err| SendError(err.0.msg))
+    }
+
+    pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
+        self.cell
+            .mailbox
+            .try_send(Envelope { msg, reply: None })
+            .map_err(|err| match err {
+                TrySendError::Full(env) => TrySendError::Full(env.msg),
+                TrySendError::Closed(env) => TrySendError::Closed(env.msg),
+            })
+    }
+}
+
+impl<A: Actor> Clone for RefCore<A> {
+    fn clone(&self) -> Self {
+        self.cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore {
+            cell: Arc::clone(&self.cell),
+        }
+    }
+}
+
+impl<A: Actor> Drop for RefCore<A> {
+    fn drop(&mut self) {
+        if self.cell.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
+            atomic::fence(Ordering::Acquire);
+            self.cell.signal(SystemSignal::RefsDropped);
+        }
+    }
+}
+
+/// A typed, strong handle to an actor.
+///
+/// Cheap to clone (a reference count) and `Send + Sync`. It dereferences to the actor's
+/// generated client, so the actor's messages are methods: `account.deposit(5).await?`.
+///
+/// # Lifetime
+///
+/// An actor runs until it is stopped ([`stop`](Self::stop), [`stop_now`](Self::stop_now),
+/// its context, or system shutdown), fails, or the last strong handle to it is dropped. In
+/// the last case no new message can ever arrive, so it handles what is queued and stops
+/// with [`StopReason::RefsDropped`], like a tokio channel whose senders are all gone. A
+/// [`WeakActorRef`] does not keep it alive; the actor's own
+/// [`Context::actor_ref`](crate::Context::actor_ref) does, while it is held.
+pub struct ActorRef<A: Actor> {
+    client: A::Client,
+}
+
+impl<A: Actor> ActorRef<A> {
+    pub(crate) fn from_core(core: RefCore<A>) -> Self {
+        ActorRef {
+            client: A::Client::from_core(core),
+        }
+    }
+
+    fn core(&self) -> &RefCore<A> {
+        self.client.core()
+    }
+
+    fn cell(&self) -> &ActorCell<A> {
+        &self.core().cell
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.cell().id
+    }
+
+    /// The name it was spawned with, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.cell().name.as_deref()
+    }
+
+    /// Whether the actor has not stopped yet. A `true` can be stale by the time you act on
+    /// it; the result of a send is the reliable answer.
+    pub fn is_alive(&self) -> bool {
+        !self.cell().status.borrow().is_stopped()
+    }
+
+    /// Where the actor is in its life.
+    pub fn status(&self) -> ActorStatus {
+        self.cell().status.borrow().clone()
+    }
+
+    /// Sends a message without waiting for its reply, waiting for mailbox space if the
+    /// mailbox is full.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the message if the actor no longer accepts messages.
+    ///
+    /// # Cancel safety
+    ///
+    /// If the future is dropped before it completes, the message was not enqueued and is
+    /// dropped.
+    pub async fn tell(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        self.core().send(msg).await
+    }
+
+    /// Sends a message without waiting, neither for space nor for the reply.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] with the message if the mailbox is full,
+    /// [`TrySendError::Closed`] with the message if the actor no longer accepts messages.
+    pub fn try_tell(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
+        self.core().try_send(msg)
+    }
+
+    /// Sends a message and returns a [`Request`] that, awaited, resolves with the reply.
+    ///
+    /// The generated client methods (`account.deposit(5)`) are the typed form of this:
+    /// they build the message and unwrap the reply for you.
+    pub fn ask(&self, msg: A::Msg) -> Request<'_, A, A::Reply> {
+        Request::new(self.core(), msg, std::convert::identity)
+    }
+
+    /// Asks the actor to stop gracefully: it refuses new messages, handles those already
+    /// queued, runs its `stopping` and `stopped` hooks and stops. Returns at once; await
+    /// [`terminated`](Self::terminated) to wait for the end. A no-op on a stopped actor.
+    pub fn stop(&self) {
+        self.cell().signal(SystemSignal::Stop(
+            StopMode::Graceful,
+            StopReason::Requested,
+        ));
+    }
+
+    /// Stops the actor after the message it is handling now; what is queued is dropped and
+    /// pending asks resolve with [`AskError::Stopped`](crate::AskError::Stopped). The
+    /// signal skips the user mailbox, so a full mailbox does not delay it.
+    pub fn stop_now(&self) {
+        self.cell().signal(SystemSignal::Stop(
+            StopMode::Immediate,
+            StopReason::Requested,
+        ));
+    }
+
+    /// Waits until the actor has stopped, and says why.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future has no effect on the actor.
+    pub async fn terminated(&self) -> StopReason {
+        wait_terminated(&self.cell().status).await
+    }
+
+    /// A handle that does not keep the actor alive.
+    pub fn downgrade(&self) -> WeakActorRef<A> {
+        WeakActorRef {
+            cell: Arc::clone(&self.core().cell),
+        }
+    }
+}
+
+pub(crate) async fn wait_terminated(status: &watch::Sender<ActorStatus>) -> StopReason {
+    let mut rx = status.subscribe();
+    // The sender lives in the cell, which this call borrows, so `changed` cannot fail
+    // before the status is `Stopped`; the fallback only guards against that reasoning
+    // going stale.
+    let reason = match rx.wait_for(ActorStatus::is_stopped).await {
+        Ok(status) => match &*status {
+            ActorStatus::Stopped(reason) => reason.clone(),
+            _ => StopReason::Aborted,
+        },
+        Err(_) => StopReason::Aborted,
+    };
+    reason
+}
+
+impl<A: Actor> Deref for ActorRef<A> {
+    type Target = A::Client;
+
+    fn deref(&self) -> &A::Client {
+        &self.client
+    }
+}
+
+impl<A: Actor> Clone for ActorRef<A> {
+    fn clone(&self) -> Self {
+        ActorRef::from_core(self.core().clone())
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("ActorRef");
+        s.field("type", &std::any::type_name::<A>())
+            .field("id", &self.id());
+        if let Some(name) = self.name() {
+            s.field("name", &name);
+        }
+        s.finish()
+    }
+}
+
+impl<A: Actor> PartialEq for ActorRef<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<A: Actor> Eq for ActorRef<A> {}
+
+impl<A: Actor> Hash for ActorRef<A> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
+/// A handle that does not keep the actor alive; [`upgrade`](Self::upgrade) it to send.
+pub struct WeakActorRef<A: Actor> {
+    cell: Arc<ActorCell<A>>,
+}
+
+impl<A: Actor> WeakActorRef<A> {
+    pub(crate) fn from_cell(cell: Arc<ActorCell<A>>) -> Self {
+        WeakActorRef { cell }
+    }
+
+    /// A strong ref, or `None` if no strong ref is left (the actor is stopping or
+    /// stopped).
+    pub fn upgrade(&self) -> Option<ActorRef<A>> {
+        RefCore::upgrade(&self.cell).map(ActorRef::from_core)
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.cell.id
+    }
+
+    /// Whether the actor has not stopped yet.
+    pub fn is_alive(&self) -> bool {
+        !self.cell.status.borrow().is_stopped()
+    }
+
+    /// Waits until the actor has stopped, and says why. Does not keep it alive.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn terminated(&self) -> StopReason {
+        wait_terminated(&self.cell.status).await
+    }
+}
+
+impl<A: Actor> Clone for WeakActorRef<A> {
+    fn clone(&self) -> Self {
+        WeakActorRef {
+            cell: Arc::clone(&self.cell),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for WeakActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakActorRef")
+            .field("type", &std::any::type_name::<A>())
+            .field("id", &self.cell.id)
+            .finish()
+    }
+}

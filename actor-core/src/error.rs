@@ -1,0 +1,287 @@
+//! The typed errors of the runtime.
+//!
+//! Each error says what happened and, where the message was never delivered, hands it back
+//! so the caller can retry, reroute or log it. `Debug` never requires the message to be
+//! `Debug`, so these errors work with any message type (the same choice as
+//! `tokio::sync::mpsc::error::SendError`).
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A tell could not be delivered because the actor no longer accepts messages.
+///
+/// The actor has stopped, is stopping, or has closed its mailbox; the message is handed
+/// back in the field.
+pub struct SendError<M>(pub M);
+
+impl<M> SendError<M> {
+    /// Takes the undelivered message back.
+    pub fn into_inner(self) -> M {
+        self.0
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendError").finish_non_exhaustive()
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the actor is not running, so the message was not delivered")
+    }
+}
+
+impl<M> std::error::Error for SendError<M> {}
+
+/// A non-waiting tell could not be delivered; the message is handed back.
+pub enum TrySendError<M> {
+    /// The mailbox is full (bounded mailboxes only); the actor is alive but behind.
+    Full(M),
+    /// The actor no longer accepts messages.
+    Closed(M),
+}
+
+impl<M> TrySendError<M> {
+    /// Takes the undelivered message back.
+    pub fn into_inner(self) -> M {
+        match self {
+            TrySendError::Full(msg) | TrySendError::Closed(msg) => msg,
+        }
+    }
+
+    /// Whether the message was refused because the mailbox was full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, TrySendError::Full(_))
+    }
+}
+
+impl<M> fmt::Debug for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("Full(..)"),
+            TrySendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<M> fmt::Display for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("the actor's mailbox is full"),
+            TrySendError::Closed(_) => {
+                f.write_str("the actor is not running, so the message was not delivered")
+            }
+        }
+    }
+}
+
+impl<M> std::error::Error for TrySendError<M> {}
+
+impl<M> From<SendError<M>> for TrySendError<M> {
+    fn from(err: SendError<M>) -> Self {
+        TrySendError::Closed(err.0)
+    }
+}
+
+/// An ask did not produce a reply.
+///
+/// An ask always resolves: with the reply, or with one of these. The variants that carry
+/// `M` are the ones where the message was certainly never handled.
+pub enum AskError<M> {
+    /// The actor was not running; the message was not delivered and is handed back.
+    Closed(M),
+    /// The mailbox stayed full until the timeout; the message was not delivered and is
+    /// handed back.
+    MailboxFull(M),
+    /// No reply arrived within the timeout. The message was delivered and may still be
+    /// handled; its reply, if any, is discarded.
+    Timeout,
+    /// The actor stopped before it handled the message (an immediate stop drops what is
+    /// queued), so no reply will come.
+    Stopped,
+    /// The handler failed (panicked) while handling this very message.
+    Failed(Failure),
+}
+
+impl<M> AskError<M> {
+    /// Takes the undelivered message back, if it was never delivered.
+    pub fn into_message(self) -> Option<M> {
+        match self {
+            AskError::Closed(msg) | AskError::MailboxFull(msg) => Some(msg),
+            AskError::Timeout | AskError::Stopped | AskError::Failed(_) => None,
+        }
+    }
+
+    /// Whether the ask timed out (waiting for mailbox space or for the reply).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, AskError::Timeout | AskError::MailboxFull(_))
+    }
+}
+
+impl<M> fmt::Debug for AskError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AskError::Closed(_) => f.write_str("Closed(..)"),
+            AskError::MailboxFull(_) => f.write_str("MailboxFull(..)"),
+            AskError::Timeout => f.write_str("Timeout"),
+            AskError::Stopped => f.write_str("Stopped"),
+            AskError::Failed(failure) => f.debug_tuple("Failed").field(failure).finish(),
+        }
+    }
+}
+
+impl<M> fmt::Display for AskError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AskError::Closed(_) => {
+                f.write_str("the actor is not running, so the message was not delivered")
+            }
+            AskError::MailboxFull(_) => f.write_str(
+                "the actor's mailbox stayed full until the ask timed out; the message was not delivered",
+            ),
+            AskError::Timeout => f.write_str("the actor did not reply within the ask timeout"),
+            AskError::Stopped => {
+                f.write_str("the actor stopped before it handled the message")
+            }
+            AskError::Failed(failure) => {
+                write!(f, "the actor failed while handling the message: {failure}")
+            }
+        }
+    }
+}
+
+impl<M> std::error::Error for AskError<M> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AskError::Failed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// An actor could not be spawned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// Another live actor in the system already has this name.
+    NameTaken(String),
+    /// The system is shutting down or has shut down.
+    SystemShutDown,
+    /// There is no tokio runtime to run the actor on: spawn from inside a runtime (for
+    /// example in `#[tokio::main]`), or build the system inside one.
+    NoRuntime,
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::NameTaken(name) => {
+                write!(
+                    f,
+                    "an actor named `{name}` is already running in this system"
+                )
+            }
+            SpawnError::SystemShutDown => {
+                f.write_str("the actor system is shutting down and spawns no new actors")
+            }
+            SpawnError::NoRuntime => {
+                f.write_str("no tokio runtime is running: spawn actors from inside a tokio runtime")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// A named actor could not be looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// No live actor has this name.
+    NotFound(String),
+    /// An actor has this name, but it is of another type than the one asked for.
+    WrongType {
+        /// The name looked up.
+        name: String,
+        /// The type that was asked for.
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupError::NotFound(name) => write!(f, "no running actor is named `{name}`"),
+            LookupError::WrongType { name, expected } => {
+                write!(f, "the actor named `{name}` is not a `{expected}`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LookupError {}
+
+/// Why an actor failed: a panic caught in a handler or hook.
+///
+/// Cheap to clone: the text is shared, so one failure can be reported to the asker, the
+/// actor's status and (with supervision) its parent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Failure {
+    kind: FailureKind,
+    message: Arc<str>,
+}
+
+/// What kind of failure an actor had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// A panic inside a message handler.
+    HandlerPanic,
+    /// A panic inside a lifecycle hook (`started`, `stopping` or `stopped`).
+    HookPanic,
+}
+
+impl Failure {
+    pub(crate) fn from_panic(kind: FailureKind, payload: &(dyn std::any::Any + Send)) -> Self {
+        let message: Arc<str> = if let Some(text) = payload.downcast_ref::<&'static str>() {
+            Arc::from(*text)
+        } else if let Some(text) = payload.downcast_ref::<String>() {
+            Arc::from(text.as_str())
+        } else {
+            Arc::from("a panic with a non-string payload")
+        };
+        Failure { kind, message }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> FailureKind {
+        self.kind
+    }
+
+    /// The panic's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FailureKind::HandlerPanic => write!(f, "handler panicked: {}", self.message),
+            FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}

@@ -1,0 +1,107 @@
+//! Typed, supervised actors on tokio, written as plain Rust.
+//!
+//! Write an ordinary struct and `impl` block, add `#[actor]`, and each `#[message]` method
+//! becomes a message: the macro generates the message and reply enums, the dispatch, and
+//! typed methods on the actor's [`ActorRef`].
+//!
+//! ```
+//! use actor_core::prelude::*;
+//!
+//! #[actor]
+//! pub struct Account { balance: u64 }
+//!
+//! #[actor]
+//! impl Account {
+//!     /// Adds to the balance and returns the new one.
+//!     #[message]
+//!     pub fn deposit(&mut self, amount: u64) -> u64 {
+//!         self.balance += amount;
+//!         self.balance
+//!     }
+//!
+//!     #[message]
+//!     pub fn balance(&self) -> u64 { self.balance }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let system = ActorSystem::new();
+//!     let account = system.spawn(Account { balance: 0 })?;
+//!     account.deposit(5).tell().await?;           // fire and forget
+//!     assert_eq!(account.deposit(10).await?, 15); // ask: awaits the reply
+//!     assert_eq!(account.balance().await?, 15);
+//!     system.shutdown().await;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The guide (concepts, the macro reference, and what `#[actor]` expands to) is in the
+//! [`guide`] module.
+
+#![forbid(unsafe_code)]
+
+mod actor;
+mod actor_ref;
+mod context;
+mod error;
+mod lifecycle;
+mod mailbox;
+mod props;
+mod request;
+mod runner;
+mod system;
+
+pub mod guide;
+
+pub use crate::actor::{Actor, BasicClient, Client};
+pub use crate::actor_ref::{ActorId, ActorRef, RefCore, WeakActorRef};
+pub use crate::context::Context;
+pub use crate::error::{
+    AskError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
+};
+pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
+pub use crate::mailbox::MailboxConfig;
+pub use crate::props::Props;
+pub use crate::request::{Ask, Request};
+pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
+
+/// The `#[actor]` attribute: on a struct, the actor's options; on its `impl` block, the
+/// messages. See the [macro reference](guide::macro_reference).
+pub use actor_macros::actor;
+/// Marks a method of an `#[actor]` impl block as a message. Only valid there.
+pub use actor_macros::message;
+/// Marks a method of an `#[actor]` impl block as the `started` hook. Only valid there.
+pub use actor_macros::started;
+/// Marks a method of an `#[actor]` impl block as the `stopped` hook. Only valid there.
+pub use actor_macros::stopped;
+/// Marks a method of an `#[actor]` impl block as the `stopping` hook. Only valid there.
+pub use actor_macros::stopping;
+
+/// Everything a typical actor program uses: `use actor_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        actor, message, started, stopped, stopping, Actor, ActorRef, ActorSystem, AskError,
+        Context, MailboxConfig, Props, SendError, StopReason, TrySendError, WeakActorRef,
+    };
+}
+
+/// Paths that generated code uses. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::actor::{Actor, Client};
+    pub use crate::actor_ref::RefCore;
+    pub use crate::context::Context;
+    pub use crate::mailbox::MailboxConfig;
+    pub use crate::request::Request;
+
+    /// The options `#[actor]` on a struct declares, read by the `#[actor]` on its impl.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has an `#[actor]` impl block but its struct has no `#[actor]` attribute",
+        label = "add `#[actor]` to the definition of `{Self}`",
+        note = "`#[actor]` on the struct carries the actor's options (mailbox, crate path)"
+    )]
+    pub trait ActorOptions {
+        /// The mailbox declared with `#[actor(mailbox = ...)]`.
+        const MAILBOX: MailboxConfig;
+    }
+}

@@ -1,0 +1,75 @@
+//! Where an actor is in its life, and why it stopped.
+
+use std::fmt;
+
+use crate::error::Failure;
+
+/// Where an actor is in its life. Read it with [`ActorRef::status`](crate::ActorRef::status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorStatus {
+    /// Spawned; its `started` hook has not finished yet. Messages already queue.
+    Starting,
+    /// Handling messages.
+    Running,
+    /// A stop has begun; a graceful stop still handles what is queued.
+    Stopping,
+    /// Stopped for good, for this reason.
+    Stopped(StopReason),
+}
+
+impl ActorStatus {
+    /// Whether the actor has stopped for good.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, ActorStatus::Stopped(_))
+    }
+}
+
+/// Why an actor stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// Someone asked it to stop (its ref, its context, or its own handler).
+    Requested,
+    /// Every strong [`ActorRef`](crate::ActorRef) to it was dropped, so no new message
+    /// could arrive; it handled what was queued and stopped.
+    RefsDropped,
+    /// The system shut down.
+    Shutdown,
+    /// It failed: a handler or hook panicked.
+    Failed(Failure),
+    /// Its task was aborted because it did not stop within the shutdown timeout (it was
+    /// stuck inside a handler). Its `stopped` hook did not run.
+    Aborted,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Requested => f.write_str("stopped on request"),
+            StopReason::RefsDropped => f.write_str("stopped because every ref to it was dropped"),
+            StopReason::Shutdown => f.write_str("stopped by system shutdown"),
+            StopReason::Failed(failure) => write!(f, "failed: {failure}"),
+            StopReason::Aborted => f.write_str("aborted after the shutdown timeout"),
+        }
+    }
+}
+
+/// How to stop an actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopMode {
+    /// Refuse new messages, handle every message already queued, then stop (Akka's
+    /// `PoisonPill`, but new sends are refused at once instead of queueing behind it).
+    Graceful,
+    /// Finish the message being handled, drop what is queued (their asks resolve with
+    /// [`AskError::Stopped`](crate::AskError::Stopped)), then stop (Akka's `Stop`).
+    Immediate,
+}
+
+/// Signals on the system lane, which the actor polls before its user mailbox.
+#[derive(Debug)]
+pub(crate) enum SystemSignal {
+    Stop(StopMode, StopReason),
+    /// The last strong ref was dropped; the actor checks the count again, since its own
+    /// context may have handed out a new ref since.
+    RefsDropped,
+}

@@ -1,0 +1,356 @@
+//! The model of an `#[actor]` impl block: its messages and hooks, keeping the user's syn
+//! nodes so that errors and generated items point at the user's tokens.
+
+use syn::visit_mut::VisitMut;
+use syn::{
+    Attribute, FnArg, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, ReturnType, Type,
+    Visibility,
+};
+
+use crate::attr::{self, Marker};
+use crate::errors::Errors;
+use crate::naming::variant_name;
+use crate::valid;
+
+/// A whole `#[actor]` impl block.
+pub(crate) struct ActorImpl {
+    /// The user's impl block with the markers removed; emitted unchanged otherwise.
+    pub(crate) item: ItemImpl,
+    /// The actor's type, `Account` or `Store<T>`.
+    pub(crate) self_ty: Type,
+    /// The last segment of the actor's type path, the stem of the generated names.
+    pub(crate) actor_ident: Ident,
+    pub(crate) generics: Generics,
+    pub(crate) messages: Vec<Message>,
+    pub(crate) hooks: Vec<Hook>,
+}
+
+/// One `#[message]` method.
+pub(crate) struct Message {
+    /// The method's name, `deposit`; also the client method's name.
+    pub(crate) method: Ident,
+    /// The enum variant's name, `Deposit`.
+    pub(crate) variant: Ident,
+    pub(crate) vis: Visibility,
+    /// `#[doc]` attributes, carried onto the variant and the client method.
+    pub(crate) docs: Vec<Attribute>,
+    /// `#[cfg]` attributes, carried onto everything generated for this message.
+    pub(crate) cfgs: Vec<Attribute>,
+    pub(crate) is_async: bool,
+    /// The method's parameters after `self`, in order.
+    pub(crate) params: Vec<Param>,
+    /// The return type with `Self` spelled out; `None` for `()`.
+    pub(crate) output: Option<Type>,
+}
+
+/// A parameter of a message method.
+#[allow(clippy::large_enum_variant)] // a handful per method, at compile time
+pub(crate) enum Param {
+    /// `ctx: &mut Context<Self>`, passed in by the dispatch.
+    Context,
+    /// An owned argument, which becomes a field of the variant.
+    Arg { ident: Ident, ty: Type },
+}
+
+impl Message {
+    pub(crate) fn args(&self) -> impl Iterator<Item = (&Ident, &Type)> {
+        self.params.iter().filter_map(|param| match param {
+            Param::Arg { ident, ty } => Some((ident, ty)),
+            Param::Context => None,
+        })
+    }
+
+    pub(crate) fn takes_context(&self) -> bool {
+        self.params
+            .iter()
+            .any(|param| matches!(param, Param::Context))
+    }
+}
+
+/// A lifecycle hook: `#[started]`, `#[stopping]` or `#[stopped]`.
+pub(crate) struct Hook {
+    pub(crate) marker: Marker,
+    pub(crate) method: Ident,
+    pub(crate) is_async: bool,
+    pub(crate) takes_context: bool,
+}
+
+impl ActorImpl {
+    /// Builds the model, reporting every problem found into `errors`. Methods with problems
+    /// are left out of the model, so the rest still expands.
+    pub(crate) fn from_item(mut item: ItemImpl, errors: &Errors) -> Option<ActorImpl> {
+        valid::check_impl_header(&item, errors);
+        let self_ty = (*item.self_ty).clone();
+        let actor_ident = match valid::actor_ident(&self_ty) {
+            Ok(ident) => ident,
+            Err(err) => {
+                errors.push(err);
+                return None;
+            }
+        };
+        let mut messages: Vec<Message> = Vec::new();
+        let mut hooks: Vec<Hook> = Vec::new();
+        for impl_item in &mut item.items {
+            let markers = match impl_item {
+                ImplItem::Fn(method) => attr::take_markers(&mut method.attrs),
+                ImplItem::Const(c) => reject_markers(attr::take_markers(&mut c.attrs), errors),
+                ImplItem::Type(t) => reject_markers(attr::take_markers(&mut t.attrs), errors),
+                ImplItem::Macro(m) => reject_markers(attr::take_markers(&mut m.attrs), errors),
+                _ => Vec::new(),
+            };
+            let ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            let Some(marker) = single_marker(&markers, errors) else {
+                continue;
+            };
+            match marker {
+                Marker::Message => {
+                    if let Some(message) = Message::from_method(method, &self_ty, errors) {
+                        if let Some(clash) = messages
+                            .iter()
+                            .find(|existing| existing.variant == message.variant)
+                        {
+                            errors.push(syn::Error::new(
+                                message.method.span(),
+                                format!(
+                                    "`{}` and `{}` would both become the message variant `{}`; rename one of them",
+                                    clash.method, message.method, message.variant
+                                ),
+                            ));
+                        } else {
+                            messages.push(message);
+                        }
+                    }
+                }
+                hook_marker => {
+                    if let Some(hook) = Hook::from_method(hook_marker, method, errors) {
+                        if hooks.iter().any(|existing| existing.marker == hook_marker) {
+                            errors.push(syn::Error::new(
+                                hook.method.span(),
+                                format!(
+                                    "a second `#[{}]` hook; an actor has at most one, so merge them into one method",
+                                    hook_marker.name()
+                                ),
+                            ));
+                        } else {
+                            hooks.push(hook);
+                        }
+                    }
+                }
+            }
+        }
+        let generics = item.generics.clone();
+        Some(ActorImpl {
+            item,
+            self_ty,
+            actor_ident,
+            generics,
+            messages,
+            hooks,
+        })
+    }
+
+    pub(crate) fn hook(&self, marker: Marker) -> Option<&Hook> {
+        self.hooks.iter().find(|hook| hook.marker == marker)
+    }
+}
+
+fn reject_markers(markers: Vec<(Marker, Attribute)>, errors: &Errors) -> Vec<(Marker, Attribute)> {
+    for (marker, attr) in &markers {
+        errors.push(syn::Error::new_spanned(
+            attr,
+            format!(
+                "`#[{}]` goes on a method (a `fn` with a `self` receiver)",
+                marker.name()
+            ),
+        ));
+    }
+    Vec::new()
+}
+
+/// The one marker of a method, or `None` (after an error if there were several).
+fn single_marker(markers: &[(Marker, Attribute)], errors: &Errors) -> Option<Marker> {
+    let (first, first_attr) = markers.first()?;
+    if let Some((second, second_attr)) = markers.get(1) {
+        errors.push(syn::Error::new_spanned(
+            second_attr,
+            format!(
+                "a method is either a message or one hook: remove `#[{}]` or `#[{}]`",
+                first.name(),
+                second.name()
+            ),
+        ));
+        return None;
+    }
+    if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
+        errors.push(err);
+    }
+    Some(*first)
+}
+
+impl Message {
+    fn from_method(method: &ImplItemFn, self_ty: &Type, errors: &Errors) -> Option<Message> {
+        let sig = &method.sig;
+        let mut ok = valid::check_signature_shape(Marker::Message, sig, errors);
+        ok &= valid::check_receiver(Marker::Message, sig, errors);
+        ok &= valid::check_not_reserved(&sig.ident, errors);
+
+        let mut params = Vec::new();
+        for input in sig.inputs.iter().skip(1) {
+            let FnArg::Typed(pat_type) = input else {
+                continue;
+            };
+            if valid::is_context_type(&pat_type.ty) {
+                if valid::check_context_param(pat_type, &params, errors) {
+                    params.push(Param::Context);
+                } else {
+                    ok = false;
+                }
+                continue;
+            }
+            let Some(ident) = arg_ident(&pat_type.pat, errors) else {
+                ok = false;
+                continue;
+            };
+            if !valid::check_owned(&pat_type.ty, valid::Position::Argument, errors) {
+                ok = false;
+                continue;
+            }
+            params.push(Param::Arg {
+                ident,
+                ty: with_self_replaced(&pat_type.ty, self_ty),
+            });
+        }
+
+        let output = match &sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) if is_unit(ty) => None,
+            ReturnType::Type(_, ty) => {
+                ok &= valid::check_owned(ty, valid::Position::Reply, errors);
+                Some(with_self_replaced(ty, self_ty))
+            }
+        };
+        if !ok {
+            return None;
+        }
+        Some(Message {
+            method: sig.ident.clone(),
+            variant: variant_name(&sig.ident),
+            vis: method.vis.clone(),
+            docs: method
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("doc"))
+                .cloned()
+                .collect(),
+            cfgs: method
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("cfg"))
+                .cloned()
+                .collect(),
+            is_async: sig.asyncness.is_some(),
+            params,
+            output,
+        })
+    }
+}
+
+impl Hook {
+    fn from_method(marker: Marker, method: &ImplItemFn, errors: &Errors) -> Option<Hook> {
+        let sig = &method.sig;
+        let mut ok = valid::check_signature_shape(marker, sig, errors);
+        ok &= valid::check_receiver(marker, sig, errors);
+        let mut takes_context = false;
+        for input in sig.inputs.iter().skip(1) {
+            let FnArg::Typed(pat_type) = input else {
+                continue;
+            };
+            if valid::is_context_type(&pat_type.ty) && !takes_context {
+                takes_context = valid::check_context_param(pat_type, &[], errors);
+                ok &= takes_context;
+            } else {
+                errors.push(syn::Error::new_spanned(
+                    pat_type,
+                    format!(
+                        "a `#[{}]` hook takes only `&mut self` and, optionally, `ctx: &mut Context<Self>`",
+                        marker.name()
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if !is_unit(ty) {
+                errors.push(syn::Error::new_spanned(
+                    ty,
+                    format!(
+                        "a `#[{}]` hook returns nothing; to fail the actor, panic (supervision decides what happens next)",
+                        marker.name()
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        ok.then(|| Hook {
+            marker,
+            method: sig.ident.clone(),
+            is_async: sig.asyncness.is_some(),
+            takes_context,
+        })
+    }
+}
+
+/// The argument's name, which becomes the variant's field name.
+fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
+    match pat {
+        Pat::Ident(pat_ident) if pat_ident.by_ref.is_none() && pat_ident.subpat.is_none() => {
+            Some(pat_ident.ident.clone())
+        }
+        other => {
+            errors.push(syn::Error::new_spanned(
+                other,
+                "a message argument needs a plain name, like `amount: u64`: it becomes a field of the message; destructure it inside the method",
+            ));
+            None
+        }
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// `ty` with every `Self` replaced by the actor's type: the generated enums and client are
+/// other types, where `Self` would mean something else.
+fn with_self_replaced(ty: &Type, self_ty: &Type) -> Type {
+    struct ReplaceSelf<'a>(&'a Type);
+    impl VisitMut for ReplaceSelf<'_> {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::Path(path) = ty {
+                let starts_with_self = path.qself.is_none()
+                    && path
+                        .path
+                        .segments
+                        .first()
+                        .is_some_and(|s| s.ident == "Self");
+                if starts_with_self {
+                    let actor = self.0;
+                    let rest: Vec<_> = path.path.segments.iter().skip(1).collect();
+                    *ty = if rest.is_empty() {
+                        actor.clone()
+                    } else {
+                        // `Self::Item` becomes `<Actor>::Item`.
+                        syn::parse_quote!(<#actor>::#(#rest)::*)
+                    };
+                    return;
+                }
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+    let mut ty = ty.clone();
+    ReplaceSelf(self_ty).visit_type_mut(&mut ty);
+    ty
+}

@@ -1,0 +1,236 @@
+//! Parsing of the macro's own attributes: `#[actor(...)]` options and the method markers.
+//!
+//! Parsing is strict: an unknown option is an error that lists the valid ones, because a
+//! lenient parser could never be tightened later without breaking users.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, LitInt, LitStr, Path, Token};
+
+mod kw {
+    syn::custom_keyword!(mailbox);
+    syn::custom_keyword!(unbounded);
+}
+
+/// The mailbox an `#[actor(mailbox = ...)]` declares.
+pub(crate) enum MailboxOption {
+    Bounded(LitInt),
+    Unbounded(Span),
+}
+
+/// Options of `#[actor]` on a struct.
+#[derive(Default)]
+pub(crate) struct StructOptions {
+    pub(crate) mailbox: Option<MailboxOption>,
+    pub(crate) crate_path: Option<Path>,
+}
+
+/// Options of `#[actor]` on an impl block.
+#[derive(Default)]
+pub(crate) struct ImplOptions {
+    pub(crate) crate_path: Option<Path>,
+}
+
+enum StructOption {
+    Mailbox(kw::mailbox, MailboxOption),
+    Crate(Token![crate], Path),
+}
+
+impl Parse for StructOption {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::mailbox) {
+            let key: kw::mailbox = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(StructOption::Mailbox(key, parse_mailbox(input)?))
+        } else if lookahead.peek(Token![crate]) {
+            let key: Token![crate] = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(StructOption::Crate(key, parse_crate_path(input)?))
+        } else {
+            Err(unknown_option(input, "`mailbox`, `crate`"))
+        }
+    }
+}
+
+fn parse_mailbox(input: ParseStream<'_>) -> syn::Result<MailboxOption> {
+    let lookahead = input.lookahead1();
+    if lookahead.peek(kw::unbounded) {
+        let word: kw::unbounded = input.parse()?;
+        Ok(MailboxOption::Unbounded(word.span))
+    } else if lookahead.peek(LitInt) {
+        let capacity: LitInt = input.parse()?;
+        match capacity.base10_parse::<usize>() {
+            Ok(0) => Err(syn::Error::new(
+                capacity.span(),
+                "a mailbox needs room for at least one message: write `mailbox = 1` or more, or `mailbox = unbounded`",
+            )),
+            Ok(_) => Ok(MailboxOption::Bounded(capacity)),
+            Err(_) => Err(syn::Error::new(
+                capacity.span(),
+                "the mailbox capacity must be a whole number that fits in a `usize`, like `mailbox = 64`",
+            )),
+        }
+    } else {
+        Err(syn::Error::new(
+            input.span(),
+            "expected a capacity like `mailbox = 64`, or `mailbox = unbounded`",
+        ))
+    }
+}
+
+/// `crate = path` or `crate = "path"`, as serde and tokio accept.
+fn parse_crate_path(input: ParseStream<'_>) -> syn::Result<Path> {
+    if input.peek(LitStr) {
+        let text: LitStr = input.parse()?;
+        text.parse()
+    } else {
+        input.call(Path::parse_mod_style)
+    }
+}
+
+/// An error on the unknown key at the front of `input`, naming the valid ones.
+fn unknown_option(input: ParseStream<'_>, valid: &str) -> syn::Error {
+    let span = input.span();
+    let found = input
+        .step(|cursor| match cursor.token_tree() {
+            Some((tree, rest)) => Ok((tree.to_string(), rest)),
+            None => Ok((String::new(), *cursor)),
+        })
+        .unwrap_or_default();
+    if found.is_empty() {
+        syn::Error::new(span, format!("expected an option: one of {valid}"))
+    } else {
+        syn::Error::new(
+            span,
+            format!("unknown option `{found}`; expected one of: {valid}"),
+        )
+    }
+}
+
+pub(crate) fn parse_struct_options(args: TokenStream) -> syn::Result<StructOptions> {
+    let parsed = Punctuated::<StructOption, Token![,]>::parse_terminated.parse2(args)?;
+    let mut options = StructOptions::default();
+    for option in parsed {
+        match option {
+            StructOption::Mailbox(key, mailbox) => {
+                if options.mailbox.replace(mailbox).is_some() {
+                    return Err(syn::Error::new(
+                        key.span,
+                        "`mailbox` is set twice; keep one",
+                    ));
+                }
+            }
+            StructOption::Crate(key, path) => {
+                if options.crate_path.replace(path).is_some() {
+                    return Err(syn::Error::new(key.span, "`crate` is set twice; keep one"));
+                }
+            }
+        }
+    }
+    Ok(options)
+}
+
+struct ImplOption(Token![crate], Path);
+
+impl Parse for ImplOption {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(kw::mailbox) {
+            let key: kw::mailbox = input.parse()?;
+            return Err(syn::Error::new(
+                key.span,
+                "`mailbox` is an option of the struct: write it on the struct's `#[actor(mailbox = ...)]`",
+            ));
+        }
+        let lookahead = input.lookahead1();
+        if lookahead.peek(Token![crate]) {
+            let key: Token![crate] = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ImplOption(key, parse_crate_path(input)?))
+        } else {
+            Err(unknown_option(input, "`crate`"))
+        }
+    }
+}
+
+pub(crate) fn parse_impl_options(args: TokenStream) -> syn::Result<ImplOptions> {
+    let parsed = Punctuated::<ImplOption, Token![,]>::parse_terminated.parse2(args)?;
+    let mut options = ImplOptions::default();
+    for ImplOption(key, path) in parsed {
+        if options.crate_path.replace(path).is_some() {
+            return Err(syn::Error::new(key.span, "`crate` is set twice; keep one"));
+        }
+    }
+    Ok(options)
+}
+
+/// The markers `#[actor]` recognises on the methods of an impl block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Marker {
+    Message,
+    Started,
+    Stopping,
+    Stopped,
+}
+
+impl Marker {
+    pub(crate) const ALL: [Marker; 4] = [
+        Marker::Message,
+        Marker::Started,
+        Marker::Stopping,
+        Marker::Stopped,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Marker::Message => "message",
+            Marker::Started => "started",
+            Marker::Stopping => "stopping",
+            Marker::Stopped => "stopped",
+        }
+    }
+
+    fn of(attr: &Attribute) -> Option<Marker> {
+        Marker::ALL
+            .into_iter()
+            .find(|marker| attr.path().is_ident(marker.name()))
+    }
+}
+
+/// Removes the markers from `attrs` and returns them with their attributes (for spans and
+/// for rejecting arguments).
+pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<(Marker, Attribute)> {
+    let mut markers = Vec::new();
+    attrs.retain(|attr| match Marker::of(attr) {
+        Some(marker) => {
+            markers.push((marker, attr.clone()));
+            false
+        }
+        None => true,
+    });
+    markers
+}
+
+/// The markers take no options; say so rather than ignore them.
+pub(crate) fn check_marker_has_no_args(marker: Marker, attr: &Attribute) -> syn::Result<()> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Ok(()),
+        syn::Meta::List(list) => Err(syn::Error::new_spanned(
+            &list.tokens,
+            format!(
+                "`#[{}]` takes no options: write `#[{}]`",
+                marker.name(),
+                marker.name()
+            ),
+        )),
+        syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(
+            &nv.value,
+            format!(
+                "`#[{}]` takes no value: write `#[{}]`",
+                marker.name(),
+                marker.name()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,460 @@
+//! Code generation for `#[actor]` on an impl block.
+//!
+//! For
+//!
+//! ```ignore
+//! #[actor]
+//! impl Account {
+//!     #[message]
+//!     pub fn deposit(&mut self, amount: u64) -> u64 { ... }
+//! }
+//! ```
+//!
+//! this expands to the user's impl block (markers removed) and:
+//!
+//! ```ignore
+//! pub enum AccountMsg { Deposit { amount: u64 } }
+//! pub enum AccountReply { Deposit(u64) }
+//! pub struct AccountClient { core: RefCore<Account> }
+//! impl AccountClient {
+//!     pub fn deposit(&self, amount: u64) -> Request<'_, Account, u64> { ... }
+//! }
+//! const _: () = {
+//!     impl Client<Account> for AccountClient { ... }
+//!     impl Actor for Account { type Msg = AccountMsg; ... fn handle(...) { match msg { ... } } }
+//!     impl Debug for AccountMsg { ... }
+//! };
+//! ```
+//!
+//! Every path into the runtime goes through `#krate::__private` (default
+//! `::actor_core::__private`), so the user's crate needs no other dependency.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{GenericParam, Path};
+
+use crate::ast::{ActorImpl, Message};
+use crate::attr::{ImplOptions, Marker};
+use crate::naming::generated_type;
+
+/// Names shared by the generators.
+struct Names<'a> {
+    krate: Path,
+    model: &'a ActorImpl,
+    msg: Ident,
+    reply: Ident,
+    client: Ident,
+    /// The name of the dispatch's context parameter, chosen not to collide with any
+    /// message argument (the match arms bind argument names).
+    ctx: Ident,
+}
+
+pub(crate) fn impl_block(model: &ActorImpl, options: &ImplOptions) -> TokenStream {
+    let names = Names {
+        krate: options
+            .crate_path
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::actor_core)),
+        model,
+        msg: generated_type(&model.actor_ident, "Msg"),
+        reply: generated_type(&model.actor_ident, "Reply"),
+        client: generated_type(&model.actor_ident, "Client"),
+        ctx: context_param_name(model),
+    };
+    let item = &model.item;
+    let msg_enum = msg_enum(&names);
+    let reply_enum = reply_enum(&names);
+    let client = client(&names);
+    let actor_impl = actor_impl(&names);
+    let msg_debug = msg_debug(&names);
+    quote! {
+        #item
+        #msg_enum
+        #reply_enum
+        #client
+        const _: () = {
+            #actor_impl
+            #msg_debug
+        };
+    }
+}
+
+/// The method's own docs, or `fallback`, so generated items are documented either way.
+fn docs_or(message: &Message, fallback: &str) -> TokenStream {
+    if message.docs.is_empty() {
+        quote!(#[doc = #fallback])
+    } else {
+        let docs = &message.docs;
+        quote!(#(#docs)*)
+    }
+}
+
+fn context_param_name(model: &ActorImpl) -> Ident {
+    let mut name = String::from("ctx");
+    while model
+        .messages
+        .iter()
+        .flat_map(Message::args)
+        .any(|(arg, _)| *arg == name)
+    {
+        name.push('_');
+    }
+    Ident::new(&name, proc_macro2::Span::call_site())
+}
+
+/// For a generic actor, a variant that mentions every type parameter, so the enums compile
+/// even when a parameter appears in no message. It holds `Infallible`, so it can never be
+/// built and the dispatch matches it with `match never {}`.
+fn phantom_variant(names: &Names<'_>) -> Option<TokenStream> {
+    let params: Vec<&Ident> = names
+        .model
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(ty) => Some(&ty.ident),
+            _ => None,
+        })
+        .collect();
+    if params.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        #[doc(hidden)]
+        __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (#(#params,)*)>),
+    })
+}
+
+// pub enum AccountMsg {
+//     /// (the method's docs)
+//     Deposit { amount: u64 },
+//     Balance,
+// }
+fn msg_enum(names: &Names<'_>) -> TokenStream {
+    let Names { msg, model, .. } = names;
+    let generics = &model.generics;
+    let where_clause = &generics.where_clause;
+    let actor = &model.actor_ident;
+    let variants = model.messages.iter().map(|message| {
+        let Message {
+            variant,
+            cfgs,
+            method,
+            ..
+        } = message;
+        let docs = docs_or(message, &format!("The message of `{actor}::{method}`."));
+        let fields: Vec<TokenStream> = message
+            .args()
+            .map(|(ident, ty)| {
+                let doc = format!("The `{ident}` argument of `{actor}::{method}`.");
+                quote!(#[doc = #doc] #ident: #ty)
+            })
+            .collect();
+        let body = if fields.is_empty() {
+            quote!()
+        } else {
+            quote!({ #(#fields),* })
+        };
+        quote! { #docs #(#cfgs)* #variant #body, }
+    });
+    let phantom = phantom_variant(names);
+    let doc = format!(
+        "The messages of `{actor}`, one variant per `#[message]` method, its fields the method's arguments.\n\nGenerated by `#[actor]`. Pure data: a reply travels on a separate slot, never inside a message."
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(private_interfaces)]
+        pub enum #msg #generics #where_clause {
+            #(#variants)*
+            #phantom
+        }
+    }
+}
+
+// pub enum AccountReply {
+//     Deposit(u64),
+//     Reset,
+// }
+fn reply_enum(names: &Names<'_>) -> TokenStream {
+    let Names { reply, model, .. } = names;
+    let generics = &model.generics;
+    let where_clause = &generics.where_clause;
+    let variants = model.messages.iter().map(|message| {
+        let Message {
+            variant,
+            cfgs,
+            output,
+            method,
+            ..
+        } = message;
+        let doc = format!(
+            "The reply of `{actor}::{method}`.",
+            actor = model.actor_ident
+        );
+        match output {
+            Some(ty) => quote! { #[doc = #doc] #(#cfgs)* #variant(#ty), },
+            None => quote! { #[doc = #doc] #(#cfgs)* #variant, },
+        }
+    });
+    let phantom = phantom_variant(names);
+    let doc = format!(
+        "The replies of `{}`, one variant per `#[message]` method.\n\nGenerated by `#[actor]`.",
+        model.actor_ident
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(private_interfaces)]
+        pub enum #reply #generics #where_clause {
+            #(#variants)*
+            #phantom
+        }
+    }
+}
+
+// pub struct AccountClient { core: RefCore<Account> }
+//
+// impl AccountClient {
+//     pub fn deposit(&self, amount: u64) -> Request<'_, Account, u64> {
+//         Request::new(&self.core, AccountMsg::Deposit { amount }, |reply| match reply { ... })
+//     }
+// }
+fn client(names: &Names<'_>) -> TokenStream {
+    let Names {
+        krate,
+        model,
+        client,
+        msg,
+        reply,
+        ..
+    } = names;
+    let self_ty = &model.self_ty;
+    // The struct needs `Account: Actor` to hold a `RefCore<Account>`. The impls must not
+    // repeat it: inside them, a where clause would hide the real `Actor` impl and make
+    // `<Account as Actor>::Msg` opaque, so they rely on that impl directly.
+    let mut struct_generics = model.generics.clone();
+    struct_generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote!(#self_ty: #krate::__private::Actor));
+    let struct_where = &struct_generics.where_clause;
+    let generics_with_bounds = &model.generics;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+
+    let methods = model.messages.iter().map(|message| {
+        let Message { method, variant, vis, cfgs, .. } = message;
+        let docs = docs_or(
+            message,
+            &format!("Sends `{}::{method}` to the actor: `.await` the request for the reply, or `.tell()` it.", model.actor_ident),
+        );
+        let args: Vec<TokenStream> = message.args().map(|(ident, ty)| quote!(#ident: #ty)).collect();
+        let arg_names: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
+        let construct = if arg_names.is_empty() { quote!(#msg::#variant) } else { quote!(#msg::#variant { #(#arg_names),* }) };
+        let (reply_ty, unwrap) = match &message.output {
+            Some(ty) => (ty.to_token_stream(), quote!(#reply::#variant(value) => value)),
+            None => (quote!(()), quote!(#reply::#variant => ())),
+        };
+        let mismatch = format!("`{reply}` variant other than `{variant}` in reply to `{msg}::{variant}`");
+        quote_spanned! {method.span()=>
+            #docs
+            #(#cfgs)*
+            #vis fn #method(&self, #(#args),*) -> #krate::__private::Request<'_, #self_ty, #reply_ty> {
+                #krate::__private::Request::new(&self.core, #construct, |reply| match reply {
+                    #unwrap,
+                    // The generated dispatch answers each message with its own variant.
+                    #[allow(unreachable_patterns)]
+                    _ => ::core::unreachable!(#mismatch),
+                })
+            }
+        }
+    });
+    let actor = &model.actor_ident;
+    let doc = format!(
+        "The typed client of `{actor}`: one method per `#[message]`.\n\nAn `ActorRef<{actor}>` dereferences to this, so call the methods on the ref: each returns a request to `.await` (ask), `.tell()` or `.try_tell()`. Generated by `#[actor]`."
+    );
+    quote! {
+        #[doc = #doc]
+        pub struct #client #generics_with_bounds #struct_where {
+            core: #krate::__private::RefCore<#self_ty>,
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::Client<#self_ty> for #client #ty_generics #where_clause {
+            fn from_core(core: #krate::__private::RefCore<#self_ty>) -> Self {
+                Self { core }
+            }
+
+            fn core(&self) -> &#krate::__private::RefCore<#self_ty> {
+                &self.core
+            }
+        }
+
+        impl #impl_generics #client #ty_generics #where_clause {
+            #(#methods)*
+        }
+    }
+}
+
+// impl Actor for Account {
+//     type Msg = AccountMsg;
+//     type Reply = AccountReply;
+//     type Client = AccountClient;
+//     fn mailbox() -> MailboxConfig { <Self as ActorOptions>::MAILBOX }
+//     fn handle(&mut self, msg: AccountMsg, ctx: &mut Context<Self>) -> impl Future<...> {
+//         ::core::future::ready(match msg {
+//             AccountMsg::Deposit { amount } => AccountReply::Deposit(self.deposit(amount)),
+//         })
+//     }
+// }
+//
+// When a message is `async`, `handle` is an `async fn` and awaits it instead.
+fn actor_impl(names: &Names<'_>) -> TokenStream {
+    let Names {
+        krate,
+        model,
+        msg,
+        reply,
+        client,
+        ctx,
+        ..
+    } = names;
+    let self_ty = &model.self_ty;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    let private = quote!(#krate::__private);
+
+    let arms = model.messages.iter().map(|message| {
+        let Message {
+            method,
+            variant,
+            cfgs,
+            is_async,
+            ..
+        } = message;
+        let arg_names: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
+        let pattern = if arg_names.is_empty() {
+            quote!(#msg::#variant)
+        } else {
+            quote!(#msg::#variant { #(#arg_names),* })
+        };
+        let call_args = message.params.iter().map(|param| match param {
+            crate::ast::Param::Context => quote!(#ctx),
+            crate::ast::Param::Arg { ident, .. } => quote!(#ident),
+        });
+        let await_ = is_async.then(|| quote!(.await));
+        let call = quote!(self.#method(#(#call_args),*) #await_);
+        let body = if message.output.is_some() {
+            quote!(#reply::#variant(#call))
+        } else {
+            quote!({ #call; #reply::#variant })
+        };
+        quote! { #(#cfgs)* #pattern => #body, }
+    });
+    let phantom_arm =
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
+    let uses_ctx = model.messages.iter().any(Message::takes_context);
+    let ctx_param = if uses_ctx {
+        ctx.clone()
+    } else {
+        Ident::new(&format!("_{ctx}"), ctx.span())
+    };
+    let any_async = model.messages.iter().any(|message| message.is_async);
+    let handle = if any_async {
+        quote! {
+            async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
+                match msg {
+                    #(#arms)*
+                    #phantom_arm
+                }
+            }
+        }
+    } else {
+        quote! {
+            fn handle(
+                &mut self,
+                msg: #msg #ty_generics,
+                #ctx_param: &mut #private::Context<Self>,
+            ) -> impl ::core::future::Future<Output = #reply #ty_generics> + ::core::marker::Send {
+                ::core::future::ready(match msg {
+                    #(#arms)*
+                    #phantom_arm
+                })
+            }
+        }
+    };
+    let hooks = [Marker::Started, Marker::Stopping, Marker::Stopped].into_iter().filter_map(|marker| {
+        let hook = model.hook(marker)?;
+        let trait_method = Ident::new(marker.name(), hook.method.span());
+        let user_method = &hook.method;
+        let ctx_arg = hook.takes_context.then(|| quote!(ctx));
+        let ctx_param = if hook.takes_context { quote!(ctx) } else { quote!(_ctx) };
+        Some(if hook.is_async {
+            quote! {
+                async fn #trait_method(&mut self, #ctx_param: &mut #private::Context<Self>) {
+                    self.#user_method(#ctx_arg).await;
+                }
+            }
+        } else {
+            quote! {
+                fn #trait_method(&mut self, #ctx_param: &mut #private::Context<Self>) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                    self.#user_method(#ctx_arg);
+                    ::core::future::ready(())
+                }
+            }
+        })
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::Actor for #self_ty #where_clause {
+            type Msg = #msg #ty_generics;
+            type Reply = #reply #ty_generics;
+            type Client = #client #ty_generics;
+
+            fn mailbox() -> #private::MailboxConfig {
+                <Self as #private::ActorOptions>::MAILBOX
+            }
+
+            #handle
+            #(#hooks)*
+        }
+    }
+}
+
+// impl Debug for AccountMsg: prints the variant's name only, so a message type is `Debug`
+// (for logs and errors) whatever its fields are.
+fn msg_debug(names: &Names<'_>) -> TokenStream {
+    let Names { model, msg, .. } = names;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    let arms = model.messages.iter().map(|message| {
+        let Message { variant, cfgs, .. } = message;
+        let text = if message.args().next().is_some() {
+            format!("{variant} {{ .. }}")
+        } else {
+            variant.to_string()
+        };
+        let pattern = if message.args().next().is_some() {
+            quote!(#msg::#variant { .. })
+        } else {
+            quote!(#msg::#variant)
+        };
+        quote! { #(#cfgs)* #pattern => f.write_str(#text), }
+    });
+    let phantom_arm =
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
+    let self_unused = model.messages.is_empty().then(|| quote!(let _ = f;));
+    let scrutinee = if model.messages.is_empty() && phantom_arm.is_none() {
+        quote!(*self)
+    } else {
+        quote!(self)
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #msg #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #self_unused
+                match #scrutinee {
+                    #(#arms)*
+                    #phantom_arm
+                }
+            }
+        }
+    }
+}

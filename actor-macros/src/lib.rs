@@ -1,0 +1,131 @@
+//! The `#[actor]` attribute macro. Depend on `actor-core`, which re-exports it; the
+//! generated code refers to the runtime through `::actor_core::__private`.
+//!
+//! The stages, one file each: [`attr`] parses the macro's own attributes, [`ast`] builds a
+//! model of the impl block, [`valid`] checks it, [`expand_impl`] and [`expand_struct`]
+//! generate code. Errors are collected in [`errors`] so all of them show at once, and the
+//! valid part of the input still expands, so one mistake does not cause a flood of
+//! follow-on errors.
+
+mod ast;
+mod attr;
+mod errors;
+mod expand_impl;
+mod expand_struct;
+mod naming;
+mod valid;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::Item;
+
+use crate::ast::ActorImpl;
+use crate::errors::Errors;
+
+/// Turns a struct and its impl block into an actor. See `actor_core`'s macro reference.
+#[proc_macro_attribute]
+pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
+    actor_impl(args.into(), input.into()).into()
+}
+
+fn actor_impl(
+    args: proc_macro2::TokenStream,
+    input: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        // Not valid Rust: give the input back so rustc reports its own, precise errors.
+        Err(_) => return input,
+    };
+    let errors = Errors::default();
+    let expanded = match item {
+        Item::Impl(item) => {
+            let options = attr::parse_impl_options(args).unwrap_or_else(|err| {
+                errors.push(err);
+                attr::ImplOptions::default()
+            });
+            match ActorImpl::from_item(item.clone(), &errors) {
+                Some(model) => expand_impl::impl_block(&model, &options),
+                None => quote!(#item),
+            }
+        }
+        Item::Struct(_) | Item::Enum(_) => {
+            let options = attr::parse_struct_options(args).unwrap_or_else(|err| {
+                errors.push(err);
+                attr::StructOptions::default()
+            });
+            expand_struct::struct_or_enum(&item, &options, &errors)
+        }
+        other => {
+            errors.push(syn::Error::new_spanned(
+                item_keyword(&other),
+                "`#[actor]` goes on a struct (or enum), for the actor's state and options, and on its impl block, for its messages",
+            ));
+            quote!(#other)
+        }
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#errors #expanded)
+}
+
+/// The item's leading keyword, for an error that points at what the user wrote.
+fn item_keyword(item: &Item) -> proc_macro2::TokenStream {
+    match item {
+        Item::Fn(f) => {
+            let token = f.sig.fn_token;
+            quote!(#token)
+        }
+        Item::Trait(t) => {
+            let token = t.trait_token;
+            quote!(#token)
+        }
+        Item::Union(u) => {
+            let token = u.union_token;
+            quote!(#token)
+        }
+        other => quote!(#other),
+    }
+}
+
+/// Marks a method of an `#[actor]` impl block as a message. `#[actor]` consumes it; used
+/// anywhere else, it is an error.
+#[proc_macro_attribute]
+pub fn message(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("message", args, input)
+}
+
+/// Marks the method that runs when the actor starts. Only valid in an `#[actor]` impl block.
+#[proc_macro_attribute]
+pub fn started(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("started", args, input)
+}
+
+/// Marks the method that runs when the actor begins to stop. Only valid in an `#[actor]`
+/// impl block.
+#[proc_macro_attribute]
+pub fn stopping(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("stopping", args, input)
+}
+
+/// Marks the method that runs after the actor's last message. Only valid in an `#[actor]`
+/// impl block.
+#[proc_macro_attribute]
+pub fn stopped(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("stopped", args, input)
+}
+
+fn misplaced_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
+    let input = proc_macro2::TokenStream::from(input);
+    let text = format!(
+        "`#[{name}]` only works on a method inside an `#[actor]` impl block: add `#[actor]` to the impl block"
+    );
+    // Point at the item the marker sits on: the attribute's own span is not available to an
+    // attribute macro.
+    let span = input
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(proc_macro2::Span::call_site, |t| t.span());
+    let error = syn::Error::new(span, text).to_compile_error();
+    quote!(#error #input).into()
+}

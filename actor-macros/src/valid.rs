@@ -1,0 +1,328 @@
+//! The checks: each misuse becomes an error on the user's offending token, with a sentence
+//! that says what to write instead.
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, GenericParam, Ident, ItemImpl, PatType, Signature, Type};
+
+use crate::ast::Param;
+use crate::attr::Marker;
+use crate::errors::Errors;
+
+/// Method names an [`ActorRef`] resolves before the generated client: a message with one of
+/// these names could never be called as `actor_ref.name()`. Inherent methods of `ActorRef`
+/// (public and private, since rustc picks a private one and then reports it private), and
+/// methods of traits in the prelude that `ActorRef` implements.
+pub(crate) const RESERVED_METHOD_NAMES: &[&str] = &[
+    // inherent methods of ActorRef
+    "ask",
+    "cell",
+    "core",
+    "downgrade",
+    "from_core",
+    "id",
+    "is_alive",
+    "name",
+    "status",
+    "stop",
+    "stop_now",
+    "tell",
+    "terminated",
+    "try_tell",
+    // prelude traits ActorRef implements: Clone, PartialEq, Into, TryInto, ToOwned
+    "clone",
+    "clone_from",
+    "clone_into",
+    "eq",
+    "into",
+    "ne",
+    "to_owned",
+    "try_into",
+];
+
+pub(crate) fn check_impl_header(item: &ItemImpl, errors: &Errors) {
+    if let Some((_, path, _)) = &item.trait_ {
+        errors.push(syn::Error::new_spanned(
+            path,
+            "`#[actor]` goes on the actor's own impl block, like `impl Account { ... }`, not on a trait impl",
+        ));
+    }
+    if let Some(unsafety) = &item.unsafety {
+        errors.push(syn::Error::new_spanned(
+            unsafety,
+            "an `#[actor]` impl block cannot be `unsafe`",
+        ));
+    }
+    if let Some(default) = &item.defaultness {
+        errors.push(syn::Error::new_spanned(
+            default,
+            "an `#[actor]` impl block cannot be `default`",
+        ));
+    }
+    for param in &item.generics.params {
+        if let GenericParam::Lifetime(lifetime) = param {
+            errors.push(syn::Error::new_spanned(
+                lifetime,
+                "an actor cannot borrow: it outlives whoever spawned it; remove the lifetime and own the data (`String`, `Vec<T>`, `Arc<T>`)",
+            ));
+        }
+    }
+}
+
+/// The name the generated items are named after: `Store` for `Store<T>`.
+pub(crate) fn actor_ident(self_ty: &Type) -> syn::Result<Ident> {
+    match self_ty {
+        Type::Path(path) if path.qself.is_none() => match path.path.segments.last() {
+            Some(segment) => Ok(segment.ident.clone()),
+            None => Err(syn::Error::new_spanned(self_ty, "expected the actor's type")),
+        },
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`#[actor]` needs the impl block of a named struct or enum, like `impl Account { ... }`",
+        )),
+    }
+}
+
+/// No `const`, `unsafe`, `extern`, variadic or generic methods.
+pub(crate) fn check_signature_shape(marker: Marker, sig: &Signature, errors: &Errors) -> bool {
+    let what = what(marker);
+    let mut ok = true;
+    let mut reject = |tokens: &dyn quote::ToTokens, text: String| {
+        errors.push(syn::Error::new_spanned(tokens, text));
+        ok = false;
+    };
+    if let Some(constness) = &sig.constness {
+        reject(
+            constness,
+            format!("{what} cannot be `const fn`: remove `const`"),
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        reject(unsafety, format!("{what} cannot be `unsafe fn`: move the unsafe part into an `unsafe` block inside it"));
+    }
+    if let Some(abi) = &sig.abi {
+        reject(
+            abi,
+            format!("{what} cannot have an `extern` ABI: remove it"),
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        reject(variadic, format!("{what} cannot be variadic"));
+    }
+    if let Some(param) = sig.generics.params.first() {
+        reject(
+            param,
+            format!(
+                "{what} cannot be generic: its message needs one concrete type per argument; use a concrete type here, or make the actor itself generic (`impl<T> Store<T>`)"
+            ),
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        reject(
+            where_clause,
+            format!("{what} cannot have a `where` clause: put bounds on the impl block"),
+        );
+    }
+    ok
+}
+
+/// `&self` or `&mut self`, without a lifetime.
+pub(crate) fn check_receiver(marker: Marker, sig: &Signature, errors: &Errors) -> bool {
+    let what = what(marker);
+    let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else {
+        errors.push(syn::Error::new_spanned(
+            &sig.ident,
+            format!(
+                "{what} needs a `&self` or `&mut self` receiver; `{}` is an associated function. Add `&mut self`, or move it out of the `#[actor]` impl block",
+                sig.ident
+            ),
+        ));
+        return false;
+    };
+    if receiver.colon_token.is_some() {
+        errors.push(syn::Error::new_spanned(
+            receiver,
+            format!(
+                "{what} takes `&self` or `&mut self`, not a typed receiver like `self: Box<Self>`"
+            ),
+        ));
+        return false;
+    }
+    match &receiver.reference {
+        None => {
+            errors.push(syn::Error::new(
+                receiver.self_token.span,
+                format!(
+                    "{what} cannot take `self` by value: the actor keeps its state between messages. Take `&mut self`; to stop the actor after this message, take `ctx: &mut Context<Self>` and call `ctx.stop()`"
+                ),
+            ));
+            false
+        }
+        Some((_, Some(lifetime))) => {
+            errors.push(syn::Error::new_spanned(
+                lifetime,
+                format!("{what} cannot name the receiver's lifetime: write `&self` or `&mut self`"),
+            ));
+            false
+        }
+        Some((_, None)) => true,
+    }
+}
+
+/// A message whose name `ActorRef` would shadow could not be called through a ref.
+pub(crate) fn check_not_reserved(ident: &Ident, errors: &Errors) -> bool {
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    if RESERVED_METHOD_NAMES.contains(&name) {
+        errors.push(syn::Error::new_spanned(
+            ident,
+            format!(
+                "a message cannot be named `{name}`: `ActorRef` has its own `{name}` method, which would hide this one; rename the message (for example `{name}_value` or a more specific verb)"
+            ),
+        ));
+        return false;
+    }
+    true
+}
+
+/// `&mut Context<...>` (or a misspelt form of it).
+pub(crate) fn is_context_type(ty: &Type) -> bool {
+    let inner = match ty {
+        Type::Reference(reference) => &*reference.elem,
+        other => other,
+    };
+    matches!(inner, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Context"))
+}
+
+pub(crate) fn check_context_param(pat_type: &PatType, seen: &[Param], errors: &Errors) -> bool {
+    let ty = &*pat_type.ty;
+    let Type::Reference(reference) = ty else {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            "take the context by reference: `ctx: &mut Context<Self>`",
+        ));
+        return false;
+    };
+    if reference.mutability.is_none() {
+        errors.push(syn::Error::new_spanned(
+            reference.and_token,
+            "take the context as `&mut Context<Self>`: `&mut` is what the dispatch passes in",
+        ));
+        return false;
+    }
+    if let Some(lifetime) = &reference.lifetime {
+        errors.push(syn::Error::new_spanned(
+            lifetime,
+            "remove the lifetime: write `ctx: &mut Context<Self>`",
+        ));
+        return false;
+    }
+    if seen.iter().any(|param| matches!(param, Param::Context)) {
+        errors.push(syn::Error::new_spanned(
+            pat_type,
+            "the context is already a parameter; take it once",
+        ));
+        return false;
+    }
+    true
+}
+
+/// Where a type appears, for the wording of its error.
+#[derive(Clone, Copy)]
+pub(crate) enum Position {
+    Argument,
+    Reply,
+}
+
+/// Arguments and replies are owned data: they wait in a mailbox or travel back to the asker,
+/// and later cross the network, so they cannot borrow.
+pub(crate) fn check_owned(ty: &Type, position: Position, errors: &Errors) -> bool {
+    struct FindBorrow<'a> {
+        found: Option<syn::Error>,
+        position: Position,
+        _ty: &'a Type,
+    }
+    impl<'ast> Visit<'ast> for FindBorrow<'_> {
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            if self.found.is_some() {
+                return;
+            }
+            if reference
+                .lifetime
+                .as_ref()
+                .is_some_and(|l| l.ident == "static")
+            {
+                return;
+            }
+            self.found = Some(syn::Error::new(
+                reference.and_token.span(),
+                borrowed_text(reference, self.position),
+            ));
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            if self.found.is_none() && lifetime.ident != "static" {
+                self.found = Some(syn::Error::new_spanned(
+                    lifetime,
+                    match self.position {
+                        Position::Argument => "a message argument cannot borrow: it waits in a mailbox after the call that sent it returns. Use an owned type or `'static`",
+                        Position::Reply => "a reply cannot borrow from the actor: it travels to the asker after the handler returns. Return an owned type",
+                    },
+                ));
+            }
+        }
+        fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
+            if self.found.is_none() {
+                self.found = Some(syn::Error::new_spanned(
+                    impl_trait,
+                    match self.position {
+                        Position::Argument => "a message cannot take `impl Trait`: the message enum needs a concrete type. Take a concrete type, or `Box<dyn Trait + Send>`",
+                        Position::Reply => "a reply cannot be `impl Trait`: the reply enum needs a concrete type. Return a concrete type, or `Box<dyn Trait + Send>`",
+                    },
+                ));
+            }
+        }
+        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
+            // Lifetimes inside `fn(&str)` are higher-ranked; the pointer itself is `'static`.
+        }
+    }
+    let mut finder = FindBorrow {
+        found: None,
+        position,
+        _ty: ty,
+    };
+    finder.visit_type(ty);
+    match finder.found {
+        Some(err) => {
+            errors.push(err);
+            false
+        }
+        None => true,
+    }
+}
+
+fn borrowed_text(reference: &syn::TypeReference, position: Position) -> String {
+    let owned = match &*reference.elem {
+        Type::Path(path) if path.path.is_ident("str") => "`String`".to_owned(),
+        Type::Slice(slice) => format!("`Vec<{}>`", quote::ToTokens::to_token_stream(&slice.elem)),
+        Type::Path(path) if path.path.is_ident("Path") => "`PathBuf`".to_owned(),
+        other => format!(
+            "`{}` (or `Arc<{}>` to share it)",
+            quote::ToTokens::to_token_stream(other),
+            quote::ToTokens::to_token_stream(other)
+        ),
+    };
+    match position {
+        Position::Argument => format!(
+            "a message argument must be owned: the message waits in a mailbox after the call that sent it returns. Take {owned} instead"
+        ),
+        Position::Reply => format!(
+            "a reply must be owned: it travels to the asker after the handler returns. Return {owned} instead"
+        ),
+    }
+}
+
+fn what(marker: Marker) -> String {
+    match marker {
+        Marker::Message => "a `#[message]` method".to_owned(),
+        hook => format!("a `#[{}]` hook", hook.name()),
+    }
+}
