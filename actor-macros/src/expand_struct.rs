@@ -3,7 +3,7 @@
 //! For `#[actor(mailbox = 64)] pub struct Account { ... }` this emits the struct unchanged
 //! and:
 //!
-//! ```ignore
+//! ```text
 //! impl ActorOptions for Account {
 //!     const MAILBOX: MailboxConfig = MailboxConfig::bounded(64);
 //! }

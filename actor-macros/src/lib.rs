@@ -13,6 +13,8 @@ mod errors;
 mod expand_impl;
 mod expand_struct;
 mod naming;
+#[cfg(test)]
+mod snapshots;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -1,0 +1,103 @@
+//! Expansion snapshots: the reviewed record of what `#[actor]` generates.
+//!
+//! Each fixture in `tests/expand/*.rs` (workspace root) is expanded here, formatted with
+//! prettyplease and compared with `tests/expand/*.expanded.rs`. The same fixtures are
+//! compiled under strict lints by `tests/tests/expansion_lints.rs`, so a snapshot is known
+//! to build warning-free. To accept a changed expansion after reviewing the diff:
+//! `UPDATE_EXPANDED=1 cargo test -p actor-macros`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use quote::ToTokens;
+use syn::{Attribute, Item};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/expand")
+}
+
+/// Expands every `#[actor]` item of `source` the way the compiler would.
+fn expand_file(source: &str) -> String {
+    let file = syn::parse_file(source).expect("fixture parses");
+    let mut items = Vec::new();
+    for item in file.items {
+        let (attrs, strip): (&[Attribute], fn(&mut Item) -> Option<Attribute>) = match &item {
+            Item::Struct(s) => (&s.attrs, |item| match item {
+                Item::Struct(s) => take_actor_attr(&mut s.attrs),
+                _ => None,
+            }),
+            Item::Enum(e) => (&e.attrs, |item| match item {
+                Item::Enum(e) => take_actor_attr(&mut e.attrs),
+                _ => None,
+            }),
+            Item::Impl(i) => (&i.attrs, |item| match item {
+                Item::Impl(i) => take_actor_attr(&mut i.attrs),
+                _ => None,
+            }),
+            _ => (&[], |_| None),
+        };
+        if !attrs.iter().any(|attr| attr.path().is_ident("actor")) {
+            items.push(item.into_token_stream());
+            continue;
+        }
+        let mut item = item;
+        let attr = strip(&mut item).expect("has #[actor]");
+        let args = match attr.meta {
+            syn::Meta::List(list) => list.tokens,
+            _ => proc_macro2::TokenStream::new(),
+        };
+        items.push(crate::actor_impl(args, item.into_token_stream()));
+    }
+    let expanded: proc_macro2::TokenStream = items.into_iter().collect();
+    let file = syn::parse2::<syn::File>(expanded).expect("expansion parses as a file");
+    prettyplease::unparse(&file)
+}
+
+fn take_actor_attr(attrs: &mut Vec<Attribute>) -> Option<Attribute> {
+    let index = attrs
+        .iter()
+        .position(|attr| attr.path().is_ident("actor"))?;
+    Some(attrs.remove(index))
+}
+
+#[test]
+fn expansions_match_snapshots() {
+    let update = std::env::var_os("UPDATE_EXPANDED").is_some();
+    let mut fixtures: Vec<PathBuf> = fs::read_dir(fixtures_dir())
+        .expect("tests/expand exists")
+        .map(|entry| entry.expect("readable dir entry").path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            name.ends_with(".rs") && !name.ends_with(".expanded.rs")
+        })
+        .collect();
+    fixtures.sort();
+    assert!(
+        fixtures.len() >= 3,
+        "expected the fixtures in {}",
+        fixtures_dir().display()
+    );
+    let mut mismatches = Vec::new();
+    for fixture in &fixtures {
+        let source = fs::read_to_string(fixture).expect("fixture readable");
+        let expanded = expand_file(&source);
+        let snapshot = fixture.with_extension("expanded.rs");
+        if update {
+            fs::write(&snapshot, &expanded).expect("snapshot writable");
+            continue;
+        }
+        match fs::read_to_string(&snapshot) {
+            Ok(expected) if expected == expanded => {}
+            Ok(_) => mismatches.push(format!("{} differs", snapshot.display())),
+            Err(_) => mismatches.push(format!("{} is missing", snapshot.display())),
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{}\nreview the expansion, then run `UPDATE_EXPANDED=1 cargo test -p actor-macros`",
+        mismatches.join("\n")
+    );
+}

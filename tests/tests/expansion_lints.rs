@@ -1,0 +1,60 @@
+//! The expansion snapshots' fixtures (`tests/expand/*.rs`), compiled under strict lints:
+//! code that `#[actor]` generates must not warn in a user's crate, whatever it denies.
+//! `cargo clippy --all-targets` in CI checks the clippy groups; `cargo test` the rustc ones.
+
+#![deny(warnings, missing_docs, rust_2018_idioms, unused_qualifications)]
+#![deny(clippy::all, clippy::pedantic)]
+
+/// The simple fixture.
+#[path = "../expand/simple.rs"]
+pub mod simple;
+
+/// The generic fixture.
+#[path = "../expand/generic.rs"]
+pub mod generic;
+
+/// The async fixture with a context and hooks.
+#[path = "../expand/async_context.rs"]
+pub mod async_context;
+
+use actor_core::prelude::*;
+
+#[tokio::test]
+async fn the_fixtures_behave_as_their_source_says() {
+    let system = ActorSystem::new();
+
+    let account = system.spawn(simple::Account::default_for_tests()).unwrap();
+    assert_eq!(account.deposit(10).await.unwrap(), 10);
+    assert_eq!(
+        account.withdraw(25).await.unwrap(),
+        Err(simple::Overdrawn { balance: 10 })
+    );
+    assert_eq!(account.withdraw(4).await.unwrap(), Ok(6));
+    account.close().await.unwrap();
+    assert_eq!(account.balance().await.unwrap(), 0);
+
+    let words = system.spawn(generic::Store::<String>::empty()).unwrap();
+    let numbers = system.spawn(generic::Store::<u32>::empty()).unwrap();
+    words.push("a".to_owned()).await.unwrap();
+    numbers.push(7).tell().await.unwrap();
+    assert_eq!(words.get(0).await.unwrap().as_deref(), Some("a"));
+    assert_eq!(numbers.get(0).await.unwrap(), Some(7));
+    assert_eq!(numbers.count().await.unwrap(), 1);
+
+    let ledger = system.spawn(async_context::Ledger::starting_at(5)).unwrap();
+    let auditor = system
+        .spawn(async_context::Auditor::of(ledger.clone()))
+        .unwrap();
+    assert_eq!(ledger.record(3).await.unwrap(), 8);
+    let report = auditor.audit().await.unwrap();
+    assert!(report.starts_with("audit 1 by #"), "{report}");
+    assert!(report.ends_with("total 8"), "{report}");
+    auditor.retire().await.unwrap();
+    assert_eq!(auditor.terminated().await, StopReason::Requested);
+
+    assert_eq!(
+        format!("{:?}", simple::AccountMsg::Deposit { amount: 1 }),
+        "Deposit { .. }"
+    );
+    system.shutdown().await;
+}
