@@ -241,6 +241,8 @@ pub enum FailureKind {
     HandlerPanic,
     /// A panic inside a lifecycle hook (`started`, `stopping` or `stopped`).
     HookPanic,
+    /// A panic inside the factory of [`Props::new`](crate::Props::new), creating the actor.
+    FactoryPanic,
 }
 
 impl Failure {
@@ -280,6 +282,7 @@ impl fmt::Display for Failure {
         match self.kind {
             FailureKind::HandlerPanic => write!(f, "handler panicked: {}", self.message),
             FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.message),
+            FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.message),
         }
     }
 }

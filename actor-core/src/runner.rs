@@ -46,18 +46,23 @@ pub(crate) async fn run<A: Actor>(
         reason: None,
     };
     let mut ctx = Context::new(cell, system);
-    let reason = match factory.create() {
-        Some(actor) => {
-            ActorLoop {
+    // The factory is user code too: a panic in it fails the actor like a panic in a hook.
+    let created = std::panic::catch_unwind(AssertUnwindSafe(|| factory.create()));
+    let reason = match created {
+        Ok(Some(actor)) => {
+            let actor_loop = ActorLoop {
                 actor,
                 mailbox: &mut mailbox,
                 signals: &mut signals,
                 stopping_ran: false,
-            }
-            .run(&mut ctx)
-            .await
+            };
+            actor_loop.run(&mut ctx).await
         }
-        None => StopReason::Aborted,
+        // A one-shot factory asked twice; supervision will not restart such an actor.
+        Ok(None) => StopReason::Aborted,
+        Err(payload) => {
+            StopReason::Failed(Failure::from_panic(FailureKind::FactoryPanic, &*payload))
+        }
     };
     // Dropping the receiver drops what is still queued, so those asks resolve with
     // `Stopped` before the status says so.

@@ -101,3 +101,21 @@ fn expansions_match_snapshots() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn crate_path_replaces_every_runtime_path() {
+    let source = "
+        #[actor(crate = my::runtime, mailbox = 2)]
+        struct Counter { count: u32 }
+        #[actor(crate = \"my::runtime\")]
+        impl Counter {
+            #[message]
+            async fn add(&mut self, ctx: &mut Context<Self>, n: u32) -> u32 { self.count += n; self.count }
+            #[started]
+            fn hello(&mut self) {}
+        }
+    ";
+    let expanded = expand_file(source);
+    assert!(expanded.contains("my::runtime::__private::Actor"), "{expanded}");
+    assert!(!expanded.contains("actor_core"), "the default path leaked into:\n{expanded}");
+}
