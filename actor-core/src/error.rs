@@ -243,6 +243,10 @@ pub enum FailureKind {
     HookPanic,
     /// A panic inside the factory of [`Props::new`](crate::Props::new), creating the actor.
     FactoryPanic,
+    /// An `Err` from a `#[message(fail_on_err)]` handler, or [`Context::fail`](crate::Context::fail).
+    Error,
+    /// A child's failure that its supervisor escalated to this actor.
+    Escalated,
 }
 
 impl Failure {
@@ -255,6 +259,29 @@ impl Failure {
             Arc::from("a panic with a non-string payload")
         };
         Failure { kind, message }
+    }
+
+    /// A failure with a message of the user's (from `Err` or [`Context::fail`](crate::Context::fail)).
+    pub fn error(message: impl fmt::Display) -> Self {
+        Failure { kind: FailureKind::Error, message: Arc::from(message.to_string()) }
+    }
+
+    pub(crate) fn escalated(child: crate::ActorId, failure: &Failure) -> Self {
+        Failure { kind: FailureKind::Escalated, message: Arc::from(format!("child {child} {failure}")) }
+    }
+
+    pub(crate) fn not_recreatable() -> Self {
+        Failure {
+            kind: FailureKind::Error,
+            message: Arc::from("restart asked, but the actor was spawned from a value and cannot be re-created; spawn it with `Props::new(factory)`"),
+        }
+    }
+
+    pub(crate) fn intensity_exceeded(child: crate::ActorId) -> Self {
+        Failure {
+            kind: FailureKind::Escalated,
+            message: Arc::from(format!("child {child} exceeded its restart intensity")),
+        }
     }
 
     /// What kind of failure this is.
@@ -282,6 +309,8 @@ impl fmt::Display for Failure {
         match self.kind {
             FailureKind::HandlerPanic => write!(f, "handler panicked: {}", self.message),
             FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.message),
+            FailureKind::Error => write!(f, "handler failed: {}", self.message),
+            FailureKind::Escalated => write!(f, "escalated: {}", self.message),
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.message),
         }
     }

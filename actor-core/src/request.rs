@@ -165,6 +165,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     match target.cell.mailbox.try_send(envelope) {
                         Ok(()) => *this.state = AskState::WaitingForReply { reply: rx },
                         Err(TrySendError::Closed(envelope)) => {
+                            target.cell.dead_letter(&envelope.msg);
                             return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                         }
                         Err(TrySendError::Full(envelope)) => {

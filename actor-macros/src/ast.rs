@@ -41,6 +41,8 @@ pub(crate) struct Message {
     pub(crate) params: Vec<Param>,
     /// The return type with `Self` spelled out; `None` for `()`.
     pub(crate) output: Option<Type>,
+    /// `#[message(fail_on_err)]`: an `Err` reply also fails the actor.
+    pub(crate) fail_on_err: bool,
 }
 
 /// A parameter of a message method.
@@ -67,12 +69,22 @@ impl Message {
     }
 }
 
-/// A lifecycle hook: `#[started]`, `#[stopping]` or `#[stopped]`.
+/// A lifecycle hook: `#[started]`, `#[stopping]`, `#[stopped]`, `#[pre_restart]`,
+/// `#[post_restart]` or `#[terminated]`.
 pub(crate) struct Hook {
     pub(crate) marker: Marker,
     pub(crate) method: Ident,
     pub(crate) is_async: bool,
-    pub(crate) takes_context: bool,
+    /// The hook's parameters after `self`, in the user's order.
+    pub(crate) params: Vec<HookParam>,
+}
+
+/// A parameter of a hook.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HookParam {
+    Context,
+    /// The death-watch signal, for `#[terminated]`.
+    Terminated,
 }
 
 impl ActorImpl {
@@ -106,7 +118,14 @@ impl ActorImpl {
             };
             match marker {
                 Marker::Message => {
-                    if let Some(message) = Message::from_method(method, &self_ty, errors) {
+                    let options = match attr::parse_message_options(&markers[0].1) {
+                        Ok(options) => options,
+                        Err(err) => {
+                            errors.push(err);
+                            continue;
+                        }
+                    };
+                    if let Some(message) = Message::from_method(method, &self_ty, &options, errors) {
                         if let Some(clash) = messages
                             .iter()
                             .find(|existing| existing.variant == message.variant)
@@ -183,14 +202,21 @@ fn single_marker(markers: &[(Marker, Attribute)], errors: &Errors) -> Option<Mar
         ));
         return None;
     }
-    if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
-        errors.push(err);
+    if *first != Marker::Message {
+        if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
+            errors.push(err);
+        }
     }
     Some(*first)
 }
 
 impl Message {
-    fn from_method(method: &ImplItemFn, self_ty: &Type, errors: &Errors) -> Option<Message> {
+    fn from_method(
+        method: &ImplItemFn,
+        self_ty: &Type,
+        options: &attr::MessageOptions,
+        errors: &Errors,
+    ) -> Option<Message> {
         let sig = &method.sig;
         let mut ok = valid::check_signature_shape(Marker::Message, sig, errors);
         ok &= valid::check_receiver(Marker::Message, sig, errors);
@@ -231,10 +257,20 @@ impl Message {
                 Some(with_self_replaced(ty, self_ty))
             }
         };
+        if let Some(span) = options.fail_on_err {
+            if !output.as_ref().is_some_and(valid::is_result_type) {
+                errors.push(syn::Error::new(
+                    span,
+                    "`fail_on_err` needs a handler that returns `Result<T, E>`: its `Err` is what fails the actor",
+                ));
+                ok = false;
+            }
+        }
         if !ok {
             return None;
         }
         Some(Message {
+            fail_on_err: options.fail_on_err.is_some(),
             method: sig.ident.clone(),
             variant: variant_name(&sig.ident),
             vis: method.vis.clone(),
@@ -262,43 +298,56 @@ impl Hook {
         let sig = &method.sig;
         let mut ok = valid::check_signature_shape(marker, sig, errors);
         ok &= valid::check_receiver(marker, sig, errors);
-        let mut takes_context = false;
+        let expected = if marker == Marker::Terminated {
+            "`&mut self`, a `Terminated` and, optionally, `ctx: &mut Context<Self>`"
+        } else {
+            "only `&mut self` and, optionally, `ctx: &mut Context<Self>`"
+        };
+        let mut params = Vec::new();
         for input in sig.inputs.iter().skip(1) {
             let FnArg::Typed(pat_type) = input else {
                 continue;
             };
-            if valid::is_context_type(&pat_type.ty) && !takes_context {
-                takes_context = valid::check_context_param(pat_type, &[], errors);
-                ok &= takes_context;
+            let seen_context = params.contains(&HookParam::Context);
+            if valid::is_context_type(&pat_type.ty) && !seen_context {
+                if valid::check_context_param(pat_type, &[], errors) {
+                    params.push(HookParam::Context);
+                } else {
+                    ok = false;
+                }
+            } else if marker == Marker::Terminated
+                && valid::is_terminated_type(&pat_type.ty)
+                && !params.contains(&HookParam::Terminated)
+            {
+                params.push(HookParam::Terminated);
             } else {
                 errors.push(syn::Error::new_spanned(
                     pat_type,
-                    format!(
-                        "a `#[{}]` hook takes only `&mut self` and, optionally, `ctx: &mut Context<Self>`",
-                        marker.name()
-                    ),
+                    format!("a `#[{}]` hook takes {expected}", marker.name()),
                 ));
                 ok = false;
             }
+        }
+        if marker == Marker::Terminated && ok && !params.contains(&HookParam::Terminated) {
+            errors.push(syn::Error::new_spanned(
+                &sig.ident,
+                "a `#[terminated]` hook receives the signal: add a `terminated: Terminated` argument",
+            ));
+            ok = false;
         }
         if let ReturnType::Type(_, ty) = &sig.output {
             if !is_unit(ty) {
                 errors.push(syn::Error::new_spanned(
                     ty,
                     format!(
-                        "a `#[{}]` hook returns nothing; to fail the actor, panic (supervision decides what happens next)",
+                        "a `#[{}]` hook returns nothing; to fail the actor, panic or call `ctx.fail(..)`",
                         marker.name()
                     ),
                 ));
                 ok = false;
             }
         }
-        ok.then(|| Hook {
-            marker,
-            method: sig.ident.clone(),
-            is_async: sig.asyncness.is_some(),
-            takes_context,
-        })
+        ok.then(|| Hook { marker, method: sig.ident.clone(), is_async: sig.asyncness.is_some(), params })
     }
 }
 

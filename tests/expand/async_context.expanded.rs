@@ -83,6 +83,14 @@ const _: () = {
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
         }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &LedgerMsg) -> &'static str {
+            match msg {
+                LedgerMsg::Record { .. } => "Record",
+            }
+        }
         fn handle(
             &mut self,
             msg: LedgerMsg,
@@ -217,6 +225,15 @@ const _: () = {
         type Client = AuditorClient;
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
+        }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &AuditorMsg) -> &'static str {
+            match msg {
+                AuditorMsg::Audit => "Audit",
+                AuditorMsg::Retire => "Retire",
+            }
         }
         async fn handle(
             &mut self,

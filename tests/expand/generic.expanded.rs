@@ -138,6 +138,17 @@ const _: () = {
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
         }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &StoreMsg<T>) -> &'static str {
+            match msg {
+                StoreMsg::Push { .. } => "Push",
+                StoreMsg::Get { .. } => "Get",
+                StoreMsg::Count => "Count",
+                StoreMsg::__Phantom(never, _) => match *never {}
+            }
+        }
         fn handle(
             &mut self,
             msg: StoreMsg<T>,

@@ -184,6 +184,17 @@ const _: () = {
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
         }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &AccountMsg) -> &'static str {
+            match msg {
+                AccountMsg::Deposit { .. } => "Deposit",
+                AccountMsg::Withdraw { .. } => "Withdraw",
+                AccountMsg::Balance => "Balance",
+                AccountMsg::Close => "Close",
+            }
+        }
         fn handle(
             &mut self,
             msg: AccountMsg,
