@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -219,6 +219,7 @@ impl ActorSystem {
             strong_refs: AtomicUsize::new(0),
             status: status_tx,
             ask_timeout: self.inner.ask_timeout,
+            accepting: AtomicBool::new(true),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
 

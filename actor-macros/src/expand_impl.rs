@@ -31,6 +31,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{GenericParam, Path};
 
 use crate::ast::{ActorImpl, Message};
@@ -372,6 +373,8 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         Ident::new(&format!("_{ctx}"), ctx.span())
     };
     let any_async = model.messages.iter().any(|message| message.is_async);
+    // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
+    let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
     let handle = if any_async {
         quote! {
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
@@ -382,7 +385,13 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         }
     } else {
+        // With no messages, `match msg {}` diverges and `ready(..)` is unreachable.
+        let allow_unreachable = model
+            .messages
+            .is_empty()
+            .then(|| quote!(#[allow(unreachable_code)]));
         quote! {
+            #allow_unreachable
             fn handle(
                 &mut self,
                 msg: #msg #ty_generics,
@@ -424,7 +433,7 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             type Client = #client #ty_generics;
 
             fn mailbox() -> #private::MailboxConfig {
-                <Self as #private::ActorOptions>::MAILBOX
+                #mailbox_body
             }
 
             #handle
