@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::atomic::{self, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -51,6 +51,9 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) strong_refs: AtomicUsize,
     pub(crate) status: watch::Sender<ActorStatus>,
     pub(crate) ask_timeout: Duration,
+    /// Cleared by a stop from outside, so that sends after `stop()` returns are refused
+    /// at once, not only once the actor reads the stop signal.
+    pub(crate) accepting: AtomicBool,
     pub(crate) watchers: Mutex<Watchers>,
     pub(crate) events: Arc<Events>,
 }
@@ -64,6 +67,15 @@ pub(crate) struct Watchers {
 }
 
 impl<A: Actor> ActorCell<A> {
+    pub(crate) fn accepts_messages(&self) -> bool {
+        self.accepting.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn stop(&self, mode: StopMode) {
+        self.accepting.store(false, Ordering::Release);
+        self.signal(SystemSignal::Stop(mode, StopReason::Requested));
+    }
+
     pub(crate) fn signal(&self, signal: SystemSignal) {
         // The actor holds the receiving end until its task ends; an error means it
         // already stopped, and a stop of a stopped actor is a no-op.
@@ -71,14 +83,19 @@ impl<A: Actor> ActorCell<A> {
     }
 
     pub(crate) fn dead_letter(&self, msg: &A::Msg) {
-        self.events.dead_letter(self.id, &self.path, A::message_name(msg));
+        self.events
+            .dead_letter(self.id, &self.path, A::message_name(msg));
     }
 
     fn watchers(&self) -> std::sync::MutexGuard<'_, Watchers> {
         self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &mpsc::UnboundedSender<SystemSignal>) {
+    pub(crate) fn add_watcher(
+        &self,
+        watcher: ActorId,
+        signals: &mpsc::UnboundedSender<SystemSignal>,
+    ) {
         let mut watchers = self.watchers();
         match &watchers.terminated {
             Some(terminated) => {
@@ -98,7 +115,11 @@ impl<A: Actor> ActorCell<A> {
 
     /// Records the end and tells every watcher, once.
     pub(crate) fn notify_watchers(&self, reason: &StopReason) {
-        let terminated = Terminated { id: self.id, path: Arc::clone(&self.path), reason: reason.clone() };
+        let terminated = Terminated {
+            id: self.id,
+            path: Arc::clone(&self.path),
+            reason: reason.clone(),
+        };
         let watching = {
             let mut watchers = self.watchers();
             watchers.terminated = Some(terminated.clone());
@@ -151,6 +172,9 @@ impl<A: Actor> RefCore<A> {
     }
 
     pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        if !self.cell.accepts_messages() {
+            return Err(SendError(msg));
+        }
         self.cell
             .mailbox
             .send(Envelope { msg, reply: None })
@@ -162,6 +186,9 @@ impl<A: Actor> RefCore<A> {
     }
 
     pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
+        if !self.cell.accepts_messages() {
+            return Err(TrySendError::Closed(msg));
+        }
         self.cell
             .mailbox
             .try_send(Envelope { msg, reply: None })
@@ -289,20 +316,14 @@ impl<A: Actor> ActorRef<A> {
     /// queued, runs its `stopping` and `stopped` hooks and stops. Returns at once; await
     /// [`terminated`](Self::terminated) to wait for the end. A no-op on a stopped actor.
     pub fn stop(&self) {
-        self.cell().signal(SystemSignal::Stop(
-            StopMode::Graceful,
-            StopReason::Requested,
-        ));
+        self.cell().stop(StopMode::Graceful);
     }
 
     /// Stops the actor after the message it is handling now; what is queued is dropped and
     /// pending asks resolve with [`AskError::Stopped`](crate::AskError::Stopped). The
     /// signal skips the user mailbox, so a full mailbox does not delay it.
     pub fn stop_now(&self) {
-        self.cell().signal(SystemSignal::Stop(
-            StopMode::Immediate,
-            StopReason::Requested,
-        ));
+        self.cell().stop(StopMode::Immediate);
     }
 
     /// Waits until the actor has stopped, and says why.

@@ -19,7 +19,10 @@ pub(crate) enum Parent {
     /// The system's guardian: the actor is top-level.
     Guardian,
     /// Another actor.
-    Actor { id: ActorId, signals: mpsc::UnboundedSender<SystemSignal> },
+    Actor {
+        id: ActorId,
+        signals: mpsc::UnboundedSender<SystemSignal>,
+    },
 }
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
@@ -45,7 +48,15 @@ impl<A: Actor> Context<A> {
         policy: RestartPolicy,
     ) -> Self {
         let supervisor = Supervisor::new(A::supervisor_strategy(), cell.id.as_u64());
-        Context { cell, system, parent, supervisor, stop_request: None, failure: None, policy }
+        Context {
+            cell,
+            system,
+            parent,
+            supervisor,
+            stop_request: None,
+            failure: None,
+            policy,
+        }
     }
 
     /// The actor's id.
@@ -96,16 +107,28 @@ impl<A: Actor> Context<A> {
     /// # Errors
     ///
     /// As [`ActorSystem::spawn`], with [`SpawnError::NameTaken`] for a sibling's name.
-    pub fn spawn<B: Actor>(&mut self, props: impl Into<Props<B>>) -> Result<ActorRef<B>, SpawnError> {
-        let parent = Parent::Actor { id: self.cell.id, signals: self.cell.signals.clone() };
-        let (actor_ref, entry) = self.system.spawn_under(parent, &self.cell.path, props.into())?;
+    pub fn spawn<B: Actor>(
+        &mut self,
+        props: impl Into<Props<B>>,
+    ) -> Result<ActorRef<B>, SpawnError> {
+        let parent = Parent::Actor {
+            id: self.cell.id,
+            signals: self.cell.signals.clone(),
+        };
+        let (actor_ref, entry) = self
+            .system
+            .spawn_under(parent, &self.cell.path, props.into())?;
         self.supervisor.children.push(entry);
         Ok(actor_ref)
     }
 
     /// The ids of this actor's live children, in spawn order.
     pub fn children(&self) -> Vec<ActorId> {
-        self.supervisor.children.iter().map(|child| child.id).collect()
+        self.supervisor
+            .children
+            .iter()
+            .map(|child| child.id)
+            .collect()
     }
 
     /// Watches `other`: when it stops, this actor's `terminated` hook (`#[terminated]`)

@@ -165,7 +165,8 @@ impl<M> std::error::Error for AskError<M> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {
-    /// Another live actor in the system already has this name.
+    /// A live sibling (another child of the same parent, or another top-level actor)
+    /// already has this name.
     NameTaken(String),
     /// The system is shutting down or has shut down.
     SystemShutDown,
@@ -263,11 +264,17 @@ impl Failure {
 
     /// A failure with a message of the user's (from `Err` or [`Context::fail`](crate::Context::fail)).
     pub fn error(message: impl fmt::Display) -> Self {
-        Failure { kind: FailureKind::Error, message: Arc::from(message.to_string()) }
+        Failure {
+            kind: FailureKind::Error,
+            message: Arc::from(message.to_string()),
+        }
     }
 
     pub(crate) fn escalated(child: crate::ActorId, failure: &Failure) -> Self {
-        Failure { kind: FailureKind::Escalated, message: Arc::from(format!("child {child} {failure}")) }
+        Failure {
+            kind: FailureKind::Escalated,
+            message: Arc::from(format!("child {child} {failure}")),
+        }
     }
 
     pub(crate) fn not_recreatable() -> Self {

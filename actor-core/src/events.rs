@@ -77,7 +77,10 @@ pub(crate) struct Events {
 impl Events {
     pub(crate) fn new(capacity: usize) -> Arc<Self> {
         let (sender, _) = broadcast::channel(capacity.max(1));
-        Arc::new(Events { sender, dead_letters: AtomicU64::new(0) })
+        Arc::new(Events {
+            sender,
+            dead_letters: AtomicU64::new(0),
+        })
     }
 
     pub(crate) fn publish(&self, event: SystemEvent) {
@@ -88,7 +91,11 @@ impl Events {
     pub(crate) fn dead_letter(&self, recipient: ActorId, path: &Arc<str>, message: &'static str) {
         self.dead_letters.fetch_add(1, Ordering::Relaxed);
         if self.sender.receiver_count() > 0 {
-            self.publish(SystemEvent::DeadLetter(DeadLetter { recipient, path: Arc::clone(path), message }));
+            self.publish(SystemEvent::DeadLetter(DeadLetter {
+                recipient,
+                path: Arc::clone(path),
+                message,
+            }));
         }
     }
 

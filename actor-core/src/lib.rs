@@ -73,26 +73,26 @@ pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
 pub use actor_macros::actor;
 /// Marks a method of an `#[actor]` impl block as a message. Only valid there.
 pub use actor_macros::message;
+/// Marks a method of an `#[actor]` impl block as the `post_restart` hook. Only valid there.
+pub use actor_macros::post_restart;
+/// Marks a method of an `#[actor]` impl block as the `pre_restart` hook. Only valid there.
+pub use actor_macros::pre_restart;
 /// Marks a method of an `#[actor]` impl block as the `started` hook. Only valid there.
 pub use actor_macros::started;
 /// Marks a method of an `#[actor]` impl block as the `stopped` hook. Only valid there.
 pub use actor_macros::stopped;
-/// Marks a method of an `#[actor]` impl block as the `pre_restart` hook. Only valid there.
-pub use actor_macros::pre_restart;
-/// Marks a method of an `#[actor]` impl block as the `post_restart` hook. Only valid there.
-pub use actor_macros::post_restart;
+/// Marks a method of an `#[actor]` impl block as the `stopping` hook. Only valid there.
+pub use actor_macros::stopping;
 /// Marks a method of an `#[actor]` impl block as the death-watch handler, receiving a
 /// [`Terminated`]. Only valid there.
 pub use actor_macros::terminated;
-/// Marks a method of an `#[actor]` impl block as the `stopping` hook. Only valid there.
-pub use actor_macros::stopping;
 
 /// Everything a typical actor program uses: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        actor, message, post_restart, pre_restart, started, stopped, stopping, terminated,
-        Actor, ActorRef, ActorSystem, AskError, Context, MailboxConfig, Props, SendError,
-        StopReason, Terminated, TrySendError, WeakActorRef,
+        actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
+        ActorRef, ActorSystem, AskError, Context, MailboxConfig, Props, SendError, StopReason,
+        Terminated, TrySendError, WeakActorRef,
     };
 }
 

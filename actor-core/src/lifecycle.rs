@@ -88,9 +88,14 @@ pub(crate) enum SystemSignal {
     /// context may have handed out a new ref since.
     RefsDropped,
     /// From a child: it failed (or stopped itself) and waits for this actor's decision.
-    ChildExited { child: ActorId, exit: ChildExit },
+    ChildExited {
+        child: ActorId,
+        exit: ChildExit,
+    },
     /// From a child: it has stopped for good; forget it.
-    ChildTerminated { child: ActorId },
+    ChildTerminated {
+        child: ActorId,
+    },
     /// From this actor's supervisor: what to do after a failure (or a sibling's).
     Command(ChildCommand),
     /// From a watched actor: it stopped.

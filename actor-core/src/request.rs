@@ -99,7 +99,9 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
     fn into_future(self) -> Ask<'a, A, R> {
         let timeout = self.timeout.unwrap_or(self.target.cell.ask_timeout);
         Ask {
+            // Armed for real at the first poll, which is where the timeout counts from.
             deadline: tokio::time::sleep(timeout),
+            timeout,
             state: AskState::Unsent {
                 target: self.target,
                 msg: self.msg,
@@ -111,7 +113,7 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
 
 type Permit<A> = mpsc::OwnedPermit<Envelope<A>>;
 type Reserve<A> =
-    Pin<Box<dyn Future<Output = Result<Permit<A>, mpsc::error::SendError<()>>> + Send>>;
+    Pin<Box<dyn Future<Output = Result<Permit<A>, mpsc::error::SendError<()>>> + Send + Sync>>;
 
 enum AskState<'a, A: Actor> {
     Unsent {
@@ -144,6 +146,7 @@ pin_project! {
     pub struct Ask<'a, A: Actor, R> {
         #[pin]
         deadline: Sleep,
+        timeout: Duration,
         state: AskState<'a, A>,
         extract: fn(A::Reply) -> R,
     }
@@ -157,6 +160,11 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
         loop {
             match std::mem::replace(this.state, AskState::Done) {
                 AskState::Unsent { target, msg } => {
+                    let deadline = tokio::time::Instant::now() + *this.timeout;
+                    this.deadline.as_mut().reset(deadline);
+                    if !target.cell.accepts_messages() {
+                        return Poll::Ready(Err(AskError::Closed(msg)));
+                    }
                     let (tx, rx) = oneshot::channel();
                     let envelope = Envelope {
                         msg,

@@ -39,16 +39,24 @@ impl<A: Actor> Drop for TerminationGuard<A> {
     fn drop(&mut self) {
         let reason = self.reason.take().unwrap_or(StopReason::Aborted);
         let id = self.cell.id;
-        self.cell.status.send_replace(ActorStatus::Stopped(reason.clone()));
-        self.cell.notify_watchers(&reason);
+        // Unregister first: whoever wakes up on the status or the `Terminated` may spawn
+        // under the same name at once.
+        self.system.unregister(id);
         match &self.parent {
             Parent::Guardian => self.system.guardian_forget(id),
             Parent::Actor { signals, .. } => {
                 let _ = signals.send(SystemSignal::ChildTerminated { child: id });
             }
         }
-        self.system.unregister(id);
-        self.system.publish(SystemEvent::Stopped { actor: id, path: Arc::clone(&self.cell.path), reason });
+        self.cell
+            .status
+            .send_replace(ActorStatus::Stopped(reason.clone()));
+        self.cell.notify_watchers(&reason);
+        self.system.publish(SystemEvent::Stopped {
+            actor: id,
+            path: Arc::clone(&self.cell.path),
+            reason,
+        });
     }
 }
 
@@ -68,7 +76,14 @@ pub(crate) async fn run<A: Actor>(
         reason: None,
     };
     let mut ctx = Context::new(cell, system, parent, policy);
-    let mut runner = Runner { factory, mailbox, signals, stopping_ran: false, draining: None, deferred: Vec::new() };
+    let mut runner = Runner {
+        factory,
+        mailbox,
+        signals,
+        stopping_ran: false,
+        draining: None,
+        deferred: Vec::new(),
+    };
     let reason = runner.run(&mut ctx).await;
     // What is still queued goes to dead letters; its asks resolve with `Stopped` when the
     // envelopes drop, before the status says `Stopped`.
@@ -165,7 +180,10 @@ impl<A: Actor> Runner<A> {
             }
         };
         let hook = if restart {
-            catch(FailureKind::HookPanic, async { actor.post_restart(ctx).await }).await
+            catch(FailureKind::HookPanic, async {
+                actor.post_restart(ctx).await
+            })
+            .await
         } else {
             catch(FailureKind::HookPanic, async { actor.started(ctx).await }).await
         };
@@ -173,15 +191,29 @@ impl<A: Actor> Runner<A> {
             return Step::Exited(Some(actor), ChildExit::Failed(failure));
         }
         if restart {
-            ctx.system().publish(SystemEvent::Restarted { actor: ctx.id(), path: Arc::clone(&ctx.cell().path) });
+            ctx.system().publish(SystemEvent::Restarted {
+                actor: ctx.id(),
+                path: Arc::clone(&ctx.cell().path),
+            });
         }
         ctx.cell().status.send_replace(ActorStatus::Running);
+        // `ctx.stop()` in `started` takes effect before the first message.
+        if let Some(mode) = ctx.take_stop_request() {
+            let outcome = self.stop_requested(mode, &mut actor, ctx).await;
+            if !matches!(outcome, Outcome::Continue) {
+                return outcome.into_step(actor);
+            }
+        }
         Step::Run(actor)
     }
 
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
         for terminated in std::mem::take(&mut self.deferred) {
-            if let Err(failure) = catch(FailureKind::HookPanic, async { actor.terminated(terminated, ctx).await }).await {
+            if let Err(failure) = catch(FailureKind::HookPanic, async {
+                actor.terminated(terminated, ctx).await
+            })
+            .await
+            {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
@@ -203,7 +235,11 @@ impl<A: Actor> Runner<A> {
                 let reason = self.draining.take().unwrap_or(StopReason::Requested);
                 return Step::Stop(Some(actor), reason);
             };
-            match catch(FailureKind::HandlerPanic, async { actor.handle(msg, ctx).await }).await {
+            match catch(FailureKind::HandlerPanic, async {
+                actor.handle(msg, ctx).await
+            })
+            .await
+            {
                 Ok(value) => {
                     if let Some(reply) = reply {
                         // The asker may have timed out and gone; nothing to do then.
@@ -221,16 +257,26 @@ impl<A: Actor> Runner<A> {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
             if let Some(mode) = ctx.take_stop_request() {
-                if self.restarts_when_stopping_itself(ctx) {
-                    return Step::Exited(Some(actor), ChildExit::StoppedItself);
-                }
-                let signal = SystemSignal::Stop(mode, StopReason::Requested);
-                let outcome = self.on_signal(signal, &mut actor, ctx).await;
+                let outcome = self.stop_requested(mode, &mut actor, ctx).await;
                 if !matches!(outcome, Outcome::Continue) {
                     return outcome.into_step(actor);
                 }
             }
         }
+    }
+
+    /// The actor asked to stop itself (`ctx.stop()` or `ctx.stop_now()`).
+    async fn stop_requested(
+        &mut self,
+        mode: StopMode,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+    ) -> Outcome {
+        if self.restarts_when_stopping_itself(ctx) {
+            return Outcome::Exited(ChildExit::StoppedItself);
+        }
+        self.on_signal(SystemSignal::Stop(mode, StopReason::Requested), actor, ctx)
+            .await
     }
 
     /// A permanent child that stops itself is restarted by its supervisor (OTP), so the
@@ -240,10 +286,17 @@ impl<A: Actor> Runner<A> {
     }
 
     /// Handles one system signal while running.
-    async fn on_signal(&mut self, signal: SystemSignal, actor: &mut A, ctx: &mut Context<A>) -> Outcome {
+    async fn on_signal(
+        &mut self,
+        signal: SystemSignal,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+    ) -> Outcome {
         match signal {
             SystemSignal::Stop(StopMode::Immediate, reason) => Outcome::Stop(reason),
-            SystemSignal::Stop(StopMode::Graceful, reason) => self.begin_drain(actor, ctx, reason).await,
+            SystemSignal::Stop(StopMode::Graceful, reason) => {
+                self.begin_drain(actor, ctx, reason).await
+            }
             SystemSignal::RefsDropped => {
                 // The actor may have handed out a new ref to itself since the signal was sent.
                 if ctx.cell().strong_refs.load(Ordering::Acquire) == 0 {
@@ -265,7 +318,11 @@ impl<A: Actor> Runner<A> {
             SystemSignal::Command(ChildCommand::Restart { delay }) => Outcome::Restart(delay),
             SystemSignal::Command(ChildCommand::Stop) => Outcome::Stop(StopReason::Requested),
             SystemSignal::Terminated(terminated) => {
-                match catch(FailureKind::HookPanic, async { actor.terminated(terminated, ctx).await }).await {
+                match catch(FailureKind::HookPanic, async {
+                    actor.terminated(terminated, ctx).await
+                })
+                .await
+                {
                     Ok(()) => Outcome::Continue,
                     Err(failure) => Outcome::Exited(ChildExit::Failed(failure)),
                 }
@@ -273,14 +330,21 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    async fn begin_drain(&mut self, actor: &mut A, ctx: &mut Context<A>, reason: StopReason) -> Outcome {
+    async fn begin_drain(
+        &mut self,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+        reason: StopReason,
+    ) -> Outcome {
         if self.draining.is_some() {
             return Outcome::Continue;
         }
         self.mailbox.close();
         ctx.cell().status.send_replace(ActorStatus::Stopping);
         self.stopping_ran = true;
-        if let Err(failure) = catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await {
+        if let Err(failure) =
+            catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
+        {
             return Outcome::Stop(StopReason::Failed(failure));
         }
         self.draining = Some(reason);
@@ -289,7 +353,12 @@ impl<A: Actor> Runner<A> {
 
     /// After a failure (or a permanent child's self-stop): report to the supervisor and wait
     /// for its command, still deciding for this actor's own children meanwhile.
-    async fn supervised(&mut self, actor: Option<A>, exit: ChildExit, ctx: &mut Context<A>) -> Step<A> {
+    async fn supervised(
+        &mut self,
+        actor: Option<A>,
+        exit: ChildExit,
+        ctx: &mut Context<A>,
+    ) -> Step<A> {
         let failure = match &exit {
             ChildExit::Failed(failure) => Some(failure.clone()),
             ChildExit::StoppedItself => None,
@@ -310,9 +379,12 @@ impl<A: Actor> Runner<A> {
                 ctx.system().guardian_decide(ctx.id(), exit);
                 true
             }
-            Parent::Actor { signals, .. } => {
-                signals.send(SystemSignal::ChildExited { child: ctx.id(), exit }).is_ok()
-            }
+            Parent::Actor { signals, .. } => signals
+                .send(SystemSignal::ChildExited {
+                    child: ctx.id(),
+                    exit,
+                })
+                .is_ok(),
         };
         if !reported {
             // The supervisor is gone: nobody can decide, so stop.
@@ -330,10 +402,18 @@ impl<A: Actor> Runner<A> {
                         None => Step::Stop(None, stop_reason()),
                     };
                 }
-                SystemSignal::Command(ChildCommand::Restart { delay }) => return Step::Restart(actor, delay),
-                SystemSignal::Command(ChildCommand::Stop) => return Step::Stop(actor, stop_reason()),
+                SystemSignal::Command(ChildCommand::Restart { delay }) => {
+                    return Step::Restart(actor, delay)
+                }
+                SystemSignal::Command(ChildCommand::Stop) => {
+                    return Step::Stop(actor, stop_reason())
+                }
                 SystemSignal::Stop(_, reason) => {
-                    let reason = if failure.is_some() { stop_reason() } else { reason };
+                    let reason = if failure.is_some() {
+                        stop_reason()
+                    } else {
+                        reason
+                    };
                     return Step::Stop(actor, reason);
                 }
                 SystemSignal::ChildExited { child, exit } => {
@@ -347,10 +427,18 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    async fn restart(&mut self, actor: Option<A>, delay: Duration, ctx: &mut Context<A>) -> Step<A> {
+    async fn restart(
+        &mut self,
+        actor: Option<A>,
+        delay: Duration,
+        ctx: &mut Context<A>,
+    ) -> Step<A> {
         if let Some(mut actor) = actor {
             // A panic in `pre_restart` does not stop the restart: the instance is going anyway.
-            let _ = catch(FailureKind::HookPanic, async { actor.pre_restart(ctx).await }).await;
+            let _ = catch(FailureKind::HookPanic, async {
+                actor.pre_restart(ctx).await
+            })
+            .await;
         }
         // Akka's default: a restarted actor's children are stopped, and its new instance
         // spawns new ones in `post_restart` (or `started`).
@@ -384,23 +472,36 @@ impl<A: Actor> Runner<A> {
     /// Runs the remaining hooks, stops the children, and says why the actor stopped.
     /// `stopping` runs unless a drain already ran it; a failure skips it, since the state
     /// that panicked may be broken, but `stopped` still runs (as Akka runs `PostStop`).
-    async fn finish(&mut self, actor: Option<A>, mut reason: StopReason, ctx: &mut Context<A>) -> StopReason {
+    async fn finish(
+        &mut self,
+        actor: Option<A>,
+        mut reason: StopReason,
+        ctx: &mut Context<A>,
+    ) -> StopReason {
         self.mailbox.close();
         ctx.cell().status.send_replace(ActorStatus::Stopping);
-        let mode = if self.draining.is_some() { StopMode::Graceful } else { StopMode::Immediate };
+        let mode = if self.draining.is_some() {
+            StopMode::Graceful
+        } else {
+            StopMode::Immediate
+        };
         let Some(mut actor) = actor else {
             stop_children(ctx, mode).await;
             return reason;
         };
         if !self.stopping_ran && !matches!(reason, StopReason::Failed(_)) {
             self.stopping_ran = true;
-            if let Err(failure) = catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await {
+            if let Err(failure) =
+                catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
+            {
                 reason = StopReason::Failed(failure);
             }
         }
         // Children stop first, so `stopped` sees a parent with no children left.
         stop_children(ctx, mode).await;
-        if let Err(failure) = catch(FailureKind::HookPanic, async { actor.stopped(ctx).await }).await {
+        if let Err(failure) =
+            catch(FailureKind::HookPanic, async { actor.stopped(ctx).await }).await
+        {
             if !matches!(reason, StopReason::Failed(_)) {
                 reason = StopReason::Failed(failure);
             }
@@ -411,8 +512,14 @@ impl<A: Actor> Runner<A> {
 
 /// Decides for one of this actor's children, sends the commands, and returns a failure if
 /// the decision escalates to this actor.
-fn supervise_child<A: Actor>(ctx: &mut Context<A>, child: crate::ActorId, exit: ChildExit) -> Option<Failure> {
-    let plan = ctx.supervisor.decide(tokio::time::Instant::now(), child, exit);
+fn supervise_child<A: Actor>(
+    ctx: &mut Context<A>,
+    child: crate::ActorId,
+    exit: ChildExit,
+) -> Option<Failure> {
+    let plan = ctx
+        .supervisor
+        .decide(tokio::time::Instant::now(), child, exit);
     if let Some(directive) = plan.directive {
         if let Some(entry) = ctx.supervisor.children.iter().find(|c| c.id == child) {
             ctx.system().publish(SystemEvent::Decided {
@@ -428,14 +535,17 @@ fn supervise_child<A: Actor>(ctx: &mut Context<A>, child: crate::ActorId, exit: 
             entry.send(*command);
         }
     }
-    plan.escalate.map(|failure| Failure::escalated(child, &failure))
+    plan.escalate
+        .map(|failure| Failure::escalated(child, &failure))
 }
 
 /// Stops every child (each stops its own children first) and waits until they have.
 async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode) {
     let children = std::mem::take(&mut ctx.supervisor.children);
     for child in &children {
-        let _ = child.signals.send(SystemSignal::Stop(mode, StopReason::Requested));
+        let _ = child
+            .signals
+            .send(SystemSignal::Stop(mode, StopReason::Requested));
     }
     for mut child in children {
         // A child's task always ends (or is aborted at shutdown), and its guard sets the

@@ -76,13 +76,21 @@ pub struct Backoff {
 impl Backoff {
     /// Back-off from `min` doubling up to `max`, with no jitter.
     pub fn exponential(min: Duration, max: Duration) -> Self {
-        Backoff { min, max: max.max(min), jitter: 0.0 }
+        Backoff {
+            min,
+            max: max.max(min),
+            jitter: 0.0,
+        }
     }
 
     /// Adds up to `fraction` (0.0 to 1.0) of the delay at random, so that actors failing
     /// together do not all restart at the same instant.
     pub fn jitter(mut self, fraction: f64) -> Self {
-        self.jitter = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+        self.jitter = if fraction.is_finite() {
+            fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         self
     }
 
@@ -191,7 +199,10 @@ impl SupervisorStrategy {
     /// Decides the directive for each failure. The default restarts after a panic in a
     /// handler or hook, and stops a child whose factory panicked (restarting would only
     /// panic again), as Akka does for `ActorInitializationException`.
-    pub fn decider(mut self, decider: impl Fn(&ChildFailure) -> Directive + Send + Sync + 'static) -> Self {
+    pub fn decider(
+        mut self,
+        decider: impl Fn(&ChildFailure) -> Directive + Send + Sync + 'static,
+    ) -> Self {
         self.decider = Arc::new(decider);
         self
     }
@@ -297,7 +308,12 @@ pub(crate) struct Supervisor {
 
 impl Supervisor {
     pub(crate) fn new(strategy: SupervisorStrategy, seed: u64) -> Self {
-        Supervisor { strategy, children: Vec::new(), restarts: VecDeque::new(), random: XorShift::new(seed) }
+        Supervisor {
+            strategy,
+            children: Vec::new(),
+            restarts: VecDeque::new(),
+            random: XorShift::new(seed),
+        }
     }
 
     pub(crate) fn remove(&mut self, child: ActorId) {
@@ -313,27 +329,53 @@ impl Supervisor {
         let entry = &self.children[index];
         let (directive, failure) = match exit {
             ChildExit::Failed(failure) => {
-                let seen = ChildFailure { child, name: entry.name.clone(), failure: failure.clone() };
+                let seen = ChildFailure {
+                    child,
+                    name: entry.name.clone(),
+                    failure: failure.clone(),
+                };
                 (self.strategy.decide(&seen), Some(failure))
             }
-            ChildExit::StoppedItself if entry.policy == RestartPolicy::Permanent => (Directive::Restart, None),
+            ChildExit::StoppedItself if entry.policy == RestartPolicy::Permanent => {
+                (Directive::Restart, None)
+            }
             ChildExit::StoppedItself => (Directive::Stop, None),
         };
-        let stop_only = |directive| Plan { commands: vec![(child, ChildCommand::Stop)], escalate: None, directive: Some(directive) };
+        let stop_only = |directive| Plan {
+            commands: vec![(child, ChildCommand::Stop)],
+            escalate: None,
+            directive: Some(directive),
+        };
         match directive {
-            Directive::Resume => Plan { commands: vec![(child, ChildCommand::Resume)], escalate: None, directive: Some(directive) },
+            Directive::Resume => Plan {
+                commands: vec![(child, ChildCommand::Resume)],
+                escalate: None,
+                directive: Some(directive),
+            },
             Directive::Stop => stop_only(directive),
-            Directive::Escalate => Plan { escalate: failure, ..stop_only(directive) },
-            Directive::Restart if entry.policy == RestartPolicy::Temporary => stop_only(Directive::Stop),
+            Directive::Escalate => Plan {
+                escalate: failure,
+                ..stop_only(directive)
+            },
+            Directive::Restart if entry.policy == RestartPolicy::Temporary => {
+                stop_only(Directive::Stop)
+            }
             Directive::Restart => {
-                while self.restarts.front().is_some_and(|at| now.duration_since(*at) >= self.strategy.within) {
+                while self
+                    .restarts
+                    .front()
+                    .is_some_and(|at| now.duration_since(*at) >= self.strategy.within)
+                {
                     self.restarts.pop_front();
                 }
                 let count = u32::try_from(self.restarts.len()).unwrap_or(u32::MAX);
                 if count >= self.strategy.max_restarts {
                     // Intensity exceeded: OTP gives up on the child and fails upwards.
                     let failure = failure.unwrap_or_else(|| Failure::intensity_exceeded(child));
-                    return Plan { escalate: Some(failure), ..stop_only(Directive::Escalate) };
+                    return Plan {
+                        escalate: Some(failure),
+                        ..stop_only(Directive::Escalate)
+                    };
                 }
                 self.restarts.push_back(now);
                 let delay = match self.strategy.backoff {
@@ -349,15 +391,20 @@ impl Supervisor {
                     .iter()
                     .map(|sibling| {
                         // A temporary sibling is stopped, not restarted (OTP).
-                        let command = if sibling.policy == RestartPolicy::Temporary && sibling.id != child {
-                            ChildCommand::Stop
-                        } else {
-                            ChildCommand::Restart { delay }
-                        };
+                        let command =
+                            if sibling.policy == RestartPolicy::Temporary && sibling.id != child {
+                                ChildCommand::Stop
+                            } else {
+                                ChildCommand::Restart { delay }
+                            };
                         (sibling.id, command)
                     })
                     .collect();
-                Plan { commands, escalate: None, directive: Some(Directive::Restart) }
+                Plan {
+                    commands,
+                    escalate: None,
+                    directive: Some(Directive::Restart),
+                }
             }
         }
     }

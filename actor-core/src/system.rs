@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
-use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef, Watchers};
+use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActorRef};
 use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
@@ -240,7 +240,12 @@ impl ActorSystem {
         parent_path: &str,
         props: Props<A>,
     ) -> Result<(ActorRef<A>, ChildEntry), SpawnError> {
-        let Props { factory, name, mailbox: mailbox_config, restart } = props;
+        let Props {
+            factory,
+            name,
+            mailbox: mailbox_config,
+            restart,
+        } = props;
         let runtime = match &self.inner.runtime {
             Some(handle) => handle.clone(),
             None => Handle::try_current().map_err(|_| SpawnError::NoRuntime)?,
@@ -265,11 +270,15 @@ impl ActorSystem {
             ask_timeout: self.inner.ask_timeout,
             watchers: Mutex::new(Watchers::default()),
             events: Arc::clone(&self.inner.events),
+            accepting: AtomicBool::new(true),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
         let top_level = matches!(parent, Parent::Guardian);
-        let keep_alive: Option<Box<dyn Any + Send + Sync>> =
-            if top_level { None } else { Some(Box::new(actor_ref.clone())) };
+        let keep_alive: Option<Box<dyn Any + Send + Sync>> = if top_level {
+            None
+        } else {
+            Some(Box::new(actor_ref.clone()))
+        };
         let entry = ChildEntry {
             id,
             name,
@@ -287,7 +296,8 @@ impl ActorSystem {
             return Err(SpawnError::SystemShutDown);
         }
         if registry.paths.contains_key(&path) {
-            return Err(SpawnError::NameTaken(path.to_string()));
+            let name = entry.name.as_deref().unwrap_or_default();
+            return Err(SpawnError::NameTaken(name.to_owned()));
         }
         registry.paths.insert(Arc::clone(&path), id);
         registry.actors.insert(
@@ -301,7 +311,15 @@ impl ActorSystem {
                 weak: Box::new(WeakActorRef::from_cell(Arc::clone(&cell))),
             },
         );
-        let task = runtime.spawn(runner::run(cell, factory, mailbox_rx, signals_rx, self.clone(), parent, restart));
+        let task = runtime.spawn(runner::run(
+            cell,
+            factory,
+            mailbox_rx,
+            signals_rx,
+            self.clone(),
+            parent,
+            restart,
+        ));
         if let Some(entry) = registry.actors.get_mut(&id) {
             entry.abort = Some(task.abort_handle());
         }
@@ -316,7 +334,11 @@ impl ActorSystem {
     /// [`LookupError::NotFound`] if no live actor has the path, [`LookupError::WrongType`]
     /// if the one that has it is not an `A`.
     pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
-        let path = if name.starts_with('/') { name.to_owned() } else { format!("/user/{name}") };
+        let path = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/user/{name}")
+        };
         let registry = self.registry();
         let not_found = || LookupError::NotFound(name.to_owned());
         let id = registry.paths.get(path.as_str()).ok_or_else(not_found)?;
@@ -350,7 +372,10 @@ impl ActorSystem {
                 .values()
                 .map(|entry| {
                     if entry.top_level {
-                        let _ = entry.signals.send(SystemSignal::Stop(StopMode::Immediate, StopReason::Shutdown));
+                        let _ = entry.signals.send(SystemSignal::Stop(
+                            StopMode::Immediate,
+                            StopReason::Shutdown,
+                        ));
                     }
                     (entry.status.clone(), entry.abort.clone())
                 })
@@ -360,7 +385,8 @@ impl ActorSystem {
         let mut report = ShutdownReport::default();
         let mut stuck = Vec::new();
         for (mut status, abort) in all {
-            let stopped = tokio::time::timeout_at(deadline, status.wait_for(ActorStatus::is_stopped));
+            let stopped =
+                tokio::time::timeout_at(deadline, status.wait_for(ActorStatus::is_stopped));
             if stopped.await.is_ok() {
                 report.stopped += 1;
             } else {
@@ -374,7 +400,11 @@ impl ActorSystem {
             }
         }
         for (mut status, _) in stuck {
-            let _ = tokio::time::timeout(Duration::from_secs(1), status.wait_for(ActorStatus::is_stopped)).await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                status.wait_for(ActorStatus::is_stopped),
+            )
+            .await;
             report.aborted += 1;
         }
         report
@@ -401,8 +431,16 @@ impl ActorSystem {
     pub(crate) fn guardian_decide(&self, child: ActorId, exit: ChildExit) {
         let mut guardian = self.guardian();
         let plan = guardian.decide(tokio::time::Instant::now(), child, exit);
-        if let (Some(directive), Some(entry)) = (plan.directive, guardian.children.iter().find(|c| c.id == child)) {
-            self.publish(SystemEvent::Decided { supervisor: None, child, path: Arc::clone(&entry.path), directive });
+        if let (Some(directive), Some(entry)) = (
+            plan.directive,
+            guardian.children.iter().find(|c| c.id == child),
+        ) {
+            self.publish(SystemEvent::Decided {
+                supervisor: None,
+                child,
+                path: Arc::clone(&entry.path),
+                directive,
+            });
         }
         for (target, command) in &plan.commands {
             if let Some(entry) = guardian.children.iter().find(|c| c.id == *target) {
@@ -416,7 +454,10 @@ impl ActorSystem {
     }
 
     fn guardian(&self) -> MutexGuard<'_, Supervisor> {
-        self.inner.guardian.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .guardian
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether [`shutdown`](Self::shutdown) has begun.

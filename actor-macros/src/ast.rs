@@ -3,8 +3,8 @@
 
 use syn::visit_mut::VisitMut;
 use syn::{
-    Attribute, FnArg, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, ReturnType, Type,
-    Visibility,
+    Attribute, FnArg, GenericParam, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Lifetime, Pat,
+    ReturnType, Type, Visibility, WherePredicate,
 };
 
 use crate::attr::{self, Marker};
@@ -92,7 +92,15 @@ impl ActorImpl {
     /// are left out of the model, so the rest still expands.
     pub(crate) fn from_item(mut item: ItemImpl, errors: &Errors) -> Option<ActorImpl> {
         valid::check_impl_header(&item, errors);
-        let self_ty = (*item.self_ty).clone();
+        if item.trait_.is_some() {
+            // Generating an actor from a trait impl would only add follow-on errors (a second
+            // `impl Actor`, for one); the header error says what to do.
+            return None;
+        }
+        // An actor cannot borrow; `check_impl_header` and the struct's `#[actor]` report its
+        // lifetimes. The generated items are built without them, so those errors are not
+        // followed by a dozen "lifetime must outlive 'static" ones.
+        let (self_ty, generics) = without_lifetimes(&item);
         let actor_ident = match valid::actor_ident(&self_ty) {
             Ok(ident) => ident,
             Err(err) => {
@@ -125,7 +133,9 @@ impl ActorImpl {
                             continue;
                         }
                     };
-                    if let Some(message) = Message::from_method(method, &self_ty, &options, errors) {
+                    if let Some(message) =
+                        Message::from_method(method, &self_ty, &actor_ident, &options, errors)
+                    {
                         if let Some(clash) = messages
                             .iter()
                             .find(|existing| existing.variant == message.variant)
@@ -143,13 +153,19 @@ impl ActorImpl {
                     }
                 }
                 hook_marker => {
-                    if let Some(hook) = Hook::from_method(hook_marker, method, errors) {
-                        if hooks.iter().any(|existing| existing.marker == hook_marker) {
+                    if let Some(hook) = Hook::from_method(hook_marker, method, &actor_ident, errors)
+                    {
+                        if let Some(first) =
+                            hooks.iter().find(|existing| existing.marker == hook_marker)
+                        {
                             errors.push(syn::Error::new(
                                 hook.method.span(),
                                 format!(
-                                    "a second `#[{}]` hook; an actor has at most one, so merge them into one method",
-                                    hook_marker.name()
+                                    "`{}` is already the `#[{marker}]` hook, and an actor has one: move the body of `{}` into `{}` and remove `#[{marker}]` here",
+                                    first.method,
+                                    hook.method,
+                                    first.method,
+                                    marker = hook_marker.name()
                                 ),
                             ));
                         } else {
@@ -159,7 +175,6 @@ impl ActorImpl {
                 }
             }
         }
-        let generics = item.generics.clone();
         Some(ActorImpl {
             item,
             self_ty,
@@ -173,6 +188,44 @@ impl ActorImpl {
     pub(crate) fn hook(&self, marker: Marker) -> Option<&Hook> {
         self.hooks.iter().find(|hook| hook.marker == marker)
     }
+}
+
+/// The actor's type and the impl's generics with the impl's lifetime parameters removed, and
+/// those lifetimes (and `'_`) in the type and bounds replaced by `'static`: `impl<'a>
+/// Greeter<'a>` gives `Greeter<'static>` and no generics.
+fn without_lifetimes(item: &ItemImpl) -> (Type, Generics) {
+    struct StaticLifetimes(Vec<Lifetime>);
+    impl VisitMut for StaticLifetimes {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            if lifetime.ident == "_" || self.0.contains(lifetime) {
+                *lifetime = Lifetime::new("'static", lifetime.span());
+            }
+        }
+    }
+    let mut generics = item.generics.clone();
+    let params = std::mem::take(&mut generics.params);
+    let mut lifetimes = StaticLifetimes(Vec::new());
+    for param in params {
+        match param {
+            GenericParam::Lifetime(param) => lifetimes.0.push(param.lifetime),
+            other => generics.params.push(other),
+        }
+    }
+    if generics.params.is_empty() {
+        generics.lt_token = None;
+        generics.gt_token = None;
+    }
+    if let Some(where_clause) = &mut generics.where_clause {
+        let predicates = std::mem::take(&mut where_clause.predicates);
+        where_clause.predicates = predicates
+            .into_iter()
+            .filter(|predicate| !matches!(predicate, WherePredicate::Lifetime(_)))
+            .collect();
+    }
+    let mut self_ty = (*item.self_ty).clone();
+    lifetimes.visit_type_mut(&mut self_ty);
+    lifetimes.visit_generics_mut(&mut generics);
+    (self_ty, generics)
 }
 
 fn reject_markers(markers: Vec<(Marker, Attribute)>, errors: &Errors) -> Vec<(Marker, Attribute)> {
@@ -192,14 +245,16 @@ fn reject_markers(markers: Vec<(Marker, Attribute)>, errors: &Errors) -> Vec<(Ma
 fn single_marker(markers: &[(Marker, Attribute)], errors: &Errors) -> Option<Marker> {
     let (first, first_attr) = markers.first()?;
     if let Some((second, second_attr)) = markers.get(1) {
-        errors.push(syn::Error::new_spanned(
-            second_attr,
+        let text = if second == first {
+            format!("`#[{}]` is written twice: remove this one", first.name())
+        } else {
             format!(
                 "a method is either a message or one hook: remove `#[{}]` or `#[{}]`",
                 first.name(),
                 second.name()
-            ),
-        ));
+            )
+        };
+        errors.push(syn::Error::new_spanned(second_attr, text));
         return None;
     }
     if *first != Marker::Message {
@@ -214,6 +269,7 @@ impl Message {
     fn from_method(
         method: &ImplItemFn,
         self_ty: &Type,
+        actor: &Ident,
         options: &attr::MessageOptions,
         errors: &Errors,
     ) -> Option<Message> {
@@ -228,7 +284,7 @@ impl Message {
                 continue;
             };
             if valid::is_context_type(&pat_type.ty) {
-                if valid::check_context_param(pat_type, &params, errors) {
+                if valid::check_context_param(pat_type, actor, &params, errors) {
                     params.push(Param::Context);
                 } else {
                     ok = false;
@@ -294,7 +350,12 @@ impl Message {
 }
 
 impl Hook {
-    fn from_method(marker: Marker, method: &ImplItemFn, errors: &Errors) -> Option<Hook> {
+    fn from_method(
+        marker: Marker,
+        method: &ImplItemFn,
+        actor: &Ident,
+        errors: &Errors,
+    ) -> Option<Hook> {
         let sig = &method.sig;
         let mut ok = valid::check_signature_shape(marker, sig, errors);
         ok &= valid::check_receiver(marker, sig, errors);
@@ -310,7 +371,7 @@ impl Hook {
             };
             let seen_context = params.contains(&HookParam::Context);
             if valid::is_context_type(&pat_type.ty) && !seen_context {
-                if valid::check_context_param(pat_type, &[], errors) {
+                if valid::check_context_param(pat_type, actor, &[], errors) {
                     params.push(HookParam::Context);
                 } else {
                     ok = false;
@@ -340,14 +401,19 @@ impl Hook {
                 errors.push(syn::Error::new_spanned(
                     ty,
                     format!(
-                        "a `#[{}]` hook returns nothing; to fail the actor, panic or call `ctx.fail(..)`",
+                        "a `#[{}]` hook returns nothing: remove the return type. To fail the actor, panic or call `ctx.fail(..)`",
                         marker.name()
                     ),
                 ));
                 ok = false;
             }
         }
-        ok.then(|| Hook { marker, method: sig.ident.clone(), is_async: sig.asyncness.is_some(), params })
+        ok.then(|| Hook {
+            marker,
+            method: sig.ident.clone(),
+            is_async: sig.asyncness.is_some(),
+            params,
+        })
     }
 }
 

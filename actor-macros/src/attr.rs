@@ -138,7 +138,10 @@ pub(crate) fn parse_struct_options(args: TokenStream) -> syn::Result<StructOptio
             }
             StructOption::Supervisor(key, path) => {
                 if options.supervisor.replace(path).is_some() {
-                    return Err(syn::Error::new(key.span, "`supervisor` is set twice; keep one"));
+                    return Err(syn::Error::new(
+                        key.span,
+                        "`supervisor` is set twice; keep one",
+                    ));
                 }
             }
         }
@@ -264,15 +267,23 @@ pub(crate) fn parse_message_options(attr: &Attribute) -> syn::Result<MessageOpti
     let syn::Meta::List(list) = &attr.meta else {
         return check_marker_has_no_args(Marker::Message, attr).map(|()| MessageOptions::default());
     };
-    let keys = list.parse_args_with(Punctuated::<kw::fail_on_err, Token![,]>::parse_terminated).map_err(|_| {
-        let first = list.tokens.clone().into_iter().next();
-        let span = first.map_or_else(|| list.delimiter.span().join(), |token| token.span());
-        syn::Error::new(span, "unknown option of `#[message]`; expected: `fail_on_err`")
-    })?;
+    let keys = list
+        .parse_args_with(Punctuated::<kw::fail_on_err, Token![,]>::parse_terminated)
+        .map_err(|_| {
+            let first = list.tokens.clone().into_iter().next();
+            let span = first.map_or_else(|| list.delimiter.span().join(), |token| token.span());
+            syn::Error::new(
+                span,
+                "unknown option of `#[message]`; expected: `fail_on_err`",
+            )
+        })?;
     let mut options = MessageOptions::default();
     for key in keys {
         if options.fail_on_err.replace(key.span).is_some() {
-            return Err(syn::Error::new(key.span, "`fail_on_err` is set twice; keep one"));
+            return Err(syn::Error::new(
+                key.span,
+                "`fail_on_err` is set twice; keep one",
+            ));
         }
     }
     Ok(options)

@@ -31,6 +31,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{GenericParam, Path};
 
 use crate::ast::{ActorImpl, HookParam, Message};
@@ -372,13 +373,20 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
     });
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
-    let uses_ctx = model.messages.iter().any(|m| m.takes_context() || m.fail_on_err);
+    let uses_ctx = model
+        .messages
+        .iter()
+        .any(|m| m.takes_context() || m.fail_on_err);
     let ctx_param = if uses_ctx {
         ctx.clone()
     } else {
         Ident::new(&format!("_{ctx}"), ctx.span())
     };
     let any_async = model.messages.iter().any(|message| message.is_async);
+    // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
+    let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
+    let supervisor_body =
+        quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::supervisor_strategy());
     let handle = if any_async {
         quote! {
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
@@ -389,7 +397,13 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         }
     } else {
+        // With no messages, `match msg {}` diverges and `ready(..)` is unreachable.
+        let allow_unreachable = model
+            .messages
+            .is_empty()
+            .then(|| quote!(#[allow(unreachable_code)]));
         quote! {
+            #allow_unreachable
             fn handle(
                 &mut self,
                 msg: #msg #ty_generics,
@@ -435,12 +449,20 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
     let name_arms = model.messages.iter().map(|message| {
         let Message { variant, cfgs, .. } = message;
         let text = variant.to_string();
-        let pattern = if message.args().next().is_some() { quote!(#msg::#variant { .. }) } else { quote!(#msg::#variant) };
+        let pattern = if message.args().next().is_some() {
+            quote!(#msg::#variant { .. })
+        } else {
+            quote!(#msg::#variant)
+        };
         quote! { #(#cfgs)* #pattern => #text, }
     });
-    let name_phantom_arm = phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
-    let name_scrutinee =
-        if model.messages.is_empty() && name_phantom_arm.is_none() { quote!(*msg) } else { quote!(msg) };
+    let name_phantom_arm =
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
+    let name_scrutinee = if model.messages.is_empty() && name_phantom_arm.is_none() {
+        quote!(*msg)
+    } else {
+        quote!(msg)
+    };
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Actor for #self_ty #where_clause {
@@ -449,11 +471,11 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             type Client = #client #ty_generics;
 
             fn mailbox() -> #private::MailboxConfig {
-                <Self as #private::ActorOptions>::MAILBOX
+                #mailbox_body
             }
 
             fn supervisor_strategy() -> #private::SupervisorStrategy {
-                <Self as #private::ActorOptions>::supervisor_strategy()
+                #supervisor_body
             }
 
             fn message_name(msg: &#msg #ty_generics) -> &'static str {

@@ -1,9 +1,9 @@
 //! The `#[actor]` attribute macro. Depend on `actor-core`, which re-exports it; the
 //! generated code refers to the runtime through `::actor_core::__private`.
 //!
-//! The stages, one file each: [`attr`] parses the macro's own attributes, [`ast`] builds a
-//! model of the impl block, [`valid`] checks it, [`expand_impl`] and [`expand_struct`]
-//! generate code. Errors are collected in [`errors`] so all of them show at once, and the
+//! The stages, one file each: `attr` parses the macro's own attributes, `ast` builds a
+//! model of the impl block, `valid` checks it, `expand_impl` and `expand_struct`
+//! generate code. Errors are collected in `errors` so all of them show at once, and the
 //! valid part of the input still expands, so one mistake does not cause a flood of
 //! follow-on errors.
 
@@ -142,13 +142,8 @@ fn misplaced_marker(name: &str, _args: TokenStream, input: TokenStream) -> Token
     let text = format!(
         "`#[{name}]` only works on a method inside an `#[actor]` impl block: add `#[actor]` to the impl block"
     );
-    // Point at the item the marker sits on: the attribute's own span is not available to an
-    // attribute macro.
-    let span = input
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(proc_macro2::Span::call_site, |t| t.span());
+    // An attribute macro's call site is the attribute itself: the error underlines it.
+    let span = proc_macro2::Span::call_site();
     let error = syn::Error::new(span, text).to_compile_error();
     quote!(#error #input).into()
 }

@@ -20,28 +20,12 @@ fn fixtures_dir() -> PathBuf {
 fn expand_file(source: &str) -> String {
     let file = syn::parse_file(source).expect("fixture parses");
     let mut items = Vec::new();
-    for item in file.items {
-        let (attrs, strip): (&[Attribute], fn(&mut Item) -> Option<Attribute>) = match &item {
-            Item::Struct(s) => (&s.attrs, |item| match item {
-                Item::Struct(s) => take_actor_attr(&mut s.attrs),
-                _ => None,
-            }),
-            Item::Enum(e) => (&e.attrs, |item| match item {
-                Item::Enum(e) => take_actor_attr(&mut e.attrs),
-                _ => None,
-            }),
-            Item::Impl(i) => (&i.attrs, |item| match item {
-                Item::Impl(i) => take_actor_attr(&mut i.attrs),
-                _ => None,
-            }),
-            _ => (&[], |_| None),
-        };
-        if !attrs.iter().any(|attr| attr.path().is_ident("actor")) {
+    for mut item in file.items {
+        let attr = attrs_of(&mut item).and_then(take_actor_attr);
+        let Some(attr) = attr else {
             items.push(item.into_token_stream());
             continue;
-        }
-        let mut item = item;
-        let attr = strip(&mut item).expect("has #[actor]");
+        };
         let args = match attr.meta {
             syn::Meta::List(list) => list.tokens,
             _ => proc_macro2::TokenStream::new(),
@@ -51,6 +35,16 @@ fn expand_file(source: &str) -> String {
     let expanded: proc_macro2::TokenStream = items.into_iter().collect();
     let file = syn::parse2::<syn::File>(expanded).expect("expansion parses as a file");
     prettyplease::unparse(&file)
+}
+
+/// The attributes of the items `#[actor]` goes on.
+fn attrs_of(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Struct(s) => Some(&mut s.attrs),
+        Item::Enum(e) => Some(&mut e.attrs),
+        Item::Impl(i) => Some(&mut i.attrs),
+        _ => None,
+    }
 }
 
 fn take_actor_attr(attrs: &mut Vec<Attribute>) -> Option<Attribute> {
@@ -116,6 +110,12 @@ fn crate_path_replaces_every_runtime_path() {
         }
     ";
     let expanded = expand_file(source);
-    assert!(expanded.contains("my::runtime::__private::Actor"), "{expanded}");
-    assert!(!expanded.contains("actor_core"), "the default path leaked into:\n{expanded}");
+    assert!(
+        expanded.contains("my::runtime::__private::Actor"),
+        "{expanded}"
+    );
+    assert!(
+        !expanded.contains("actor_core"),
+        "the default path leaked into:\n{expanded}"
+    );
 }

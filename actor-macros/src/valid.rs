@@ -150,12 +150,15 @@ pub(crate) fn check_receiver(marker: Marker, sig: &Signature, errors: &Errors) -
     }
     match &receiver.reference {
         None => {
-            errors.push(syn::Error::new(
-                receiver.self_token.span,
-                format!(
+            let text = match marker {
+                Marker::Message => format!(
                     "{what} cannot take `self` by value: the actor keeps its state between messages. Take `&mut self`; to stop the actor after this message, take `ctx: &mut Context<Self>` and call `ctx.stop()`"
                 ),
-            ));
+                _ => format!(
+                    "{what} cannot take `self` by value: the runtime keeps the actor after the hook returns. Take `&mut self`"
+                ),
+            };
+            errors.push(syn::Error::new(receiver.self_token.span, text));
             false
         }
         Some((_, Some(lifetime))) => {
@@ -204,7 +207,12 @@ pub(crate) fn is_context_type(ty: &Type) -> bool {
     matches!(inner, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Context"))
 }
 
-pub(crate) fn check_context_param(pat_type: &PatType, seen: &[Param], errors: &Errors) -> bool {
+pub(crate) fn check_context_param(
+    pat_type: &PatType,
+    actor: &Ident,
+    seen: &[Param],
+    errors: &Errors,
+) -> bool {
     let ty = &*pat_type.ty;
     let Type::Reference(reference) = ty else {
         errors.push(syn::Error::new_spanned(
@@ -227,6 +235,16 @@ pub(crate) fn check_context_param(pat_type: &PatType, seen: &[Param], errors: &E
         ));
         return false;
     }
+    if let Some(other) = context_of_other_actor(&reference.elem, actor) {
+        errors.push(syn::Error::new_spanned(
+            other,
+            format!(
+                "the context is that of the actor that runs this method: write `Context<Self>`, not `Context<{}>`; to reach another actor, keep its `ActorRef` in a field",
+                quote::ToTokens::to_token_stream(other)
+            ),
+        ));
+        return false;
+    }
     if seen.iter().any(|param| matches!(param, Param::Context)) {
         errors.push(syn::Error::new_spanned(
             pat_type,
@@ -235,6 +253,30 @@ pub(crate) fn check_context_param(pat_type: &PatType, seen: &[Param], errors: &E
         return false;
     }
     true
+}
+
+/// The type argument of `Context<...>` when it names neither `Self` nor the actor. Only the
+/// name is compared: `Context<Store<T>>` in `impl<T> Store<T>` is left to rustc.
+fn context_of_other_actor<'a>(context: &'a Type, actor: &Ident) -> Option<&'a Type> {
+    let Type::Path(path) = context else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let (Some(ty), None) = (types.next(), types.next()) else {
+        return None;
+    };
+    let names_the_actor = matches!(
+        ty,
+        Type::Path(arg) if arg.qself.is_none()
+            && arg.path.segments.last().is_some_and(|s| s.ident == "Self" || s.ident == *actor)
+    );
+    (!names_the_actor).then_some(ty)
 }
 
 /// Where a type appears, for the wording of its error.

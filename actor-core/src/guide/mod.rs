@@ -1,2 +1,22 @@
 //! The guide, compiled: each chapter is a file in `docs/`, included here so that every code
 //! block in it is a doctest and the guide cannot drift from the code.
+//!
+//! - [`concepts`]: actors, refs, mailboxes, sending, errors, lifecycle, stopping and
+//!   shutdown, with the Akka.NET, Erlang/OTP and kameo name of each.
+//! - [`macro_reference`]: every `#[actor]` option and method form, and every compile error.
+//! - [`expansion`]: what `#[actor]` expands to, item by item.
+
+#[doc = include_str!("../../../docs/concepts.md")]
+pub mod concepts {}
+
+#[doc = include_str!("../../../docs/macro-reference.md")]
+pub mod macro_reference {}
+
+#[doc = include_str!("../../../docs/expansion.md")]
+pub mod expansion {}
+
+/// The README's examples, compiled and run as doctests so that the first code a reader
+/// sees cannot rot. Exists only under `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,16 @@
+use actor_core::prelude::*;
+
+#[actor]
+pub struct Greeter<'a> {
+    greeting: &'a str,
+}
+
+#[actor]
+impl Greeter<'_> {
+    #[message]
+    pub fn greet(&self, name: String) -> String {
+        format!("{}, {name}", self.greeting)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use actor_core::prelude::*;
+
+#[actor]
+pub struct Counter {
+    count: u32,
+}
+
+#[actor(mailbox = 16)]
+impl Counter {
+    #[message]
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use actor_core::prelude::*;
+
+#[actor]
+pub struct Counter {
+    count: u32,
+}
+
+#[actor]
+impl Counter {
+    #[message]
+    pub const LIMIT: u32 = 10;
+
+    #[message]
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+}
+
+fn main() {}

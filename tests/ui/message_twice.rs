@@ -1,0 +1,17 @@
+use actor_core::prelude::*;
+
+#[actor]
+pub struct Counter {
+    count: u32,
+}
+
+#[actor]
+impl Counter {
+    #[message]
+    #[message]
+    pub fn get(&self) -> u32 {
+        self.count
+    }
+}
+
+fn main() {}
