@@ -431,3 +431,264 @@ impl XorShift {
         unit
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The strategies against a small model: random failure sequences in, the expected
+    //! directives, restart counts and escalations out.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Event {
+        /// The child fails with a message the test decider maps to a directive.
+        Fail(Directive),
+        /// The child stops itself.
+        StopItself,
+    }
+
+    fn directive() -> impl Strategy<Value = Directive> {
+        prop_oneof![
+            Just(Directive::Resume),
+            Just(Directive::Restart),
+            Just(Directive::Restart),
+            Just(Directive::Stop),
+            Just(Directive::Escalate),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![4 => directive().prop_map(Event::Fail), 1 => Just(Event::StopItself)]
+    }
+
+    fn policy() -> impl Strategy<Value = RestartPolicy> {
+        prop_oneof![
+            Just(RestartPolicy::Permanent),
+            Just(RestartPolicy::Transient),
+            Just(RestartPolicy::Temporary)
+        ]
+    }
+
+    fn kind() -> impl Strategy<Value = StrategyKind> {
+        prop_oneof![
+            Just(StrategyKind::OneForOne),
+            Just(StrategyKind::AllForOne),
+            Just(StrategyKind::RestForOne)
+        ]
+    }
+
+    /// The test decider: the failure's message names the directive.
+    fn failure_for(directive: Directive) -> Failure {
+        Failure::error(format!("{directive:?}"))
+    }
+
+    fn decide_by_message(failure: &ChildFailure) -> Directive {
+        match failure.failure.message() {
+            "Resume" => Directive::Resume,
+            "Stop" => Directive::Stop,
+            "Escalate" => Directive::Escalate,
+            _ => Directive::Restart,
+        }
+    }
+
+    fn children(policies: &[RestartPolicy]) -> Vec<ChildEntry> {
+        policies
+            .iter()
+            .map(|policy| {
+                let (signals, _) = mpsc::unbounded_channel();
+                let (_, status) = watch::channel(ActorStatus::Running);
+                ChildEntry {
+                    id: ActorId::next(),
+                    name: None,
+                    path: Arc::from("/user/test"),
+                    policy: *policy,
+                    signals,
+                    status,
+                    keep_alive: None,
+                }
+            })
+            .collect()
+    }
+
+    /// The model: the same rules, stated as plainly as possible, with the full restart
+    /// history instead of a pruned window.
+    struct Model {
+        kind: StrategyKind,
+        max: u32,
+        within: Duration,
+        history: Vec<Instant>,
+    }
+
+    impl Model {
+        /// The expected commands (by child index) and whether it escalates.
+        fn expect(
+            &mut self,
+            now: Instant,
+            index: usize,
+            event: Event,
+            policies: &[RestartPolicy],
+        ) -> (Vec<(usize, &'static str)>, bool) {
+            let policy = policies[index];
+            let mut directive = match event {
+                Event::Fail(directive) => directive,
+                Event::StopItself if policy == RestartPolicy::Permanent => Directive::Restart,
+                Event::StopItself => Directive::Stop,
+            };
+            if directive == Directive::Restart && policy == RestartPolicy::Temporary {
+                directive = Directive::Stop;
+            }
+            match directive {
+                Directive::Resume => (vec![(index, "resume")], false),
+                Directive::Stop => (vec![(index, "stop")], false),
+                Directive::Escalate => (vec![(index, "stop")], matches!(event, Event::Fail(_))),
+                Directive::Restart => {
+                    let recent = self
+                        .history
+                        .iter()
+                        .filter(|at| now.duration_since(**at) < self.within)
+                        .count();
+                    if recent >= self.max as usize {
+                        return (vec![(index, "stop")], true);
+                    }
+                    self.history.push(now);
+                    let targets: Vec<usize> = match self.kind {
+                        StrategyKind::OneForOne => vec![index],
+                        StrategyKind::AllForOne => (0..policies.len()).collect(),
+                        StrategyKind::RestForOne => (index..policies.len()).collect(),
+                    };
+                    let commands = targets
+                        .into_iter()
+                        .map(|target| {
+                            let stop =
+                                target != index && policies[target] == RestartPolicy::Temporary;
+                            (target, if stop { "stop" } else { "restart" })
+                        })
+                        .collect();
+                    (commands, false)
+                }
+            }
+        }
+    }
+
+    fn command_name(command: ChildCommand) -> &'static str {
+        match command {
+            ChildCommand::Resume => "resume",
+            ChildCommand::Restart { .. } => "restart",
+            ChildCommand::Stop => "stop",
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn strategies_follow_the_model(
+            kind in kind(),
+            policies in proptest::collection::vec(policy(), 1..6),
+            max in 0u32..5,
+            within_ms in 100u64..5_000,
+            events in proptest::collection::vec((0u64..3_000, any::<prop::sample::Index>(), event()), 1..40),
+        ) {
+            let within = Duration::from_millis(within_ms);
+            let strategy = SupervisorStrategy::with_kind(kind)
+                .max_restarts(max)
+                .within(within)
+                .decider(decide_by_message);
+            let mut supervisor = Supervisor::new(strategy, 7);
+            supervisor.children = children(&policies);
+            let ids: Vec<ActorId> = supervisor.children.iter().map(|c| c.id).collect();
+            let mut model = Model { kind, max, within, history: Vec::new() };
+            let start = Instant::now();
+            let mut now = start;
+            let mut restarts_at: Vec<Instant> = Vec::new();
+            for (advance, index, event) in events {
+                now += Duration::from_millis(advance);
+                let index = index.index(policies.len());
+                let exit = match event {
+                    Event::Fail(directive) => ChildExit::Failed(failure_for(directive)),
+                    Event::StopItself => ChildExit::StoppedItself,
+                };
+                let plan = supervisor.decide(now, ids[index], exit);
+                let (expected, escalates) = model.expect(now, index, event, &policies);
+                let actual: Vec<(usize, &'static str)> = plan
+                    .commands
+                    .iter()
+                    .map(|(id, command)| (ids.iter().position(|x| x == id).unwrap(), command_name(*command)))
+                    .collect();
+                prop_assert_eq!(&actual, &expected, "commands for {:?} of child {}", event, index);
+                prop_assert_eq!(plan.escalate.is_some(), escalates, "escalation for {:?}", event);
+                if plan.directive == Some(Directive::Restart) {
+                    restarts_at.push(now);
+                }
+            }
+            // The intensity holds in every window: never more than `max` restarts within it.
+            for (i, first) in restarts_at.iter().enumerate() {
+                let in_window = restarts_at[i..].iter().filter(|at| at.duration_since(*first) < within).count();
+                prop_assert!(in_window <= max as usize, "{} restarts within {:?}", in_window, within);
+            }
+        }
+
+        #[test]
+        fn backoff_doubles_up_to_its_maximum(min_ms in 1u64..500, max_ms in 1u64..5_000, attempt in 1u32..40, jitter in 0.0f64..1.0, random in 0.0f64..1.0) {
+            let min = Duration::from_millis(min_ms);
+            let max = Duration::from_millis(max_ms).max(min);
+            let plain = Backoff::exponential(min, max);
+            let expected = min.saturating_mul(1u32 << (attempt - 1).min(31)).min(max);
+            prop_assert_eq!(plain.delay(attempt, random), expected);
+            let jittered = Backoff::exponential(min, max).jitter(jitter).delay(attempt, random);
+            prop_assert!(jittered >= expected);
+            prop_assert!(jittered <= expected + expected.mul_f64(jitter) + Duration::from_nanos(1));
+        }
+    }
+
+    #[test]
+    fn a_restart_waits_longer_each_time_within_the_window() {
+        let strategy = SupervisorStrategy::one_for_one()
+            .max_restarts(10)
+            .within(Duration::from_secs(60))
+            .backoff(Backoff::exponential(
+                Duration::from_millis(100),
+                Duration::from_millis(350),
+            ));
+        let mut supervisor = Supervisor::new(strategy, 1);
+        supervisor.children = children(&[RestartPolicy::Transient]);
+        let child = supervisor.children[0].id;
+        let now = Instant::now();
+        let delays: Vec<Duration> = (0..4)
+            .map(|_| {
+                let plan = supervisor.decide(
+                    now,
+                    child,
+                    ChildExit::Failed(failure_for(Directive::Restart)),
+                );
+                match plan.commands[..] {
+                    [(_, ChildCommand::Restart { delay })] => delay,
+                    ref other => panic!("expected one restart, got {other:?}"),
+                }
+            })
+            .collect();
+        let ms = |ms| Duration::from_millis(ms);
+        assert_eq!(delays, [ms(100), ms(200), ms(350), ms(350)]);
+    }
+
+    #[test]
+    fn the_default_decider_stops_an_actor_whose_factory_panicked() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new("no config");
+        let failure = Failure::from_panic(FailureKind::FactoryPanic, &*payload);
+        let seen = ChildFailure {
+            child: ActorId::next(),
+            name: None,
+            failure,
+        };
+        assert_eq!(SupervisorStrategy::default().decide(&seen), Directive::Stop);
+        let seen = ChildFailure {
+            failure: failure_for(Directive::Resume),
+            ..seen
+        };
+        assert_eq!(
+            SupervisorStrategy::default().decide(&seen),
+            Directive::Restart
+        );
+    }
+}

@@ -56,7 +56,14 @@ impl Parse for StructOption {
         } else if lookahead.peek(kw::supervisor) {
             let key: kw::supervisor = input.parse()?;
             input.parse::<Token![=]>()?;
-            Ok(StructOption::Supervisor(key, input.parse()?))
+            let path: Path = input.parse()?;
+            if !input.is_empty() && !input.peek(Token![,]) {
+                return Err(syn::Error::new(
+                    input.span(),
+                    "`supervisor` takes the path of a function that returns the strategy, like `supervisor = bank_strategy` with `fn bank_strategy() -> SupervisorStrategy { ... }`; it is not an expression",
+                ));
+            }
+            Ok(StructOption::Supervisor(key, path))
         } else {
             Err(unknown_option(input, "`mailbox`, `supervisor`, `crate`"))
         }

@@ -11,6 +11,7 @@ impl ::actor_core::__private::ActorOptions for Ledger {
 }
 impl Ledger {
     /// Records an entry and returns the new total.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn record(&mut self, amount: i64) -> i64 {
         self.total += amount;
         self.total
@@ -127,12 +128,14 @@ impl ::actor_core::__private::ActorOptions for Auditor {
 }
 impl Auditor {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
+    #[allow(clippy::needless_pass_by_value)]
     pub async fn audit(&mut self, ctx: &mut Context<Self>) -> String {
         self.audits += 1;
         let total = self.ledger.record(0).await.unwrap_or_default();
         format!("audit {} by {}: total {total}", self.audits, ctx.id())
     }
     /// Stops the auditor after this message.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn retire(&mut self, ctx: &mut Context<Self>) {
         ctx.stop();
     }
