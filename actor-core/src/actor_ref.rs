@@ -64,6 +64,8 @@ pub(crate) struct ActorCell<A: Actor> {
 pub(crate) struct Watchers {
     watching: Vec<(ActorId, mpsc::UnboundedSender<SystemSignal>)>,
     terminated: Option<Terminated>,
+    /// Watchers already told after the end, so a repeated watch is not told again.
+    told_late: Vec<ActorId>,
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -99,7 +101,11 @@ impl<A: Actor> ActorCell<A> {
         let mut watchers = self.watchers();
         match &watchers.terminated {
             Some(terminated) => {
-                let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
+                // Watching twice is watching once, also after the end.
+                if !watchers.told_late.contains(&watcher) {
+                    let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
+                    watchers.told_late.push(watcher);
+                }
             }
             None => {
                 if !watchers.watching.iter().any(|(id, _)| *id == watcher) {
@@ -123,7 +129,11 @@ impl<A: Actor> ActorCell<A> {
         let watching = {
             let mut watchers = self.watchers();
             watchers.terminated = Some(terminated.clone());
-            std::mem::take(&mut watchers.watching)
+            let watching = std::mem::take(&mut watchers.watching);
+            watchers
+                .told_late
+                .extend(watching.iter().map(|(id, _)| *id));
+            watching
         };
         for (_, signals) in watching {
             let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
@@ -173,6 +183,7 @@ impl<A: Actor> RefCore<A> {
 
     pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         if !self.cell.accepts_messages() {
+            self.cell.dead_letter(&msg);
             return Err(SendError(msg));
         }
         self.cell
@@ -187,6 +198,7 @@ impl<A: Actor> RefCore<A> {
 
     pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
         if !self.cell.accepts_messages() {
+            self.cell.dead_letter(&msg);
             return Err(TrySendError::Closed(msg));
         }
         self.cell
@@ -327,6 +339,11 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// Waits until the actor has stopped, and says why.
+    ///
+    /// It waits as long as the actor runs, and this ref is itself a reason to run: an actor
+    /// that would stop only when its refs are dropped never does while you await this.
+    /// Ask it to [`stop`](Self::stop) first, await a [`WeakActorRef::terminated`], or bound
+    /// the wait with `tokio::time::timeout`.
     ///
     /// # Cancel safety
     ///

@@ -115,11 +115,11 @@ impl<A: Actor> Context<A> {
             id: self.cell.id,
             signals: self.cell.signals.clone(),
         };
-        let (actor_ref, entry) = self
-            .system
-            .spawn_under(parent, &self.cell.path, props.into())?;
-        self.supervisor.children.push(entry);
-        Ok(actor_ref)
+        let children = &mut self.supervisor.children;
+        self.system
+            .spawn_under(parent, &self.cell.path, props.into(), |entry| {
+                children.push(entry)
+            })
     }
 
     /// The ids of this actor's live children, in spawn order.
@@ -157,7 +157,9 @@ impl<A: Actor> Context<A> {
     }
 
     /// Fails this actor once the current handler returns (after its reply is sent), as if
-    /// it had panicked with `reason`: its supervisor decides what happens next.
+    /// it had panicked with `reason`: its supervisor decides what happens next. Also works
+    /// from the `started`, `post_restart` and `terminated` hooks; from `stopping` and
+    /// `stopped` it is ignored, since the actor is stopping anyway.
     pub fn fail(&mut self, reason: impl fmt::Display) {
         self.failure.get_or_insert_with(|| Failure::error(reason));
     }

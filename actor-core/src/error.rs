@@ -168,6 +168,9 @@ pub enum SpawnError {
     /// A live sibling (another child of the same parent, or another top-level actor)
     /// already has this name.
     NameTaken(String),
+    /// The name is empty, contains `/`, or starts with `$`: names are segments of an
+    /// actor's path, and `$` marks unnamed actors.
+    InvalidName(String),
     /// The system is shutting down or has shut down.
     SystemShutDown,
     /// There is no tokio runtime to run the actor on: spawn from inside a runtime (for
@@ -184,6 +187,10 @@ impl fmt::Display for SpawnError {
                     "an actor named `{name}` is already running in this system"
                 )
             }
+            SpawnError::InvalidName(name) => write!(
+                f,
+                "`{name}` is not a valid actor name: it must be non-empty, without `/`, and not start with `$`"
+            ),
             SpawnError::SystemShutDown => {
                 f.write_str("the actor system is shutting down and spawns no new actors")
             }
@@ -270,7 +277,7 @@ impl Failure {
         }
     }
 
-    pub(crate) fn escalated(child: crate::ActorId, failure: &Failure) -> Self {
+    pub(crate) fn escalated(child: &str, failure: &Failure) -> Self {
         Failure {
             kind: FailureKind::Escalated,
             message: Arc::from(format!("child {child} {failure}")),

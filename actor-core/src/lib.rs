@@ -91,8 +91,8 @@ pub use actor_macros::terminated;
 pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
-        ActorRef, ActorSystem, AskError, Context, MailboxConfig, Props, SendError, StopReason,
-        Terminated, TrySendError, WeakActorRef,
+        ActorRef, ActorSystem, AskError, Context, LookupError, MailboxConfig, Props, SendError,
+        SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
     };
 }
 

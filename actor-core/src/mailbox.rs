@@ -120,14 +120,6 @@ impl<A: Actor> MailboxReceiver<A> {
         }
     }
 
-    /// The next queued message, without waiting.
-    pub(crate) fn try_recv(&mut self) -> Option<Envelope<A>> {
-        match self {
-            MailboxReceiver::Bounded(rx) => rx.try_recv().ok(),
-            MailboxReceiver::Unbounded(rx) => rx.try_recv().ok(),
-        }
-    }
-
     /// Refuses new messages; those already queued can still be received.
     pub(crate) fn close(&mut self) {
         match self {

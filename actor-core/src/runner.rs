@@ -88,7 +88,9 @@ pub(crate) async fn run<A: Actor>(
     // What is still queued goes to dead letters; its asks resolve with `Stopped` when the
     // envelopes drop, before the status says `Stopped`.
     runner.mailbox.close();
-    while let Some(envelope) = runner.mailbox.try_recv() {
+    // `recv`, not `try_recv`: a send already past its checks may still be landing, and
+    // only `recv` waits for it (it ends once the closed mailbox has no send in flight).
+    while let Some(envelope) = runner.mailbox.recv().await {
         ctx.cell().dead_letter(&envelope.msg);
     }
     drop(runner);
@@ -190,6 +192,9 @@ impl<A: Actor> Runner<A> {
         if let Err(failure) = hook {
             return Step::Exited(Some(actor), ChildExit::Failed(failure));
         }
+        if let Some(failure) = ctx.take_failure() {
+            return Step::Exited(Some(actor), ChildExit::Failed(failure));
+        }
         if restart {
             ctx.system().publish(SystemEvent::Restarted {
                 actor: ctx.id(),
@@ -214,6 +219,9 @@ impl<A: Actor> Runner<A> {
             })
             .await
             {
+                return Step::Exited(Some(actor), ChildExit::Failed(failure));
+            }
+            if let Some(failure) = ctx.take_failure() {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
@@ -323,7 +331,10 @@ impl<A: Actor> Runner<A> {
                 })
                 .await
                 {
-                    Ok(()) => Outcome::Continue,
+                    Ok(()) => match ctx.take_failure() {
+                        Some(failure) => Outcome::Exited(ChildExit::Failed(failure)),
+                        None => Outcome::Continue,
+                    },
                     Err(failure) => Outcome::Exited(ChildExit::Failed(failure)),
                 }
             }
@@ -397,7 +408,11 @@ impl<A: Actor> Runner<A> {
             match signal {
                 SystemSignal::Command(ChildCommand::Resume) => {
                     return match actor {
-                        Some(actor) => Step::Run(actor),
+                        Some(actor) => {
+                            // It may have failed in `started`, before it was marked running.
+                            ctx.cell().status.send_replace(ActorStatus::Running);
+                            Step::Run(actor)
+                        }
                         // Nothing to resume when the instance was never created.
                         None => Step::Stop(None, stop_reason()),
                     };
@@ -433,6 +448,10 @@ impl<A: Actor> Runner<A> {
         delay: Duration,
         ctx: &mut Context<A>,
     ) -> Step<A> {
+        if !self.factory.can_recreate() {
+            // Stopped instead, and as any stop after a failure, with its `stopped` hook.
+            return Step::Stop(actor, StopReason::Failed(Failure::not_recreatable()));
+        }
         if let Some(mut actor) = actor {
             // A panic in `pre_restart` does not stop the restart: the instance is going anyway.
             let _ = catch(FailureKind::HookPanic, async {
@@ -442,10 +461,10 @@ impl<A: Actor> Runner<A> {
         }
         // Akka's default: a restarted actor's children are stopped, and its new instance
         // spawns new ones in `post_restart` (or `started`).
-        stop_children(ctx, StopMode::Immediate).await;
-        if !self.factory.can_recreate() {
-            return Step::Stop(None, StopReason::Failed(Failure::not_recreatable()));
-        }
+        stop_children(ctx, StopMode::Immediate, StopReason::Requested).await;
+        // A new instance is a new supervisor, as a restarted OTP supervisor is a new
+        // process: its children's restarts start counting afresh.
+        ctx.supervisor.forget_restarts();
         ctx.cell().status.send_replace(ActorStatus::Starting);
         if !delay.is_zero() {
             let sleep = tokio::time::sleep(delay);
@@ -486,7 +505,7 @@ impl<A: Actor> Runner<A> {
             StopMode::Immediate
         };
         let Some(mut actor) = actor else {
-            stop_children(ctx, mode).await;
+            stop_children(ctx, mode, children_reason(&reason)).await;
             return reason;
         };
         if !self.stopping_ran && !matches!(reason, StopReason::Failed(_)) {
@@ -498,7 +517,7 @@ impl<A: Actor> Runner<A> {
             }
         }
         // Children stop first, so `stopped` sees a parent with no children left.
-        stop_children(ctx, mode).await;
+        stop_children(ctx, mode, children_reason(&reason)).await;
         if let Err(failure) =
             catch(FailureKind::HookPanic, async { actor.stopped(ctx).await }).await
         {
@@ -517,6 +536,12 @@ fn supervise_child<A: Actor>(
     child: crate::ActorId,
     exit: ChildExit,
 ) -> Option<Failure> {
+    let child_path = ctx
+        .supervisor
+        .children
+        .iter()
+        .find(|c| c.id == child)
+        .map(|c| Arc::clone(&c.path));
     let plan = ctx
         .supervisor
         .decide(tokio::time::Instant::now(), child, exit);
@@ -535,17 +560,26 @@ fn supervise_child<A: Actor>(
             entry.send(*command);
         }
     }
-    plan.escalate
-        .map(|failure| Failure::escalated(child, &failure))
+    plan.escalate.map(|failure| {
+        let path = child_path.map_or_else(|| child.to_string(), |path| path.to_string());
+        Failure::escalated(&path, &failure)
+    })
+}
+
+/// Why a stopping parent's children stop: shutdown is passed down, anything else is the
+/// parent's request.
+fn children_reason(parent_reason: &StopReason) -> StopReason {
+    match parent_reason {
+        StopReason::Shutdown => StopReason::Shutdown,
+        _ => StopReason::Requested,
+    }
 }
 
 /// Stops every child (each stops its own children first) and waits until they have.
-async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode) {
+async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: StopReason) {
     let children = std::mem::take(&mut ctx.supervisor.children);
     for child in &children {
-        let _ = child
-            .signals
-            .send(SystemSignal::Stop(mode, StopReason::Requested));
+        let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
     }
     for mut child in children {
         // A child's task always ends (or is aborted at shutdown), and its guard sets the

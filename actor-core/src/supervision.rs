@@ -6,8 +6,9 @@
 //! child and those spawned after it (rest-for-one), and bounds restarts by an intensity (at
 //! most N within T) with optional exponential back-off.
 //!
-//! The decision logic here is pure (no tasks, no channels): [`Supervisor::decide`] takes the
-//! time and the failure and returns a [`Plan`], so it is tested directly against a model.
+//! The decision logic inside is pure (no tasks, no channels): it takes the time and the
+//! failure and returns the commands for the children, so it is tested directly against a
+//! model.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -160,9 +161,10 @@ impl SupervisorStrategy {
         Self::with_kind(StrategyKind::RestForOne)
     }
 
-    /// The guardian's default for top-level actors: stop a failed actor (a plain `spawn` stays as
-    /// simple as it looks), and restart none. Restarts are for actors under a
-    /// supervisor that chose them.
+    /// The guardian's default for top-level actors: stop a failed actor, so a plain `spawn`
+    /// stays as simple as it looks; restarts are for actors under a supervisor that chose
+    /// them. A top-level actor spawned with [`RestartPolicy::Permanent`] asked for restarts,
+    /// and is still restarted when it stops itself.
     pub fn guardian_default() -> Self {
         Self::one_for_one().decider(|_| Directive::Stop)
     }
@@ -314,6 +316,10 @@ impl Supervisor {
             restarts: VecDeque::new(),
             random: XorShift::new(seed),
         }
+    }
+
+    pub(crate) fn forget_restarts(&mut self) {
+        self.restarts.clear();
     }
 
     pub(crate) fn remove(&mut self, child: ActorId) {

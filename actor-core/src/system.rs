@@ -227,19 +227,21 @@ impl ActorSystem {
     /// [`SpawnError::SystemShutDown`] once shutdown has begun, [`SpawnError::NoRuntime`]
     /// outside a tokio runtime.
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
-        let (actor_ref, entry) = self.spawn_under(Parent::Guardian, "/user", props.into())?;
-        self.guardian().children.push(entry);
-        Ok(actor_ref)
+        self.spawn_under(Parent::Guardian, "/user", props.into(), |entry| {
+            self.guardian().children.push(entry);
+        })
     }
 
-    /// Spawns an actor under `parent`, registers it, and returns its ref and the entry its
-    /// supervisor keeps.
+    /// Spawns an actor under `parent` and registers it. `supervise` receives the entry the
+    /// supervisor keeps before the task starts: an actor that fails at once must find its
+    /// supervisor already knowing it.
     pub(crate) fn spawn_under<A: Actor>(
         &self,
         parent: Parent,
         parent_path: &str,
         props: Props<A>,
-    ) -> Result<(ActorRef<A>, ChildEntry), SpawnError> {
+        supervise: impl FnOnce(ChildEntry),
+    ) -> Result<ActorRef<A>, SpawnError> {
         let Props {
             factory,
             name,
@@ -250,6 +252,12 @@ impl ActorSystem {
             Some(handle) => handle.clone(),
             None => Handle::try_current().map_err(|_| SpawnError::NoRuntime)?,
         };
+        if let Some(name) = &name {
+            // Names are path segments: `/` would forge a path, `$` is for unnamed actors.
+            if name.is_empty() || name.contains('/') || name.starts_with('$') {
+                return Err(SpawnError::InvalidName(name.clone()));
+            }
+        }
         let id = ActorId::next();
         let name: Option<Arc<str>> = name.map(Arc::from);
         let path: Arc<str> = match &name {
@@ -311,6 +319,7 @@ impl ActorSystem {
                 weak: Box::new(WeakActorRef::from_cell(Arc::clone(&cell))),
             },
         );
+        supervise(entry);
         let task = runtime.spawn(runner::run(
             cell,
             factory,
@@ -323,7 +332,7 @@ impl ActorSystem {
         if let Some(entry) = registry.actors.get_mut(&id) {
             entry.abort = Some(task.abort_handle());
         }
-        Ok((actor_ref, entry))
+        Ok(actor_ref)
     }
 
     /// Finds a live actor by its path (`/user/bank/account-7`), or a top-level actor by

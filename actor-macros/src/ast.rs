@@ -128,7 +128,9 @@ impl ActorImpl {
                 Marker::Message => {
                     // `#[actor]` requires owned arguments (they wait in a mailbox), so the
                     // lint that suggests borrowing them can only mislead here.
-                    method.attrs.push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+                    method
+                        .attrs
+                        .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
                     let options = match attr::parse_message_options(&markers[0].1) {
                         Ok(options) => options,
                         Err(err) => {
