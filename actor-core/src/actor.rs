@@ -4,7 +4,9 @@ use std::future::Future;
 
 use crate::actor_ref::RefCore;
 use crate::context::Context;
+use crate::lifecycle::Terminated;
 use crate::mailbox::MailboxConfig;
+use crate::supervision::SupervisorStrategy;
 
 /// An actor: state that handles one message at a time, reached only through its mailbox.
 ///
@@ -50,6 +52,19 @@ pub trait Actor: Sized + Send + 'static {
         MailboxConfig::default()
     }
 
+    /// How this actor supervises the children it spawns. Declared with
+    /// `#[actor(supervisor = path::to::fn)]`.
+    fn supervisor_strategy() -> SupervisorStrategy {
+        SupervisorStrategy::default()
+    }
+
+    /// A short name for a message, for dead letters and logs. `#[actor]` returns the
+    /// variant's name; the default is the message type's name.
+    fn message_name(msg: &Self::Msg) -> &'static str {
+        let _ = msg;
+        std::any::type_name::<Self::Msg>()
+    }
+
     /// Handles one message and produces its reply. For a tell, the reply is dropped.
     fn handle(
         &mut self,
@@ -70,10 +85,34 @@ pub trait Actor: Sized + Send + 'static {
         async {}
     }
 
-    /// Runs once after the last message, before the actor's state is dropped. Also runs
-    /// after a failure.
+    /// Runs once after the last message and after its children have stopped, before the
+    /// actor's state is dropped. Also runs when it stops after a failure.
     fn stopped(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
         let _ = ctx;
+        async {}
+    }
+
+    /// Runs on the failed instance before a restart replaces it (Akka's `PreRestart`). Its
+    /// children are stopped right after, whatever it does.
+    fn pre_restart(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Runs on the new instance after a restart, instead of `started` (Akka's
+    /// `PostRestart`). The default runs `started`.
+    fn post_restart(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        self.started(ctx)
+    }
+
+    /// Receives the death-watch signal of an actor watched with
+    /// [`Context::watch`](crate::Context::watch).
+    fn terminated(
+        &mut self,
+        terminated: Terminated,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (terminated, ctx);
         async {}
     }
 }

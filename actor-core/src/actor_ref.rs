@@ -4,14 +4,15 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
 use crate::actor::{Actor, Client};
 use crate::error::{SendError, TrySendError};
-use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
+use crate::events::Events;
+use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
 use crate::mailbox::{Envelope, MailboxSender};
 use crate::request::Request;
 
@@ -41,6 +42,8 @@ impl fmt::Display for ActorId {
 pub(crate) struct ActorCell<A: Actor> {
     pub(crate) id: ActorId,
     pub(crate) name: Option<Arc<str>>,
+    /// Where it sits in the tree, like `/user/bank/account-7`.
+    pub(crate) path: Arc<str>,
     pub(crate) mailbox: MailboxSender<A>,
     pub(crate) signals: mpsc::UnboundedSender<SystemSignal>,
     /// Strong refs alive. Kept apart from the channel's own sender count so that the actor
@@ -51,6 +54,18 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Cleared by a stop from outside, so that sends after `stop()` returns are refused
     /// at once, not only once the actor reads the stop signal.
     pub(crate) accepting: AtomicBool,
+    pub(crate) watchers: Mutex<Watchers>,
+    pub(crate) events: Arc<Events>,
+}
+
+/// Who watches an actor, and, once it stopped, its `Terminated`: a watch that comes after
+/// the end gets it at once. One lock for both makes the signal exactly-once.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    watching: Vec<(ActorId, mpsc::UnboundedSender<SystemSignal>)>,
+    terminated: Option<Terminated>,
+    /// Watchers already told after the end, so a repeated watch is not told again.
+    told_late: Vec<ActorId>,
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -67,6 +82,62 @@ impl<A: Actor> ActorCell<A> {
         // The actor holds the receiving end until its task ends; an error means it
         // already stopped, and a stop of a stopped actor is a no-op.
         let _ = self.signals.send(signal);
+    }
+
+    pub(crate) fn dead_letter(&self, msg: &A::Msg) {
+        self.events
+            .dead_letter(self.id, &self.path, A::message_name(msg));
+    }
+
+    fn watchers(&self) -> std::sync::MutexGuard<'_, Watchers> {
+        self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn add_watcher(
+        &self,
+        watcher: ActorId,
+        signals: &mpsc::UnboundedSender<SystemSignal>,
+    ) {
+        let mut watchers = self.watchers();
+        match &watchers.terminated {
+            Some(terminated) => {
+                // Watching twice is watching once, also after the end.
+                if !watchers.told_late.contains(&watcher) {
+                    let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
+                    watchers.told_late.push(watcher);
+                }
+            }
+            None => {
+                if !watchers.watching.iter().any(|(id, _)| *id == watcher) {
+                    watchers.watching.push((watcher, signals.clone()));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn remove_watcher(&self, watcher: ActorId) {
+        self.watchers().watching.retain(|(id, _)| *id != watcher);
+    }
+
+    /// Records the end and tells every watcher, once.
+    pub(crate) fn notify_watchers(&self, reason: &StopReason) {
+        let terminated = Terminated {
+            id: self.id,
+            path: Arc::clone(&self.path),
+            reason: reason.clone(),
+        };
+        let watching = {
+            let mut watchers = self.watchers();
+            watchers.terminated = Some(terminated.clone());
+            let watching = std::mem::take(&mut watchers.watching);
+            watchers
+                .told_late
+                .extend(watching.iter().map(|(id, _)| *id));
+            watching
+        };
+        for (_, signals) in watching {
+            let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
+        }
     }
 }
 
@@ -112,17 +183,22 @@ impl<A: Actor> RefCore<A> {
 
     pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         if !self.cell.accepts_messages() {
+            self.cell.dead_letter(&msg);
             return Err(SendError(msg));
         }
         self.cell
             .mailbox
             .send(Envelope { msg, reply: None })
             .await
-            .map_err(|err| SendError(err.0.msg))
+            .map_err(|err| {
+                self.cell.dead_letter(&err.0.msg);
+                SendError(err.0.msg)
+            })
     }
 
     pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
         if !self.cell.accepts_messages() {
+            self.cell.dead_letter(&msg);
             return Err(TrySendError::Closed(msg));
         }
         self.cell
@@ -130,7 +206,10 @@ impl<A: Actor> RefCore<A> {
             .try_send(Envelope { msg, reply: None })
             .map_err(|err| match err {
                 TrySendError::Full(env) => TrySendError::Full(env.msg),
-                TrySendError::Closed(env) => TrySendError::Closed(env.msg),
+                TrySendError::Closed(env) => {
+                    self.cell.dead_letter(&env.msg);
+                    TrySendError::Closed(env.msg)
+                }
             })
     }
 }
@@ -181,7 +260,7 @@ impl<A: Actor> ActorRef<A> {
         self.client.core()
     }
 
-    fn cell(&self) -> &ActorCell<A> {
+    pub(crate) fn cell(&self) -> &Arc<ActorCell<A>> {
         &self.core().cell
     }
 
@@ -193,6 +272,12 @@ impl<A: Actor> ActorRef<A> {
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
         self.cell().name.as_deref()
+    }
+
+    /// Its path in the supervision tree, like `/user/bank/account-7` (unnamed actors get
+    /// `$` and their id as the last segment).
+    pub fn path(&self) -> &str {
+        &self.cell().path
     }
 
     /// Whether the actor has not stopped yet. A `true` can be stale by the time you act on
@@ -254,6 +339,11 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// Waits until the actor has stopped, and says why.
+    ///
+    /// It waits as long as the actor runs, and this ref is itself a reason to run: an actor
+    /// that would stop only when its refs are dropped never does while you await this.
+    /// Ask it to [`stop`](Self::stop) first, await a [`WeakActorRef::terminated`], or bound
+    /// the wait with `tokio::time::timeout`.
     ///
     /// # Cancel safety
     ///

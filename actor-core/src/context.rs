@@ -3,27 +3,59 @@
 use std::fmt;
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
+
 use crate::actor::Actor;
 use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
-use crate::lifecycle::StopMode;
+use crate::error::{Failure, SpawnError};
+use crate::lifecycle::{StopMode, SystemSignal};
+use crate::props::Props;
+use crate::supervision::{RestartPolicy, Supervisor};
 use crate::system::ActorSystem;
 
-/// The running actor's view of itself: its ref, its system, and how to stop itself.
+/// Who supervises an actor.
+#[derive(Clone)]
+pub(crate) enum Parent {
+    /// The system's guardian: the actor is top-level.
+    Guardian,
+    /// Another actor.
+    Actor {
+        id: ActorId,
+        signals: mpsc::UnboundedSender<SystemSignal>,
+    },
+}
+
+/// The running actor's view of itself: its ref, its system, its children, and how to stop
+/// or fail itself.
 ///
-/// A handler receives it by declaring a `ctx: &mut Context<Self>` argument (right after
-/// `self`); `#[actor]` passes it in.
+/// A handler receives it by declaring a `ctx: &mut Context<Self>` argument; `#[actor]`
+/// passes it in. It survives restarts: the new instance gets the same context.
 pub struct Context<A: Actor> {
     cell: Arc<ActorCell<A>>,
     system: ActorSystem,
+    parent: Parent,
+    pub(crate) supervisor: Supervisor,
     stop_request: Option<StopMode>,
+    failure: Option<Failure>,
+    policy: RestartPolicy,
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(cell: Arc<ActorCell<A>>, system: ActorSystem) -> Self {
+    pub(crate) fn new(
+        cell: Arc<ActorCell<A>>,
+        system: ActorSystem,
+        parent: Parent,
+        policy: RestartPolicy,
+    ) -> Self {
+        let supervisor = Supervisor::new(A::supervisor_strategy(), cell.id.as_u64());
         Context {
             cell,
             system,
+            parent,
+            supervisor,
             stop_request: None,
+            failure: None,
+            policy,
         }
     }
 
@@ -35,6 +67,19 @@ impl<A: Actor> Context<A> {
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
         self.cell.name.as_deref()
+    }
+
+    /// Its path in the supervision tree, like `/user/bank/account-7`.
+    pub fn path(&self) -> &str {
+        &self.cell.path
+    }
+
+    /// Its supervisor's id, or `None` for a top-level actor (supervised by the guardian).
+    pub fn parent(&self) -> Option<ActorId> {
+        match &self.parent {
+            Parent::Guardian => None,
+            Parent::Actor { id, .. } => Some(*id),
+        }
     }
 
     /// A strong ref to this actor, to hand to others (for example so they can reply with a
@@ -49,13 +94,59 @@ impl<A: Actor> Context<A> {
         WeakActorRef::from_cell(Arc::clone(&self.cell))
     }
 
-    /// The system the actor runs in, for spawning other actors.
+    /// The system the actor runs in.
     pub fn system(&self) -> &ActorSystem {
         &self.system
     }
 
+    /// Spawns a child: this actor supervises it with its
+    /// [`supervisor_strategy`](Actor::supervisor_strategy), keeps it alive while it runs,
+    /// and stops it before stopping itself (or restarting). Its path is this actor's path
+    /// plus its name (names are unique among siblings).
+    ///
+    /// # Errors
+    ///
+    /// As [`ActorSystem::spawn`], with [`SpawnError::NameTaken`] for a sibling's name.
+    pub fn spawn<B: Actor>(
+        &mut self,
+        props: impl Into<Props<B>>,
+    ) -> Result<ActorRef<B>, SpawnError> {
+        let parent = Parent::Actor {
+            id: self.cell.id,
+            signals: self.cell.signals.clone(),
+        };
+        let children = &mut self.supervisor.children;
+        self.system
+            .spawn_under(parent, &self.cell.path, props.into(), |entry| {
+                children.push(entry)
+            })
+    }
+
+    /// The ids of this actor's live children, in spawn order.
+    pub fn children(&self) -> Vec<ActorId> {
+        self.supervisor
+            .children
+            .iter()
+            .map(|child| child.id)
+            .collect()
+    }
+
+    /// Watches `other`: when it stops, this actor's `terminated` hook (`#[terminated]`)
+    /// receives a [`Terminated`](crate::Terminated) with the reason, exactly once, even
+    /// if `other` is already dead now. Watching twice is watching once.
+    pub fn watch<B: Actor>(&self, other: &ActorRef<B>) {
+        other.cell().add_watcher(self.cell.id, &self.cell.signals);
+    }
+
+    /// Stops watching `other`. A `Terminated` already on its way may still arrive.
+    pub fn unwatch<B: Actor>(&self, other: &ActorRef<B>) {
+        other.cell().remove_watcher(self.cell.id);
+    }
+
     /// Stops this actor gracefully once the current handler returns: new messages are
-    /// refused, queued ones are still handled.
+    /// refused, queued ones are still handled. A child with
+    /// [`RestartPolicy::Permanent`](crate::supervision::RestartPolicy::Permanent) is
+    /// restarted by its supervisor instead.
     pub fn stop(&mut self) {
         self.stop_request.get_or_insert(StopMode::Graceful);
     }
@@ -65,12 +156,32 @@ impl<A: Actor> Context<A> {
         self.stop_request = Some(StopMode::Immediate);
     }
 
+    /// Fails this actor once the current handler returns (after its reply is sent), as if
+    /// it had panicked with `reason`: its supervisor decides what happens next. Also works
+    /// from the `started`, `post_restart` and `terminated` hooks; from `stopping` and
+    /// `stopped` it is ignored, since the actor is stopping anyway.
+    pub fn fail(&mut self, reason: impl fmt::Display) {
+        self.failure.get_or_insert_with(|| Failure::error(reason));
+    }
+
     pub(crate) fn take_stop_request(&mut self) -> Option<StopMode> {
         self.stop_request.take()
     }
 
+    pub(crate) fn take_failure(&mut self) -> Option<Failure> {
+        self.failure.take()
+    }
+
     pub(crate) fn cell(&self) -> &Arc<ActorCell<A>> {
         &self.cell
+    }
+
+    pub(crate) fn restart_policy(&self) -> RestartPolicy {
+        self.policy
+    }
+
+    pub(crate) fn parent_link(&self) -> &Parent {
+        &self.parent
     }
 }
 
@@ -79,7 +190,7 @@ impl<A: Actor> fmt::Debug for Context<A> {
         f.debug_struct("Context")
             .field("type", &std::any::type_name::<A>())
             .field("id", &self.cell.id)
-            .field("name", &self.cell.name)
+            .field("path", &self.cell.path)
             .finish_non_exhaustive()
     }
 }

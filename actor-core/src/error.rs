@@ -165,8 +165,12 @@ impl<M> std::error::Error for AskError<M> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {
-    /// Another live actor in the system already has this name.
+    /// A live sibling (another child of the same parent, or another top-level actor)
+    /// already has this name.
     NameTaken(String),
+    /// The name is empty, contains `/`, or starts with `$`: names are segments of an
+    /// actor's path, and `$` marks unnamed actors.
+    InvalidName(String),
     /// The system is shutting down or has shut down.
     SystemShutDown,
     /// There is no tokio runtime to run the actor on: spawn from inside a runtime (for
@@ -183,6 +187,10 @@ impl fmt::Display for SpawnError {
                     "an actor named `{name}` is already running in this system"
                 )
             }
+            SpawnError::InvalidName(name) => write!(
+                f,
+                "`{name}` is not a valid actor name: it must be non-empty, without `/`, and not start with `$`"
+            ),
             SpawnError::SystemShutDown => {
                 f.write_str("the actor system is shutting down and spawns no new actors")
             }
@@ -243,6 +251,10 @@ pub enum FailureKind {
     HookPanic,
     /// A panic inside the factory of [`Props::new`](crate::Props::new), creating the actor.
     FactoryPanic,
+    /// An `Err` from a `#[message(fail_on_err)]` handler, or [`Context::fail`](crate::Context::fail).
+    Error,
+    /// A child's failure that its supervisor escalated to this actor.
+    Escalated,
 }
 
 impl Failure {
@@ -255,6 +267,35 @@ impl Failure {
             Arc::from("a panic with a non-string payload")
         };
         Failure { kind, message }
+    }
+
+    /// A failure with a message of the user's (from `Err` or [`Context::fail`](crate::Context::fail)).
+    pub fn error(message: impl fmt::Display) -> Self {
+        Failure {
+            kind: FailureKind::Error,
+            message: Arc::from(message.to_string()),
+        }
+    }
+
+    pub(crate) fn escalated(child: &str, failure: &Failure) -> Self {
+        Failure {
+            kind: FailureKind::Escalated,
+            message: Arc::from(format!("child {child} {failure}")),
+        }
+    }
+
+    pub(crate) fn not_recreatable() -> Self {
+        Failure {
+            kind: FailureKind::Error,
+            message: Arc::from("restart asked, but the actor was spawned from a value and cannot be re-created; spawn it with `Props::new(factory)`"),
+        }
+    }
+
+    pub(crate) fn intensity_exceeded(child: crate::ActorId) -> Self {
+        Failure {
+            kind: FailureKind::Escalated,
+            message: Arc::from(format!("child {child} exceeded its restart intensity")),
+        }
     }
 
     /// What kind of failure this is.
@@ -282,6 +323,8 @@ impl fmt::Display for Failure {
         match self.kind {
             FailureKind::HandlerPanic => write!(f, "handler panicked: {}", self.message),
             FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.message),
+            FailureKind::Error => write!(f, "handler failed: {}", self.message),
+            FailureKind::Escalated => write!(f, "escalated: {}", self.message),
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.message),
         }
     }

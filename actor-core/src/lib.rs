@@ -44,11 +44,13 @@ mod actor;
 mod actor_ref;
 mod context;
 mod error;
+mod events;
 mod lifecycle;
 mod mailbox;
 mod props;
 mod request;
 mod runner;
+pub mod supervision;
 mod system;
 
 pub mod guide;
@@ -59,7 +61,8 @@ pub use crate::context::Context;
 pub use crate::error::{
     AskError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
 };
-pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
+pub use crate::events::{DeadLetter, SystemEvent};
+pub use crate::lifecycle::{ActorStatus, StopMode, StopReason, Terminated};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;
 pub use crate::request::{Ask, Request};
@@ -70,18 +73,26 @@ pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
 pub use actor_macros::actor;
 /// Marks a method of an `#[actor]` impl block as a message. Only valid there.
 pub use actor_macros::message;
+/// Marks a method of an `#[actor]` impl block as the `post_restart` hook. Only valid there.
+pub use actor_macros::post_restart;
+/// Marks a method of an `#[actor]` impl block as the `pre_restart` hook. Only valid there.
+pub use actor_macros::pre_restart;
 /// Marks a method of an `#[actor]` impl block as the `started` hook. Only valid there.
 pub use actor_macros::started;
 /// Marks a method of an `#[actor]` impl block as the `stopped` hook. Only valid there.
 pub use actor_macros::stopped;
 /// Marks a method of an `#[actor]` impl block as the `stopping` hook. Only valid there.
 pub use actor_macros::stopping;
+/// Marks a method of an `#[actor]` impl block as the death-watch handler, receiving a
+/// [`Terminated`]. Only valid there.
+pub use actor_macros::terminated;
 
 /// Everything a typical actor program uses: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        actor, message, started, stopped, stopping, Actor, ActorRef, ActorSystem, AskError,
-        Context, MailboxConfig, Props, SendError, StopReason, TrySendError, WeakActorRef,
+        actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
+        ActorRef, ActorSystem, AskError, Context, LookupError, MailboxConfig, Props, SendError,
+        SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
     };
 }
 
@@ -91,8 +102,10 @@ pub mod __private {
     pub use crate::actor::{Actor, Client};
     pub use crate::actor_ref::RefCore;
     pub use crate::context::Context;
+    pub use crate::lifecycle::Terminated;
     pub use crate::mailbox::MailboxConfig;
     pub use crate::request::Request;
+    pub use crate::supervision::SupervisorStrategy;
 
     /// The options `#[actor]` on a struct declares, read by the `#[actor]` on its impl.
     #[diagnostic::on_unimplemented(
@@ -103,5 +116,21 @@ pub mod __private {
     pub trait ActorOptions {
         /// The mailbox declared with `#[actor(mailbox = ...)]`.
         const MAILBOX: MailboxConfig;
+
+        /// The strategy declared with `#[actor(supervisor = ...)]`.
+        fn supervisor_strategy() -> SupervisorStrategy {
+            SupervisorStrategy::default()
+        }
+    }
+
+    /// Turns a `#[message(fail_on_err)]` handler's `Err` into a failure of the actor, after
+    /// the `Err` is handed to the asker as the reply.
+    pub fn fail_on_err<A: Actor, T, E: ::core::fmt::Display>(
+        ctx: &mut Context<A>,
+        result: &::core::result::Result<T, E>,
+    ) {
+        if let ::core::result::Result::Err(err) = result {
+            ctx.fail(err);
+        }
     }
 }

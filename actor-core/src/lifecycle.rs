@@ -1,8 +1,11 @@
 //! Where an actor is in its life, and why it stopped.
 
 use std::fmt;
+use std::sync::Arc;
 
+use crate::actor_ref::ActorId;
 use crate::error::Failure;
+use crate::supervision::{ChildCommand, ChildExit};
 
 /// Where an actor is in its life. Read it with [`ActorRef::status`](crate::ActorRef::status).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +68,18 @@ pub enum StopMode {
     Immediate,
 }
 
+/// The death-watch signal: a watched actor has stopped. Delivered exactly once per watch,
+/// also when the actor was already dead when the watch began.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terminated {
+    /// The actor that stopped.
+    pub id: ActorId,
+    /// Its path in the tree, like `/user/bank/account-7`.
+    pub path: Arc<str>,
+    /// Why it stopped.
+    pub reason: StopReason,
+}
+
 /// Signals on the system lane, which the actor polls before its user mailbox.
 #[derive(Debug)]
 pub(crate) enum SystemSignal {
@@ -72,4 +87,17 @@ pub(crate) enum SystemSignal {
     /// The last strong ref was dropped; the actor checks the count again, since its own
     /// context may have handed out a new ref since.
     RefsDropped,
+    /// From a child: it failed (or stopped itself) and waits for this actor's decision.
+    ChildExited {
+        child: ActorId,
+        exit: ChildExit,
+    },
+    /// From a child: it has stopped for good; forget it.
+    ChildTerminated {
+        child: ActorId,
+    },
+    /// From this actor's supervisor: what to do after a failure (or a sibling's).
+    Command(ChildCommand),
+    /// From a watched actor: it stopped.
+    Terminated(Terminated),
 }

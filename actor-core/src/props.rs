@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::actor::Actor;
 use crate::mailbox::MailboxConfig;
+use crate::supervision::RestartPolicy;
 
 /// How to create an actor, and the options of its spawn (name, mailbox).
 ///
@@ -14,7 +15,9 @@ use crate::mailbox::MailboxConfig;
 /// - [`Props::new`] with a factory: the actor can be re-created as often as needed.
 /// - [`Props::from_value`] (or simply passing the actor to
 ///   [`ActorSystem::spawn`](crate::ActorSystem::spawn)): created once; it cannot be
-///   re-created, and [`can_recreate`](Self::can_recreate) says so.
+///   re-created, and [`can_recreate`](Self::can_recreate) says so. A `Restart` directive
+///   stops such an actor instead (with its failure as the reason): give a factory to
+///   any actor you want restarted.
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -42,6 +45,7 @@ pub struct Props<A: Actor> {
     pub(crate) factory: Factory<A>,
     pub(crate) name: Option<String>,
     pub(crate) mailbox: Option<MailboxConfig>,
+    pub(crate) restart: RestartPolicy,
 }
 
 pub(crate) enum Factory<A> {
@@ -50,6 +54,10 @@ pub(crate) enum Factory<A> {
 }
 
 impl<A> Factory<A> {
+    pub(crate) fn can_recreate(&self) -> bool {
+        matches!(self, Factory::Repeat(_))
+    }
+
     /// The next instance; `None` once a `from_value` actor has been handed out.
     pub(crate) fn create(&mut self) -> Option<A> {
         match self {
@@ -66,6 +74,7 @@ impl<A: Actor> Props<A> {
             factory: Factory::Repeat(Arc::new(factory)),
             name: None,
             mailbox: None,
+            restart: RestartPolicy::default(),
         }
     }
 
@@ -75,6 +84,7 @@ impl<A: Actor> Props<A> {
             factory: Factory::Once(Some(actor)),
             name: None,
             mailbox: None,
+            restart: RestartPolicy::default(),
         }
     }
 
@@ -91,7 +101,15 @@ impl<A: Actor> Props<A> {
         self
     }
 
-    /// Whether these props can create the actor again (built with a factory).
+    /// When the actor's supervisor restarts it (default [`RestartPolicy::Transient`]:
+    /// after a failure only).
+    pub fn restart(mut self, policy: RestartPolicy) -> Self {
+        self.restart = policy;
+        self
+    }
+
+    /// Whether these props can create the actor again (built with a factory). A
+    /// supervisor's `Restart` of an actor that cannot be re-created stops it instead.
     pub fn can_recreate(&self) -> bool {
         matches!(self.factory, Factory::Repeat(_))
     }
@@ -110,6 +128,7 @@ impl<A: Actor> fmt::Debug for Props<A> {
             .field("can_recreate", &self.can_recreate())
             .field("name", &self.name)
             .field("mailbox", &self.mailbox)
+            .field("restart", &self.restart)
             .finish()
     }
 }

@@ -123,6 +123,7 @@ enum AskState<'a, A: Actor> {
     /// The mailbox was full; waiting for space. The only state that allocates (the boxed
     /// reservation), so the common path costs one allocation: the reply slot.
     WaitingForSpace {
+        target: &'a RefCore<A>,
         reserve: Reserve<A>,
         envelope: Envelope<A>,
         reply: ReplyReceiver<A>,
@@ -163,6 +164,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     let deadline = tokio::time::Instant::now() + *this.timeout;
                     this.deadline.as_mut().reset(deadline);
                     if !target.cell.accepts_messages() {
+                        target.cell.dead_letter(&msg);
                         return Poll::Ready(Err(AskError::Closed(msg)));
                     }
                     let (tx, rx) = oneshot::channel();
@@ -173,6 +175,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     match target.cell.mailbox.try_send(envelope) {
                         Ok(()) => *this.state = AskState::WaitingForReply { reply: rx },
                         Err(TrySendError::Closed(envelope)) => {
+                            target.cell.dead_letter(&envelope.msg);
                             return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                         }
                         Err(TrySendError::Full(envelope)) => {
@@ -182,6 +185,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                             };
                             let reserve: Reserve<A> = Box::pin(sender.clone().reserve_owned());
                             *this.state = AskState::WaitingForSpace {
+                                target,
                                 reserve,
                                 envelope,
                                 reply: rx,
@@ -190,6 +194,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     }
                 }
                 AskState::WaitingForSpace {
+                    target,
                     mut reserve,
                     envelope,
                     reply,
@@ -199,6 +204,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                         *this.state = AskState::WaitingForReply { reply };
                     }
                     Poll::Ready(Err(_)) => {
+                        target.cell.dead_letter(&envelope.msg);
                         return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                     }
                     Poll::Pending => {
@@ -206,6 +212,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                             return Poll::Ready(Err(AskError::MailboxFull(envelope.msg)));
                         }
                         *this.state = AskState::WaitingForSpace {
+                            target,
                             reserve,
                             envelope,
                             reply,

@@ -1,73 +1,99 @@
-//! The task that runs one actor: its lifecycle and its message loop.
+//! The task that runs one actor: its lifecycle, its message loop, and its part in
+//! supervision (reporting its failures up, applying its supervisor's commands, deciding
+//! for its own children).
+//!
+//! The task outlives restarts: a restart replaces the actor's state, never its task, its
+//! mailbox or its context, which is why a ref stays valid across restarts.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::sync::mpsc;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorCell;
-use crate::context::Context;
+use crate::context::{Context, Parent};
 use crate::error::{Failure, FailureKind};
-use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
+use crate::events::SystemEvent;
+use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
 use crate::mailbox::{Envelope, MailboxReceiver};
 use crate::props::Factory;
+use crate::supervision::{ChildCommand, ChildExit, RestartPolicy};
 use crate::system::ActorSystem;
 
-/// Marks the actor stopped and removes it from the system however its task ends,
-/// including by abort, when this guard is dropped with the task's future.
+/// Marks the actor stopped, tells its watchers and its parent, and removes it from the
+/// system however its task ends, including by abort, when this guard is dropped with the
+/// task's future.
 struct TerminationGuard<A: Actor> {
     cell: Arc<ActorCell<A>>,
     system: ActorSystem,
+    parent: Parent,
     reason: Option<StopReason>,
 }
 
 impl<A: Actor> Drop for TerminationGuard<A> {
     fn drop(&mut self) {
         let reason = self.reason.take().unwrap_or(StopReason::Aborted);
-        // Unregister first: whoever wakes up on the status may spawn under the same name.
-        self.system.unregister(self.cell.id);
-        self.cell.status.send_replace(ActorStatus::Stopped(reason));
+        let id = self.cell.id;
+        // Unregister first: whoever wakes up on the status or the `Terminated` may spawn
+        // under the same name at once.
+        self.system.unregister(id);
+        match &self.parent {
+            Parent::Guardian => self.system.guardian_forget(id),
+            Parent::Actor { signals, .. } => {
+                let _ = signals.send(SystemSignal::ChildTerminated { child: id });
+            }
+        }
+        self.cell
+            .status
+            .send_replace(ActorStatus::Stopped(reason.clone()));
+        self.cell.notify_watchers(&reason);
+        self.system.publish(SystemEvent::Stopped {
+            actor: id,
+            path: Arc::clone(&self.cell.path),
+            reason,
+        });
     }
 }
 
 pub(crate) async fn run<A: Actor>(
     cell: Arc<ActorCell<A>>,
-    mut factory: Factory<A>,
-    mut mailbox: MailboxReceiver<A>,
-    mut signals: mpsc::UnboundedReceiver<SystemSignal>,
+    factory: Factory<A>,
+    mailbox: MailboxReceiver<A>,
+    signals: mpsc::UnboundedReceiver<SystemSignal>,
     system: ActorSystem,
+    parent: Parent,
+    policy: RestartPolicy,
 ) {
     let mut guard = TerminationGuard {
         cell: Arc::clone(&cell),
         system: system.clone(),
+        parent: parent.clone(),
         reason: None,
     };
-    let mut ctx = Context::new(cell, system);
-    // The factory is user code too: a panic in it fails the actor like a panic in a hook.
-    let created = std::panic::catch_unwind(AssertUnwindSafe(|| factory.create()));
-    let reason = match created {
-        Ok(Some(actor)) => {
-            let actor_loop = ActorLoop {
-                actor,
-                mailbox: &mut mailbox,
-                signals: &mut signals,
-                stopping_ran: false,
-            };
-            actor_loop.run(&mut ctx).await
-        }
-        // A one-shot factory asked twice; supervision will not restart such an actor.
-        Ok(None) => StopReason::Aborted,
-        Err(payload) => {
-            StopReason::Failed(Failure::from_panic(FailureKind::FactoryPanic, &*payload))
-        }
+    let mut ctx = Context::new(cell, system, parent, policy);
+    let mut runner = Runner {
+        factory,
+        mailbox,
+        signals,
+        stopping_ran: false,
+        draining: None,
+        deferred: Vec::new(),
     };
-    // Dropping the receiver drops what is still queued, so those asks resolve with
-    // `Stopped` before the status says so.
-    drop(mailbox);
+    let reason = runner.run(&mut ctx).await;
+    // What is still queued goes to dead letters; its asks resolve with `Stopped` when the
+    // envelopes drop, before the status says `Stopped`.
+    runner.mailbox.close();
+    // `recv`, not `try_recv`: a send already past its checks may still be landing, and
+    // only `recv` waits for it (it ends once the closed mailbox has no send in flight).
+    while let Some(envelope) = runner.mailbox.recv().await {
+        ctx.cell().dead_letter(&envelope.msg);
+    }
+    drop(runner);
     guard.reason = Some(reason);
 }
 
@@ -83,39 +109,120 @@ async fn catch<T>(kind: FailureKind, future: impl Future<Output = T>) -> Result<
         .map_err(|payload| Failure::from_panic(kind, &*payload))
 }
 
-struct ActorLoop<'a, A: Actor> {
-    actor: A,
-    mailbox: &'a mut MailboxReceiver<A>,
-    signals: &'a mut mpsc::UnboundedReceiver<SystemSignal>,
+struct Runner<A: Actor> {
+    factory: Factory<A>,
+    mailbox: MailboxReceiver<A>,
+    signals: mpsc::UnboundedReceiver<SystemSignal>,
     /// The `stopping` hook runs at most once, when the stop begins.
     stopping_ran: bool,
+    /// Set once a graceful stop has begun; the loop then drains the closed mailbox.
+    draining: Option<StopReason>,
+    /// Death-watch signals that arrived while the actor was suspended after a failure,
+    /// delivered once it runs again.
+    deferred: Vec<Terminated>,
 }
 
-/// What the loop does after a signal or a message.
-enum Next {
+/// What a signal asks of a running actor.
+enum Outcome {
     Continue,
-    /// Stop now: skip whatever is queued.
-    StopNow(StopReason),
+    Stop(StopReason),
+    Exited(ChildExit),
+    Restart(Duration),
 }
 
-impl<A: Actor> ActorLoop<'_, A> {
-    async fn run(mut self, ctx: &mut Context<A>) -> StopReason {
-        if let Err(failure) = catch(FailureKind::HookPanic, async {
-            self.actor.started(ctx).await
-        })
-        .await
-        {
-            return self.finish(ctx, StopReason::Failed(failure)).await;
+impl Outcome {
+    fn into_step<A>(self, actor: A) -> Step<A> {
+        match self {
+            Outcome::Continue => Step::Run(actor),
+            Outcome::Stop(reason) => Step::Stop(Some(actor), reason),
+            Outcome::Exited(exit) => Step::Exited(Some(actor), exit),
+            Outcome::Restart(delay) => Step::Restart(Some(actor), delay),
+        }
+    }
+}
+
+/// The actor's life as a state machine; each step returns the next.
+enum Step<A> {
+    /// Create an instance from the factory and run `started` (or `post_restart`).
+    Start { restart: bool },
+    /// Handle messages and signals.
+    Run(A),
+    /// Report to the supervisor and wait for its command.
+    Exited(Option<A>, ChildExit),
+    /// Replace the instance after `delay`.
+    Restart(Option<A>, Duration),
+    /// Stop for good.
+    Stop(Option<A>, StopReason),
+}
+
+impl<A: Actor> Runner<A> {
+    async fn run(&mut self, ctx: &mut Context<A>) -> StopReason {
+        let mut step = Step::Start { restart: false };
+        loop {
+            step = match step {
+                Step::Start { restart } => self.start(ctx, restart).await,
+                Step::Run(actor) => self.message_loop(actor, ctx).await,
+                Step::Exited(actor, exit) => self.supervised(actor, exit, ctx).await,
+                Step::Restart(actor, delay) => self.restart(actor, delay, ctx).await,
+                Step::Stop(actor, reason) => return self.finish(actor, reason, ctx).await,
+            };
+        }
+    }
+
+    async fn start(&mut self, ctx: &mut Context<A>, restart: bool) -> Step<A> {
+        // The factory is user code too: a panic in it fails the actor like a panic in a hook.
+        let created = std::panic::catch_unwind(AssertUnwindSafe(|| self.factory.create()));
+        let mut actor = match created {
+            Ok(Some(actor)) => actor,
+            // Only a one-shot factory runs dry, and `restart` checks that first.
+            Ok(None) => return Step::Stop(None, StopReason::Aborted),
+            Err(payload) => {
+                let failure = Failure::from_panic(FailureKind::FactoryPanic, &*payload);
+                return Step::Exited(None, ChildExit::Failed(failure));
+            }
+        };
+        let hook = if restart {
+            catch(FailureKind::HookPanic, async {
+                actor.post_restart(ctx).await
+            })
+            .await
+        } else {
+            catch(FailureKind::HookPanic, async { actor.started(ctx).await }).await
+        };
+        if let Err(failure) = hook {
+            return Step::Exited(Some(actor), ChildExit::Failed(failure));
+        }
+        if let Some(failure) = ctx.take_failure() {
+            return Step::Exited(Some(actor), ChildExit::Failed(failure));
+        }
+        if restart {
+            ctx.system().publish(SystemEvent::Restarted {
+                actor: ctx.id(),
+                path: Arc::clone(&ctx.cell().path),
+            });
         }
         ctx.cell().status.send_replace(ActorStatus::Running);
-
-        // Set once a graceful stop has begun; the loop then drains the closed mailbox.
-        let mut draining: Option<StopReason> = None;
         // `ctx.stop()` in `started` takes effect before the first message.
         if let Some(mode) = ctx.take_stop_request() {
-            let signal = SystemSignal::Stop(mode, StopReason::Requested);
-            if let Next::StopNow(reason) = self.on_signal(signal, ctx, &mut draining).await {
-                return self.finish(ctx, reason).await;
+            let outcome = self.stop_requested(mode, &mut actor, ctx).await;
+            if !matches!(outcome, Outcome::Continue) {
+                return outcome.into_step(actor);
+            }
+        }
+        Step::Run(actor)
+    }
+
+    async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
+        for terminated in std::mem::take(&mut self.deferred) {
+            if let Err(failure) = catch(FailureKind::HookPanic, async {
+                actor.terminated(terminated, ctx).await
+            })
+            .await
+            {
+                return Step::Exited(Some(actor), ChildExit::Failed(failure));
+            }
+            if let Some(failure) = ctx.take_failure() {
+                return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
         loop {
@@ -123,20 +230,21 @@ impl<A: Actor> ActorLoop<'_, A> {
                 // System signals first: a stop must not wait behind user messages.
                 biased;
                 Some(signal) = self.signals.recv() => {
-                    match self.on_signal(signal, ctx, &mut draining).await {
-                        Next::Continue => continue,
-                        Next::StopNow(reason) => return self.finish(ctx, reason).await,
+                    let outcome = self.on_signal(signal, &mut actor, ctx).await;
+                    if matches!(outcome, Outcome::Continue) {
+                        continue;
                     }
+                    return outcome.into_step(actor);
                 }
                 envelope = self.mailbox.recv() => envelope,
             };
             // `None` only after the mailbox was closed and drained: the cell keeps a sender.
             let Some(Envelope { msg, reply }) = envelope else {
-                let reason = draining.take().unwrap_or(StopReason::Requested);
-                return self.finish(ctx, reason).await;
+                let reason = self.draining.take().unwrap_or(StopReason::Requested);
+                return Step::Stop(Some(actor), reason);
             };
             match catch(FailureKind::HandlerPanic, async {
-                self.actor.handle(msg, ctx).await
+                actor.handle(msg, ctx).await
             })
             .await
             {
@@ -150,36 +258,84 @@ impl<A: Actor> ActorLoop<'_, A> {
                     if let Some(reply) = reply {
                         let _ = reply.send(Err(failure.clone()));
                     }
-                    return self.finish(ctx, StopReason::Failed(failure)).await;
+                    return Step::Exited(Some(actor), ChildExit::Failed(failure));
                 }
             }
+            if let Some(failure) = ctx.take_failure() {
+                return Step::Exited(Some(actor), ChildExit::Failed(failure));
+            }
             if let Some(mode) = ctx.take_stop_request() {
-                let signal = SystemSignal::Stop(mode, StopReason::Requested);
-                if let Next::StopNow(reason) = self.on_signal(signal, ctx, &mut draining).await {
-                    return self.finish(ctx, reason).await;
+                let outcome = self.stop_requested(mode, &mut actor, ctx).await;
+                if !matches!(outcome, Outcome::Continue) {
+                    return outcome.into_step(actor);
                 }
             }
         }
     }
 
+    /// The actor asked to stop itself (`ctx.stop()` or `ctx.stop_now()`).
+    async fn stop_requested(
+        &mut self,
+        mode: StopMode,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+    ) -> Outcome {
+        if self.restarts_when_stopping_itself(ctx) {
+            return Outcome::Exited(ChildExit::StoppedItself);
+        }
+        self.on_signal(SystemSignal::Stop(mode, StopReason::Requested), actor, ctx)
+            .await
+    }
+
+    /// A permanent child that stops itself is restarted by its supervisor (OTP), so the
+    /// stop goes to the supervisor instead of closing the mailbox.
+    fn restarts_when_stopping_itself(&self, ctx: &Context<A>) -> bool {
+        ctx.restart_policy() == RestartPolicy::Permanent && self.factory.can_recreate()
+    }
+
+    /// Handles one system signal while running.
     async fn on_signal(
         &mut self,
         signal: SystemSignal,
+        actor: &mut A,
         ctx: &mut Context<A>,
-        draining: &mut Option<StopReason>,
-    ) -> Next {
+    ) -> Outcome {
         match signal {
-            SystemSignal::Stop(StopMode::Immediate, reason) => Next::StopNow(reason),
+            SystemSignal::Stop(StopMode::Immediate, reason) => Outcome::Stop(reason),
             SystemSignal::Stop(StopMode::Graceful, reason) => {
-                self.begin_drain(ctx, draining, reason).await
+                self.begin_drain(actor, ctx, reason).await
             }
             SystemSignal::RefsDropped => {
                 // The actor may have handed out a new ref to itself since the signal was sent.
                 if ctx.cell().strong_refs.load(Ordering::Acquire) == 0 {
-                    self.begin_drain(ctx, draining, StopReason::RefsDropped)
-                        .await
+                    self.begin_drain(actor, ctx, StopReason::RefsDropped).await
                 } else {
-                    Next::Continue
+                    Outcome::Continue
+                }
+            }
+            SystemSignal::ChildExited { child, exit } => match supervise_child(ctx, child, exit) {
+                Some(failure) => Outcome::Exited(ChildExit::Failed(failure)),
+                None => Outcome::Continue,
+            },
+            SystemSignal::ChildTerminated { child } => {
+                ctx.supervisor.remove(child);
+                Outcome::Continue
+            }
+            // Resume is for a suspended actor; a running one has nothing to resume.
+            SystemSignal::Command(ChildCommand::Resume) => Outcome::Continue,
+            SystemSignal::Command(ChildCommand::Restart { delay }) => Outcome::Restart(delay),
+            SystemSignal::Command(ChildCommand::Stop) => Outcome::Stop(StopReason::Requested),
+            SystemSignal::Terminated(terminated) => {
+                match catch(FailureKind::HookPanic, async {
+                    actor.terminated(terminated, ctx).await
+                })
+                .await
+                {
+                    Ok(()) => match ctx.take_failure() {
+                        Some(failure) => Outcome::Exited(ChildExit::Failed(failure)),
+                        None => Outcome::Continue,
+                    },
+                    Err(failure) => Outcome::Exited(ChildExit::Failed(failure)),
                 }
             }
         }
@@ -187,52 +343,247 @@ impl<A: Actor> ActorLoop<'_, A> {
 
     async fn begin_drain(
         &mut self,
+        actor: &mut A,
         ctx: &mut Context<A>,
-        draining: &mut Option<StopReason>,
         reason: StopReason,
-    ) -> Next {
-        if draining.is_some() {
-            return Next::Continue;
+    ) -> Outcome {
+        if self.draining.is_some() {
+            return Outcome::Continue;
         }
         self.mailbox.close();
         ctx.cell().status.send_replace(ActorStatus::Stopping);
         self.stopping_ran = true;
-        if let Err(failure) = catch(FailureKind::HookPanic, async {
-            self.actor.stopping(ctx).await
-        })
-        .await
+        if let Err(failure) =
+            catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
         {
-            return Next::StopNow(StopReason::Failed(failure));
+            return Outcome::Stop(StopReason::Failed(failure));
         }
-        *draining = Some(reason);
-        Next::Continue
+        self.draining = Some(reason);
+        Outcome::Continue
     }
 
-    /// Runs the remaining hooks and says why the actor stopped. `stopping` runs here
-    /// unless a drain already ran it; a failure skips it, since the state that panicked
-    /// may be broken, but still runs `stopped` (as Akka runs `PostStop`).
-    async fn finish(mut self, ctx: &mut Context<A>, mut reason: StopReason) -> StopReason {
+    /// After a failure (or a permanent child's self-stop): report to the supervisor and wait
+    /// for its command, still deciding for this actor's own children meanwhile.
+    async fn supervised(
+        &mut self,
+        actor: Option<A>,
+        exit: ChildExit,
+        ctx: &mut Context<A>,
+    ) -> Step<A> {
+        let failure = match &exit {
+            ChildExit::Failed(failure) => Some(failure.clone()),
+            ChildExit::StoppedItself => None,
+        };
+        if let Some(failure) = &failure {
+            ctx.system().publish(SystemEvent::Failed {
+                actor: ctx.id(),
+                path: Arc::clone(&ctx.cell().path),
+                failure: failure.clone(),
+            });
+        }
+        let stop_reason = || match &failure {
+            Some(failure) => StopReason::Failed(failure.clone()),
+            None => StopReason::Requested,
+        };
+        let reported = match ctx.parent_link() {
+            Parent::Guardian => {
+                ctx.system().guardian_decide(ctx.id(), exit);
+                true
+            }
+            Parent::Actor { signals, .. } => signals
+                .send(SystemSignal::ChildExited {
+                    child: ctx.id(),
+                    exit,
+                })
+                .is_ok(),
+        };
+        if !reported {
+            // The supervisor is gone: nobody can decide, so stop.
+            return Step::Stop(actor, stop_reason());
+        }
+        loop {
+            let Some(signal) = self.signals.recv().await else {
+                return Step::Stop(actor, stop_reason());
+            };
+            match signal {
+                SystemSignal::Command(ChildCommand::Resume) => {
+                    return match actor {
+                        Some(actor) => {
+                            // It may have failed in `started`, before it was marked running.
+                            ctx.cell().status.send_replace(ActorStatus::Running);
+                            Step::Run(actor)
+                        }
+                        // Nothing to resume when the instance was never created.
+                        None => Step::Stop(None, stop_reason()),
+                    };
+                }
+                SystemSignal::Command(ChildCommand::Restart { delay }) => {
+                    return Step::Restart(actor, delay)
+                }
+                SystemSignal::Command(ChildCommand::Stop) => {
+                    return Step::Stop(actor, stop_reason())
+                }
+                SystemSignal::Stop(_, reason) => {
+                    let reason = if failure.is_some() {
+                        stop_reason()
+                    } else {
+                        reason
+                    };
+                    return Step::Stop(actor, reason);
+                }
+                SystemSignal::ChildExited { child, exit } => {
+                    // Already failing: a child's escalation adds nothing to decide.
+                    let _ = supervise_child(ctx, child, exit);
+                }
+                SystemSignal::ChildTerminated { child } => ctx.supervisor.remove(child),
+                SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
+                SystemSignal::RefsDropped => {}
+            }
+        }
+    }
+
+    async fn restart(
+        &mut self,
+        actor: Option<A>,
+        delay: Duration,
+        ctx: &mut Context<A>,
+    ) -> Step<A> {
+        if !self.factory.can_recreate() {
+            // Stopped instead, and as any stop after a failure, with its `stopped` hook.
+            return Step::Stop(actor, StopReason::Failed(Failure::not_recreatable()));
+        }
+        if let Some(mut actor) = actor {
+            // A panic in `pre_restart` does not stop the restart: the instance is going anyway.
+            let _ = catch(FailureKind::HookPanic, async {
+                actor.pre_restart(ctx).await
+            })
+            .await;
+        }
+        // Akka's default: a restarted actor's children are stopped, and its new instance
+        // spawns new ones in `post_restart` (or `started`).
+        stop_children(ctx, StopMode::Immediate, StopReason::Requested).await;
+        // A new instance is a new supervisor, as a restarted OTP supervisor is a new
+        // process: its children's restarts start counting afresh.
+        ctx.supervisor.forget_restarts();
+        ctx.cell().status.send_replace(ActorStatus::Starting);
+        if !delay.is_zero() {
+            let sleep = tokio::time::sleep(delay);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(signal) = self.signals.recv() => match signal {
+                        SystemSignal::Stop(_, reason) => return Step::Stop(None, reason),
+                        SystemSignal::Command(ChildCommand::Stop) => {
+                            return Step::Stop(None, StopReason::Requested);
+                        }
+                        SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
+                        SystemSignal::ChildTerminated { child } => ctx.supervisor.remove(child),
+                        _ => {}
+                    },
+                    () = &mut sleep => break,
+                }
+            }
+        }
+        Step::Start { restart: true }
+    }
+
+    /// Runs the remaining hooks, stops the children, and says why the actor stopped.
+    /// `stopping` runs unless a drain already ran it; a failure skips it, since the state
+    /// that panicked may be broken, but `stopped` still runs (as Akka runs `PostStop`).
+    async fn finish(
+        &mut self,
+        actor: Option<A>,
+        mut reason: StopReason,
+        ctx: &mut Context<A>,
+    ) -> StopReason {
         self.mailbox.close();
         ctx.cell().status.send_replace(ActorStatus::Stopping);
+        let mode = if self.draining.is_some() {
+            StopMode::Graceful
+        } else {
+            StopMode::Immediate
+        };
+        let Some(mut actor) = actor else {
+            stop_children(ctx, mode, children_reason(&reason)).await;
+            return reason;
+        };
         if !self.stopping_ran && !matches!(reason, StopReason::Failed(_)) {
             self.stopping_ran = true;
-            if let Err(failure) = catch(FailureKind::HookPanic, async {
-                self.actor.stopping(ctx).await
-            })
-            .await
+            if let Err(failure) =
+                catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
             {
                 reason = StopReason::Failed(failure);
             }
         }
-        if let Err(failure) = catch(FailureKind::HookPanic, async {
-            self.actor.stopped(ctx).await
-        })
-        .await
+        // Children stop first, so `stopped` sees a parent with no children left.
+        stop_children(ctx, mode, children_reason(&reason)).await;
+        if let Err(failure) =
+            catch(FailureKind::HookPanic, async { actor.stopped(ctx).await }).await
         {
             if !matches!(reason, StopReason::Failed(_)) {
                 reason = StopReason::Failed(failure);
             }
         }
         reason
+    }
+}
+
+/// Decides for one of this actor's children, sends the commands, and returns a failure if
+/// the decision escalates to this actor.
+fn supervise_child<A: Actor>(
+    ctx: &mut Context<A>,
+    child: crate::ActorId,
+    exit: ChildExit,
+) -> Option<Failure> {
+    let child_path = ctx
+        .supervisor
+        .children
+        .iter()
+        .find(|c| c.id == child)
+        .map(|c| Arc::clone(&c.path));
+    let plan = ctx
+        .supervisor
+        .decide(tokio::time::Instant::now(), child, exit);
+    if let Some(directive) = plan.directive {
+        if let Some(entry) = ctx.supervisor.children.iter().find(|c| c.id == child) {
+            ctx.system().publish(SystemEvent::Decided {
+                supervisor: Some(ctx.id()),
+                child,
+                path: Arc::clone(&entry.path),
+                directive,
+            });
+        }
+    }
+    for (target, command) in &plan.commands {
+        if let Some(entry) = ctx.supervisor.children.iter().find(|c| c.id == *target) {
+            entry.send(*command);
+        }
+    }
+    plan.escalate.map(|failure| {
+        let path = child_path.map_or_else(|| child.to_string(), |path| path.to_string());
+        Failure::escalated(&path, &failure)
+    })
+}
+
+/// Why a stopping parent's children stop: shutdown is passed down, anything else is the
+/// parent's request.
+fn children_reason(parent_reason: &StopReason) -> StopReason {
+    match parent_reason {
+        StopReason::Shutdown => StopReason::Shutdown,
+        _ => StopReason::Requested,
+    }
+}
+
+/// Stops every child (each stops its own children first) and waits until they have.
+async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: StopReason) {
+    let children = std::mem::take(&mut ctx.supervisor.children);
+    for child in &children {
+        let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
+    }
+    for mut child in children {
+        // A child's task always ends (or is aborted at shutdown), and its guard sets the
+        // status, so this wait is bounded by the child's own stop.
+        let _ = child.status.wait_for(ActorStatus::is_stopped).await;
     }
 }

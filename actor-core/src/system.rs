@@ -8,16 +8,19 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
-use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
+use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActorRef};
+use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
+use crate::events::{Events, SystemEvent};
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
 use crate::mailbox::mailbox;
 use crate::props::Props;
 use crate::runner;
+use crate::supervision::{ChildEntry, ChildExit, Supervisor, SupervisorStrategy};
 
 /// A group of actors that share configuration and shut down together.
 ///
@@ -50,19 +53,23 @@ struct SystemInner {
     shutdown_timeout: Duration,
     runtime: Option<Handle>,
     registry: Mutex<Registry>,
+    /// Supervises the top-level actors.
+    guardian: Mutex<Supervisor>,
+    events: Arc<Events>,
 }
 
 #[derive(Default)]
 struct Registry {
     shutting_down: bool,
     actors: HashMap<ActorId, Entry>,
-    names: HashMap<Arc<str>, ActorId>,
+    paths: HashMap<Arc<str>, ActorId>,
 }
 
 /// What the system keeps of each live actor: enough to stop it, wait for it, abort it and
-/// find it by name, and nothing that keeps it alive.
+/// find it by path, and nothing that keeps it alive.
 struct Entry {
-    name: Option<Arc<str>>,
+    path: Arc<str>,
+    top_level: bool,
     signals: mpsc::UnboundedSender<SystemSignal>,
     status: watch::Receiver<ActorStatus>,
     abort: Option<AbortHandle>,
@@ -77,6 +84,8 @@ pub struct SystemBuilder {
     ask_timeout: Duration,
     shutdown_timeout: Duration,
     runtime: Option<Handle>,
+    guardian: SupervisorStrategy,
+    event_capacity: usize,
 }
 
 impl SystemBuilder {
@@ -108,6 +117,22 @@ impl SystemBuilder {
         self
     }
 
+    /// How the guardian supervises top-level actors. The default stops a failed top-level
+    /// actor ([`SupervisorStrategy::guardian_default`]): to restart actors, put them under a
+    /// supervising actor, or set a restarting strategy here. A top-level `Escalate` has no
+    /// one above to go to and stops the actor.
+    pub fn guardian_strategy(mut self, strategy: SupervisorStrategy) -> Self {
+        self.guardian = strategy;
+        self
+    }
+
+    /// How many [`SystemEvent`]s a slow subscriber may lag behind before it misses some
+    /// (default 1024).
+    pub fn event_capacity(mut self, capacity: usize) -> Self {
+        self.event_capacity = capacity;
+        self
+    }
+
     /// Builds the system.
     pub fn build(self) -> ActorSystem {
         ActorSystem {
@@ -117,6 +142,8 @@ impl SystemBuilder {
                 shutdown_timeout: self.shutdown_timeout,
                 runtime: self.runtime.or_else(|| Handle::try_current().ok()),
                 registry: Mutex::new(Registry::default()),
+                guardian: Mutex::new(Supervisor::new(self.guardian, 0x9e37_79b9_7f4a_7c15)),
+                events: Events::new(self.event_capacity),
             }),
         }
     }
@@ -129,6 +156,8 @@ impl Default for SystemBuilder {
             ask_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(5),
             runtime: None,
+            guardian: SupervisorStrategy::guardian_default(),
+            event_capacity: 1024,
         }
     }
 }
@@ -198,30 +227,75 @@ impl ActorSystem {
     /// [`SpawnError::SystemShutDown`] once shutdown has begun, [`SpawnError::NoRuntime`]
     /// outside a tokio runtime.
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
+        self.spawn_under(Parent::Guardian, "/user", props.into(), |entry| {
+            self.guardian().children.push(entry);
+        })
+    }
+
+    /// Spawns an actor under `parent` and registers it. `supervise` receives the entry the
+    /// supervisor keeps before the task starts: an actor that fails at once must find its
+    /// supervisor already knowing it.
+    pub(crate) fn spawn_under<A: Actor>(
+        &self,
+        parent: Parent,
+        parent_path: &str,
+        props: Props<A>,
+        supervise: impl FnOnce(ChildEntry),
+    ) -> Result<ActorRef<A>, SpawnError> {
         let Props {
             factory,
             name,
             mailbox: mailbox_config,
-        } = props.into();
+            restart,
+        } = props;
         let runtime = match &self.inner.runtime {
             Some(handle) => handle.clone(),
             None => Handle::try_current().map_err(|_| SpawnError::NoRuntime)?,
         };
+        if let Some(name) = &name {
+            // Names are path segments: `/` would forge a path, `$` is for unnamed actors.
+            if name.is_empty() || name.contains('/') || name.starts_with('$') {
+                return Err(SpawnError::InvalidName(name.clone()));
+            }
+        }
+        let id = ActorId::next();
         let name: Option<Arc<str>> = name.map(Arc::from);
+        let path: Arc<str> = match &name {
+            Some(name) => Arc::from(format!("{parent_path}/{name}")),
+            None => Arc::from(format!("{parent_path}/${}", id.as_u64())),
+        };
         let (mailbox_tx, mailbox_rx) = mailbox::<A>(mailbox_config.unwrap_or_else(A::mailbox));
         let (signals_tx, signals_rx) = mpsc::unbounded_channel();
         let (status_tx, status_rx) = watch::channel(ActorStatus::Starting);
         let cell = Arc::new(ActorCell {
-            id: ActorId::next(),
+            id,
             name: name.clone(),
+            path: Arc::clone(&path),
             mailbox: mailbox_tx,
             signals: signals_tx.clone(),
             strong_refs: AtomicUsize::new(0),
             status: status_tx,
             ask_timeout: self.inner.ask_timeout,
+            watchers: Mutex::new(Watchers::default()),
+            events: Arc::clone(&self.inner.events),
             accepting: AtomicBool::new(true),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
+        let top_level = matches!(parent, Parent::Guardian);
+        let keep_alive: Option<Box<dyn Any + Send + Sync>> = if top_level {
+            None
+        } else {
+            Some(Box::new(actor_ref.clone()))
+        };
+        let entry = ChildEntry {
+            id,
+            name,
+            path: Arc::clone(&path),
+            policy: restart,
+            signals: signals_tx.clone(),
+            status: status_rx.clone(),
+            keep_alive,
+        };
 
         // The entry goes in before the task starts, and the lock is held until the abort
         // handle is stored, so a task that ends at once still finds its entry to remove.
@@ -229,45 +303,54 @@ impl ActorSystem {
         if registry.shutting_down {
             return Err(SpawnError::SystemShutDown);
         }
-        if let Some(name) = &name {
-            if registry.names.contains_key(name) {
-                return Err(SpawnError::NameTaken(name.to_string()));
-            }
-            registry.names.insert(Arc::clone(name), cell.id);
+        if registry.paths.contains_key(&path) {
+            let name = entry.name.as_deref().unwrap_or_default();
+            return Err(SpawnError::NameTaken(name.to_owned()));
         }
+        registry.paths.insert(Arc::clone(&path), id);
         registry.actors.insert(
-            cell.id,
+            id,
             Entry {
-                name,
+                path,
+                top_level,
                 signals: signals_tx,
                 status: status_rx,
                 abort: None,
                 weak: Box::new(WeakActorRef::from_cell(Arc::clone(&cell))),
             },
         );
+        supervise(entry);
         let task = runtime.spawn(runner::run(
-            Arc::clone(&cell),
+            cell,
             factory,
             mailbox_rx,
             signals_rx,
             self.clone(),
+            parent,
+            restart,
         ));
-        if let Some(entry) = registry.actors.get_mut(&cell.id) {
+        if let Some(entry) = registry.actors.get_mut(&id) {
             entry.abort = Some(task.abort_handle());
         }
         Ok(actor_ref)
     }
 
-    /// Finds a live actor by the name it was spawned with.
+    /// Finds a live actor by its path (`/user/bank/account-7`), or a top-level actor by
+    /// its name (`bank`, short for `/user/bank`).
     ///
     /// # Errors
     ///
-    /// [`LookupError::NotFound`] if no live actor has the name, [`LookupError::WrongType`]
+    /// [`LookupError::NotFound`] if no live actor has the path, [`LookupError::WrongType`]
     /// if the one that has it is not an `A`.
     pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
+        let path = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/user/{name}")
+        };
         let registry = self.registry();
         let not_found = || LookupError::NotFound(name.to_owned());
-        let id = registry.names.get(name).ok_or_else(not_found)?;
+        let id = registry.paths.get(path.as_str()).ok_or_else(not_found)?;
         let entry = registry.actors.get(id).ok_or_else(not_found)?;
         let weak = entry
             .weak
@@ -279,46 +362,111 @@ impl ActorSystem {
         weak.upgrade().ok_or_else(not_found)
     }
 
-    /// Stops every actor and waits for them: each finishes the message it is handling and
-    /// runs its `stopping` and `stopped` hooks; queued messages are dropped. An actor still
-    /// running after the shutdown timeout has its task aborted (its hooks do not run).
-    /// New spawns fail from the moment this is called.
+    /// Stops every actor and waits for them: each top-level actor stops its children first
+    /// (deepest first), each actor finishes the message it is handling and runs its
+    /// `stopping` and `stopped` hooks; queued messages go to dead letters. Actors still
+    /// running after the shutdown timeout (stuck inside a handler) have their tasks aborted
+    /// and their hooks do not run. New spawns fail from the moment this is called.
     ///
     /// # Cancel safety
     ///
     /// Dropping the future leaves the system shutting down: the stop signals are already
     /// sent, but stuck actors are not aborted.
     pub async fn shutdown(&self) -> ShutdownReport {
-        let pending: Vec<(watch::Receiver<ActorStatus>, Option<AbortHandle>)> = {
+        let all: Vec<(watch::Receiver<ActorStatus>, Option<AbortHandle>)> = {
             let mut registry = self.registry();
             registry.shutting_down = true;
             registry
                 .actors
                 .values()
                 .map(|entry| {
-                    let _ = entry.signals.send(SystemSignal::Stop(
-                        StopMode::Immediate,
-                        StopReason::Shutdown,
-                    ));
+                    if entry.top_level {
+                        let _ = entry.signals.send(SystemSignal::Stop(
+                            StopMode::Immediate,
+                            StopReason::Shutdown,
+                        ));
+                    }
                     (entry.status.clone(), entry.abort.clone())
                 })
                 .collect()
         };
         let deadline = tokio::time::Instant::now() + self.inner.shutdown_timeout;
         let mut report = ShutdownReport::default();
-        for (mut status, abort) in pending {
+        let mut stuck = Vec::new();
+        for (mut status, abort) in all {
             let stopped =
                 tokio::time::timeout_at(deadline, status.wait_for(ActorStatus::is_stopped));
             if stopped.await.is_ok() {
                 report.stopped += 1;
             } else {
-                if let Some(abort) = abort {
-                    abort.abort();
-                }
-                report.aborted += 1;
+                stuck.push((status, abort));
             }
         }
+        // Abort the stuck ones, then let their tasks unwind (which marks them `Aborted`).
+        for (_, abort) in &stuck {
+            if let Some(abort) = abort {
+                abort.abort();
+            }
+        }
+        for (mut status, _) in stuck {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                status.wait_for(ActorStatus::is_stopped),
+            )
+            .await;
+            report.aborted += 1;
+        }
         report
+    }
+
+    /// Subscribes to the system's events: failures, supervision decisions, restarts, stops
+    /// and dead letters. Only events after the call are seen.
+    pub fn events(&self) -> broadcast::Receiver<SystemEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// How many messages went to dead letters so far: sent to actors that no longer accepted
+    /// them, or dropped from a mailbox when its actor stopped.
+    pub fn dead_letter_count(&self) -> u64 {
+        self.inner.events.dead_letter_count()
+    }
+
+    pub(crate) fn publish(&self, event: SystemEvent) {
+        self.inner.events.publish(event);
+    }
+
+    /// A top-level actor failed (or stopped itself): the guardian decides at once and
+    /// sends the commands. An escalation has nowhere to go, so it stops the actor.
+    pub(crate) fn guardian_decide(&self, child: ActorId, exit: ChildExit) {
+        let mut guardian = self.guardian();
+        let plan = guardian.decide(tokio::time::Instant::now(), child, exit);
+        if let (Some(directive), Some(entry)) = (
+            plan.directive,
+            guardian.children.iter().find(|c| c.id == child),
+        ) {
+            self.publish(SystemEvent::Decided {
+                supervisor: None,
+                child,
+                path: Arc::clone(&entry.path),
+                directive,
+            });
+        }
+        for (target, command) in &plan.commands {
+            if let Some(entry) = guardian.children.iter().find(|c| c.id == *target) {
+                entry.send(*command);
+            }
+        }
+    }
+
+    pub(crate) fn guardian_forget(&self, child: ActorId) {
+        self.guardian().remove(child);
+    }
+
+    fn guardian(&self) -> MutexGuard<'_, Supervisor> {
+        self.inner
+            .guardian
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether [`shutdown`](Self::shutdown) has begun.
@@ -329,9 +477,7 @@ impl ActorSystem {
     pub(crate) fn unregister(&self, id: ActorId) {
         let mut registry = self.registry();
         if let Some(entry) = registry.actors.remove(&id) {
-            if let Some(name) = entry.name {
-                registry.names.remove(&name);
-            }
+            registry.paths.remove(&entry.path);
         }
     }
 

@@ -41,6 +41,8 @@ pub(crate) struct Message {
     pub(crate) params: Vec<Param>,
     /// The return type with `Self` spelled out; `None` for `()`.
     pub(crate) output: Option<Type>,
+    /// `#[message(fail_on_err)]`: an `Err` reply also fails the actor.
+    pub(crate) fail_on_err: bool,
 }
 
 /// A parameter of a message method.
@@ -67,12 +69,22 @@ impl Message {
     }
 }
 
-/// A lifecycle hook: `#[started]`, `#[stopping]` or `#[stopped]`.
+/// A lifecycle hook: `#[started]`, `#[stopping]`, `#[stopped]`, `#[pre_restart]`,
+/// `#[post_restart]` or `#[terminated]`.
 pub(crate) struct Hook {
     pub(crate) marker: Marker,
     pub(crate) method: Ident,
     pub(crate) is_async: bool,
-    pub(crate) takes_context: bool,
+    /// The hook's parameters after `self`, in the user's order.
+    pub(crate) params: Vec<HookParam>,
+}
+
+/// A parameter of a hook.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HookParam {
+    Context,
+    /// The death-watch signal, for `#[terminated]`.
+    Terminated,
 }
 
 impl ActorImpl {
@@ -114,8 +126,20 @@ impl ActorImpl {
             };
             match marker {
                 Marker::Message => {
+                    // `#[actor]` requires owned arguments (they wait in a mailbox), so the
+                    // lint that suggests borrowing them can only mislead here.
+                    method
+                        .attrs
+                        .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+                    let options = match attr::parse_message_options(&markers[0].1) {
+                        Ok(options) => options,
+                        Err(err) => {
+                            errors.push(err);
+                            continue;
+                        }
+                    };
                     if let Some(message) =
-                        Message::from_method(method, &self_ty, &actor_ident, errors)
+                        Message::from_method(method, &self_ty, &actor_ident, &options, errors)
                     {
                         if let Some(clash) = messages
                             .iter()
@@ -238,8 +262,10 @@ fn single_marker(markers: &[(Marker, Attribute)], errors: &Errors) -> Option<Mar
         errors.push(syn::Error::new_spanned(second_attr, text));
         return None;
     }
-    if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
-        errors.push(err);
+    if *first != Marker::Message {
+        if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
+            errors.push(err);
+        }
     }
     Some(*first)
 }
@@ -249,6 +275,7 @@ impl Message {
         method: &ImplItemFn,
         self_ty: &Type,
         actor: &Ident,
+        options: &attr::MessageOptions,
         errors: &Errors,
     ) -> Option<Message> {
         let sig = &method.sig;
@@ -291,10 +318,20 @@ impl Message {
                 Some(with_self_replaced(ty, self_ty))
             }
         };
+        if let Some(span) = options.fail_on_err {
+            if !output.as_ref().is_some_and(valid::is_result_type) {
+                errors.push(syn::Error::new(
+                    span,
+                    "`fail_on_err` needs a handler that returns `Result<T, E>`: its `Err` is what fails the actor",
+                ));
+                ok = false;
+            }
+        }
         if !ok {
             return None;
         }
         Some(Message {
+            fail_on_err: options.fail_on_err.is_some(),
             method: sig.ident.clone(),
             variant: variant_name(&sig.ident),
             vis: method.vis.clone(),
@@ -327,31 +364,49 @@ impl Hook {
         let sig = &method.sig;
         let mut ok = valid::check_signature_shape(marker, sig, errors);
         ok &= valid::check_receiver(marker, sig, errors);
-        let mut takes_context = false;
+        let expected = if marker == Marker::Terminated {
+            "`&mut self`, a `Terminated` and, optionally, `ctx: &mut Context<Self>`"
+        } else {
+            "only `&mut self` and, optionally, `ctx: &mut Context<Self>`"
+        };
+        let mut params = Vec::new();
         for input in sig.inputs.iter().skip(1) {
             let FnArg::Typed(pat_type) = input else {
                 continue;
             };
-            if valid::is_context_type(&pat_type.ty) && !takes_context {
-                takes_context = valid::check_context_param(pat_type, actor, &[], errors);
-                ok &= takes_context;
+            let seen_context = params.contains(&HookParam::Context);
+            if valid::is_context_type(&pat_type.ty) && !seen_context {
+                if valid::check_context_param(pat_type, actor, &[], errors) {
+                    params.push(HookParam::Context);
+                } else {
+                    ok = false;
+                }
+            } else if marker == Marker::Terminated
+                && valid::is_terminated_type(&pat_type.ty)
+                && !params.contains(&HookParam::Terminated)
+            {
+                params.push(HookParam::Terminated);
             } else {
                 errors.push(syn::Error::new_spanned(
                     pat_type,
-                    format!(
-                        "a `#[{}]` hook takes only `&mut self` and, optionally, `ctx: &mut Context<Self>`",
-                        marker.name()
-                    ),
+                    format!("a `#[{}]` hook takes {expected}", marker.name()),
                 ));
                 ok = false;
             }
+        }
+        if marker == Marker::Terminated && ok && !params.contains(&HookParam::Terminated) {
+            errors.push(syn::Error::new_spanned(
+                &sig.ident,
+                "a `#[terminated]` hook receives the signal: add a `terminated: Terminated` argument",
+            ));
+            ok = false;
         }
         if let ReturnType::Type(_, ty) = &sig.output {
             if !is_unit(ty) {
                 errors.push(syn::Error::new_spanned(
                     ty,
                     format!(
-                        "a `#[{}]` hook returns nothing: remove the return type. To fail the actor, panic; it then stops with `StopReason::Failed`",
+                        "a `#[{}]` hook returns nothing: remove the return type. To fail the actor, panic or call `ctx.fail(..)`",
                         marker.name()
                     ),
                 ));
@@ -362,7 +417,7 @@ impl Hook {
             marker,
             method: sig.ident.clone(),
             is_async: sig.asyncness.is_some(),
-            takes_context,
+            params,
         })
     }
 }

@@ -11,6 +11,8 @@ use syn::{Attribute, LitInt, LitStr, Path, Token};
 mod kw {
     syn::custom_keyword!(mailbox);
     syn::custom_keyword!(unbounded);
+    syn::custom_keyword!(supervisor);
+    syn::custom_keyword!(fail_on_err);
 }
 
 /// The mailbox an `#[actor(mailbox = ...)]` declares.
@@ -24,6 +26,8 @@ pub(crate) enum MailboxOption {
 pub(crate) struct StructOptions {
     pub(crate) mailbox: Option<MailboxOption>,
     pub(crate) crate_path: Option<Path>,
+    /// A function returning the `SupervisorStrategy` for the actor's children.
+    pub(crate) supervisor: Option<Path>,
 }
 
 /// Options of `#[actor]` on an impl block.
@@ -35,6 +39,7 @@ pub(crate) struct ImplOptions {
 enum StructOption {
     Mailbox(kw::mailbox, MailboxOption),
     Crate(Token![crate], Path),
+    Supervisor(kw::supervisor, Path),
 }
 
 impl Parse for StructOption {
@@ -48,8 +53,19 @@ impl Parse for StructOption {
             let key: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
             Ok(StructOption::Crate(key, parse_crate_path(input)?))
+        } else if lookahead.peek(kw::supervisor) {
+            let key: kw::supervisor = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let path: Path = input.parse()?;
+            if !input.is_empty() && !input.peek(Token![,]) {
+                return Err(syn::Error::new(
+                    input.span(),
+                    "`supervisor` takes the path of a function that returns the strategy, like `supervisor = bank_strategy` with `fn bank_strategy() -> SupervisorStrategy { ... }`; it is not an expression",
+                ));
+            }
+            Ok(StructOption::Supervisor(key, path))
         } else {
-            Err(unknown_option(input, "`mailbox`, `crate`"))
+            Err(unknown_option(input, "`mailbox`, `supervisor`, `crate`"))
         }
     }
 }
@@ -127,6 +143,14 @@ pub(crate) fn parse_struct_options(args: TokenStream) -> syn::Result<StructOptio
                     return Err(syn::Error::new(key.span, "`crate` is set twice; keep one"));
                 }
             }
+            StructOption::Supervisor(key, path) => {
+                if options.supervisor.replace(path).is_some() {
+                    return Err(syn::Error::new(
+                        key.span,
+                        "`supervisor` is set twice; keep one",
+                    ));
+                }
+            }
         }
     }
     Ok(options)
@@ -141,6 +165,13 @@ impl Parse for ImplOption {
             return Err(syn::Error::new(
                 key.span,
                 "`mailbox` is an option of the struct: write it on the struct's `#[actor(mailbox = ...)]`",
+            ));
+        }
+        if input.peek(kw::supervisor) {
+            let key: kw::supervisor = input.parse()?;
+            return Err(syn::Error::new(
+                key.span,
+                "`supervisor` is an option of the struct: write it on the struct's `#[actor(supervisor = ...)]`",
             ));
         }
         let lookahead = input.lookahead1();
@@ -172,14 +203,30 @@ pub(crate) enum Marker {
     Started,
     Stopping,
     Stopped,
+    PreRestart,
+    PostRestart,
+    Terminated,
 }
 
 impl Marker {
-    pub(crate) const ALL: [Marker; 4] = [
+    pub(crate) const ALL: [Marker; 7] = [
         Marker::Message,
         Marker::Started,
         Marker::Stopping,
         Marker::Stopped,
+        Marker::PreRestart,
+        Marker::PostRestart,
+        Marker::Terminated,
+    ];
+
+    /// The hooks, in the order the `Actor` impl lists them.
+    pub(crate) const HOOKS: [Marker; 6] = [
+        Marker::Started,
+        Marker::Stopping,
+        Marker::Stopped,
+        Marker::PreRestart,
+        Marker::PostRestart,
+        Marker::Terminated,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -188,6 +235,9 @@ impl Marker {
             Marker::Started => "started",
             Marker::Stopping => "stopping",
             Marker::Stopped => "stopped",
+            Marker::PreRestart => "pre_restart",
+            Marker::PostRestart => "post_restart",
+            Marker::Terminated => "terminated",
         }
     }
 
@@ -212,7 +262,41 @@ pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<(Marker, Attribute
     markers
 }
 
-/// The markers take no options; say so rather than ignore them.
+/// Options of `#[message(...)]`.
+#[derive(Default)]
+pub(crate) struct MessageOptions {
+    /// An `Err` reply also fails the actor.
+    pub(crate) fail_on_err: Option<proc_macro2::Span>,
+}
+
+/// `#[message]` or `#[message(fail_on_err)]`.
+pub(crate) fn parse_message_options(attr: &Attribute) -> syn::Result<MessageOptions> {
+    let syn::Meta::List(list) = &attr.meta else {
+        return check_marker_has_no_args(Marker::Message, attr).map(|()| MessageOptions::default());
+    };
+    let keys = list
+        .parse_args_with(Punctuated::<kw::fail_on_err, Token![,]>::parse_terminated)
+        .map_err(|_| {
+            let first = list.tokens.clone().into_iter().next();
+            let span = first.map_or_else(|| list.delimiter.span().join(), |token| token.span());
+            syn::Error::new(
+                span,
+                "unknown option of `#[message]`; expected: `fail_on_err`",
+            )
+        })?;
+    let mut options = MessageOptions::default();
+    for key in keys {
+        if options.fail_on_err.replace(key.span).is_some() {
+            return Err(syn::Error::new(
+                key.span,
+                "`fail_on_err` is set twice; keep one",
+            ));
+        }
+    }
+    Ok(options)
+}
+
+/// The hooks take no options; say so rather than ignore them.
 pub(crate) fn check_marker_has_no_args(marker: Marker, attr: &Attribute) -> syn::Result<()> {
     match &attr.meta {
         syn::Meta::Path(_) => Ok(()),

@@ -34,7 +34,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Path};
 
-use crate::ast::{ActorImpl, Message};
+use crate::ast::{ActorImpl, HookParam, Message};
 use crate::attr::{ImplOptions, Marker};
 use crate::naming::generated_type;
 
@@ -357,7 +357,14 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         });
         let await_ = is_async.then(|| quote!(.await));
         let call = quote!(self.#method(#(#call_args),*) #await_);
-        let body = if message.output.is_some() {
+        let body = if message.fail_on_err {
+            // The `Err` goes to the asker as the reply, and fails the actor after it.
+            quote!({
+                let reply = #call;
+                #private::fail_on_err(#ctx, &reply);
+                #reply::#variant(reply)
+            })
+        } else if message.output.is_some() {
             quote!(#reply::#variant(#call))
         } else {
             quote!({ #call; #reply::#variant })
@@ -366,7 +373,10 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
     });
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
-    let uses_ctx = model.messages.iter().any(Message::takes_context);
+    let uses_ctx = model
+        .messages
+        .iter()
+        .any(|m| m.takes_context() || m.fail_on_err);
     let ctx_param = if uses_ctx {
         ctx.clone()
     } else {
@@ -375,6 +385,8 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
     let any_async = model.messages.iter().any(|message| message.is_async);
     // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
     let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
+    let supervisor_body =
+        quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::supervisor_strategy());
     let handle = if any_async {
         quote! {
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
@@ -404,27 +416,53 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         }
     };
-    let hooks = [Marker::Started, Marker::Stopping, Marker::Stopped].into_iter().filter_map(|marker| {
+    let hooks = Marker::HOOKS.into_iter().filter_map(|marker| {
         let hook = model.hook(marker)?;
         let trait_method = Ident::new(marker.name(), hook.method.span());
         let user_method = &hook.method;
-        let ctx_arg = hook.takes_context.then(|| quote!(ctx));
-        let ctx_param = if hook.takes_context { quote!(ctx) } else { quote!(_ctx) };
+        let takes_context = hook.params.contains(&HookParam::Context);
+        let args = hook.params.iter().map(|param| match param {
+            HookParam::Context => quote!(ctx),
+            HookParam::Terminated => quote!(terminated),
+        });
+        let ctx_param = if takes_context { quote!(ctx) } else { quote!(_ctx) };
+        let terminated_param = (marker == Marker::Terminated).then(|| quote!(terminated: #private::Terminated,));
         Some(if hook.is_async {
             quote! {
-                async fn #trait_method(&mut self, #ctx_param: &mut #private::Context<Self>) {
-                    self.#user_method(#ctx_arg).await;
+                async fn #trait_method(&mut self, #terminated_param #ctx_param: &mut #private::Context<Self>) {
+                    self.#user_method(#(#args),*).await;
                 }
             }
         } else {
             quote! {
-                fn #trait_method(&mut self, #ctx_param: &mut #private::Context<Self>) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                    self.#user_method(#ctx_arg);
+                fn #trait_method(
+                    &mut self,
+                    #terminated_param
+                    #ctx_param: &mut #private::Context<Self>,
+                ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                    self.#user_method(#(#args),*);
                     ::core::future::ready(())
                 }
             }
         })
     });
+    let name_arms = model.messages.iter().map(|message| {
+        let Message { variant, cfgs, .. } = message;
+        let text = variant.to_string();
+        let pattern = if message.args().next().is_some() {
+            quote!(#msg::#variant { .. })
+        } else {
+            quote!(#msg::#variant)
+        };
+        quote! { #(#cfgs)* #pattern => #text, }
+    });
+    let name_phantom_arm =
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
+    let name_scrutinee = if model.messages.is_empty() && name_phantom_arm.is_none() {
+        quote!(*msg)
+    } else {
+        quote!(msg)
+    };
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Actor for #self_ty #where_clause {
@@ -434,6 +472,17 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
 
             fn mailbox() -> #private::MailboxConfig {
                 #mailbox_body
+            }
+
+            fn supervisor_strategy() -> #private::SupervisorStrategy {
+                #supervisor_body
+            }
+
+            fn message_name(msg: &#msg #ty_generics) -> &'static str {
+                match #name_scrutinee {
+                    #(#name_arms)*
+                    #name_phantom_arm
+                }
             }
 
             #handle

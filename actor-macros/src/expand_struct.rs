@@ -47,6 +47,13 @@ pub(crate) fn struct_or_enum(item: &Item, options: &StructOptions, errors: &Erro
             quote_spanned!(*span=> #krate::__private::MailboxConfig::Unbounded)
         }
     };
+    let supervisor = options.supervisor.as_ref().map(|path| {
+        quote! {
+            fn supervisor_strategy() -> #krate::__private::SupervisorStrategy {
+                #path()
+            }
+        }
+    });
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #item
@@ -54,6 +61,7 @@ pub(crate) fn struct_or_enum(item: &Item, options: &StructOptions, errors: &Erro
         #[automatically_derived]
         impl #impl_generics #krate::__private::ActorOptions for #ident #ty_generics #where_clause {
             const MAILBOX: #krate::__private::MailboxConfig = #mailbox;
+            #supervisor
         }
     }
 }

@@ -116,6 +116,27 @@ pub fn stopped(args: TokenStream, input: TokenStream) -> TokenStream {
     misplaced_marker("stopped", args, input)
 }
 
+/// Marks the method that runs on the failed instance before a restart. Only valid in an
+/// `#[actor]` impl block.
+#[proc_macro_attribute]
+pub fn pre_restart(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("pre_restart", args, input)
+}
+
+/// Marks the method that runs on the new instance after a restart. Only valid in an
+/// `#[actor]` impl block.
+#[proc_macro_attribute]
+pub fn post_restart(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("post_restart", args, input)
+}
+
+/// Marks the method that receives the death-watch signal of watched actors. Only valid in
+/// an `#[actor]` impl block.
+#[proc_macro_attribute]
+pub fn terminated(args: TokenStream, input: TokenStream) -> TokenStream {
+    misplaced_marker("terminated", args, input)
+}
+
 fn misplaced_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
     let input = proc_macro2::TokenStream::from(input);
     let text = format!(

@@ -23,6 +23,7 @@ pub(crate) const RESERVED_METHOD_NAMES: &[&str] = &[
     "id",
     "is_alive",
     "name",
+    "path",
     "status",
     "stop",
     "stop_now",
@@ -185,6 +186,16 @@ pub(crate) fn check_not_reserved(ident: &Ident, errors: &Errors) -> bool {
         return false;
     }
     true
+}
+
+/// A `Result<..>` return, for `fail_on_err`.
+pub(crate) fn is_result_type(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Result"))
+}
+
+/// The death-watch signal's type, `Terminated`.
+pub(crate) fn is_terminated_type(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Terminated"))
 }
 
 /// `&mut Context<...>` (or a misspelt form of it).

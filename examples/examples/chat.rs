@@ -7,9 +7,10 @@
 //!   event log (`Store<String>`);
 //! - `&self` handlers that only read, `&mut self` handlers that change the actor's state;
 //! - lifecycle hooks: `#[started]`, `#[stopping]` and `#[stopped]`;
-//! - the `Context`: `ctx.system().spawn(..)` for children, `ctx.actor_ref()` to hand out a
-//!   ref to oneself, `ctx.stop()` to stop from inside a handler;
-//! - names: `Props::new(..).name("lobby")`, then `lookup::<Room>("lobby")`;
+//! - the `Context`: `ctx.spawn(..)` for children, `ctx.actor_ref()` to hand out a ref to
+//!   oneself, `ctx.stop()` to stop from inside a handler;
+//! - names and paths: `Props::new(..).name("lobby")`, then `lookup::<Room>("lobby")`, and
+//!   the room's child by its path, `/user/lobby/events`;
 //! - weak refs: the room remembers its members without keeping them alive;
 //! - fan-out: an async handler asks every member at once and awaits all the answers.
 //!
@@ -97,13 +98,11 @@ impl Room {
     fn open(&mut self, ctx: &mut Context<Self>) {
         self.name = ctx.name().unwrap_or("room").to_owned();
         let name = &self.name;
-        // Named children, so that anyone can look them up. A room without a history still
-        // works, so a failed spawn only loses the feature.
-        let system = ctx.system();
-        let history = Props::new(Store::default).name(format!("{name}/history"));
-        self.history = system.spawn(history).ok();
-        let events = Props::new(Store::default).name(format!("{name}/events"));
-        self.events = system.spawn(events).ok();
+        // Named children, so that anyone can look them up by path (`/user/lobby/history`).
+        // The room supervises them and stops them when it stops. A room without a history
+        // still works, so a failed spawn only loses the feature.
+        self.history = ctx.spawn(Props::new(Store::default).name("history")).ok();
+        self.events = ctx.spawn(Props::new(Store::default).name("events")).ok();
         println!("   [{name}] open, with a history and an event log");
     }
 
@@ -149,8 +148,8 @@ impl Room {
         self.broadcast(line).await;
     }
 
-    // Last words. Then the room's state is dropped, and with it the only refs to its two
-    // stores: they stop on their own (`RefsDropped`).
+    // Last words, after its children (the two stores) have stopped: a parent stops its
+    // children before it finishes stopping itself.
     #[stopped]
     fn closed(&mut self) {
         println!("   [{}] closed", self.name);
@@ -301,13 +300,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("-> members: {:?}", lobby.members().await?);
 
     println!("== lookups are typed, down to the type parameter");
-    if let Err(err) = system.lookup::<Store<Line>>("lobby/events") {
-        println!("-> lookup::<Store<Line>>(\"lobby/events\"): {err}");
+    if let Err(err) = system.lookup::<Store<Line>>("/user/lobby/events") {
+        println!("-> lookup::<Store<Line>>(\"/user/lobby/events\"): {err}");
     }
     let events = {
-        let events = system.lookup::<Store<String>>("lobby/events")?;
+        let events = system.lookup::<Store<String>>("/user/lobby/events")?;
         let all = events.last(10).await?;
-        println!("-> lookup::<Store<String>>(\"lobby/events\"): {all:?}");
+        println!("-> lookup::<Store<String>>(\"/user/lobby/events\"): {all:?}");
         // Keep only a weak ref: the strong one, dropped at the end of this block, would
         // keep the store alive after the room is gone (and `terminated` below would wait
         // for ever).
@@ -325,12 +324,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     carol.quit().await?;
     println!("-> carol: {}", carol.terminated().await);
 
-    println!("== the room closes; its stores stop when it drops them");
-    let history = system.lookup::<Store<Line>>("lobby/history")?.downgrade();
+    println!("== the room closes; its children, the stores, stop first");
+    let history = system
+        .lookup::<Store<Line>>("/user/lobby/history")?
+        .downgrade();
     lobby.close().await?;
     println!("-> lobby: {}", lobby.terminated().await);
-    println!("-> lobby/history: {}", history.terminated().await);
-    println!("-> lobby/events: {}", events.terminated().await);
+    println!("-> /user/lobby/history: {}", history.terminated().await);
+    println!("-> /user/lobby/events: {}", events.terminated().await);
 
     // Only alice is left.
     let report = system.shutdown().await;

@@ -11,6 +11,7 @@ impl ::actor_core::__private::ActorOptions for Ledger {
 }
 impl Ledger {
     /// Records an entry and returns the new total.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn record(&mut self, amount: i64) -> i64 {
         self.total += amount;
         self.total
@@ -83,6 +84,14 @@ const _: () = {
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
         }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &LedgerMsg) -> &'static str {
+            match msg {
+                LedgerMsg::Record { .. } => "Record",
+            }
+        }
         fn handle(
             &mut self,
             msg: LedgerMsg,
@@ -119,12 +128,14 @@ impl ::actor_core::__private::ActorOptions for Auditor {
 }
 impl Auditor {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
+    #[allow(clippy::needless_pass_by_value)]
     pub async fn audit(&mut self, ctx: &mut Context<Self>) -> String {
         self.audits += 1;
         let total = self.ledger.record(0).await.unwrap_or_default();
         format!("audit {} by {}: total {total}", self.audits, ctx.id())
     }
     /// Stops the auditor after this message.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn retire(&mut self, ctx: &mut Context<Self>) {
         ctx.stop();
     }
@@ -217,6 +228,15 @@ const _: () = {
         type Client = AuditorClient;
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
+        }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &AuditorMsg) -> &'static str {
+            match msg {
+                AuditorMsg::Audit => "Audit",
+                AuditorMsg::Retire => "Retire",
+            }
         }
         async fn handle(
             &mut self,

@@ -9,16 +9,19 @@ impl<T> ::actor_core::__private::ActorOptions for Store<T> {
 }
 impl<T: Clone + Send + 'static> Store<T> {
     /// Appends a value.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn push(&mut self, item: T) {
         self.items.push(item);
     }
     /// The value at `index`, if there is one.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value)]
     pub fn get(&self, index: usize) -> Option<T> {
         self.items.get(index).cloned()
     }
     /// How many values are stored.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value)]
     pub fn count(&self) -> usize {
         self.items.len()
     }
@@ -137,6 +140,17 @@ const _: () = {
         type Client = StoreClient<T>;
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
+        }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &StoreMsg<T>) -> &'static str {
+            match msg {
+                StoreMsg::Push { .. } => "Push",
+                StoreMsg::Get { .. } => "Get",
+                StoreMsg::Count => "Count",
+                StoreMsg::__Phantom(never, _) => match *never {}
+            }
         }
         fn handle(
             &mut self,

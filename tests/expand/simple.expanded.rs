@@ -17,6 +17,7 @@ impl ::actor_core::__private::ActorOptions for Account {
 }
 impl Account {
     /// Adds `amount` and returns the new balance.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn deposit(&mut self, amount: u64) -> u64 {
         self.balance += amount;
         self.balance
@@ -26,6 +27,7 @@ impl Account {
     /// # Errors
     ///
     /// [`Overdrawn`] if `amount` is more than the balance.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn withdraw(&mut self, amount: u64) -> Result<u64, Overdrawn> {
         if amount > self.balance {
             return Err(Overdrawn { balance: self.balance });
@@ -35,10 +37,12 @@ impl Account {
     }
     /// The current balance.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value)]
     pub fn balance(&self) -> u64 {
         self.balance
     }
     /// Empties the account.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn close(&mut self) {
         self.balance = 0;
     }
@@ -183,6 +187,17 @@ const _: () = {
         type Client = AccountClient;
         fn mailbox() -> ::actor_core::__private::MailboxConfig {
             <Self as ::actor_core::__private::ActorOptions>::MAILBOX
+        }
+        fn supervisor_strategy() -> ::actor_core::__private::SupervisorStrategy {
+            <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
+        }
+        fn message_name(msg: &AccountMsg) -> &'static str {
+            match msg {
+                AccountMsg::Deposit { .. } => "Deposit",
+                AccountMsg::Withdraw { .. } => "Withdraw",
+                AccountMsg::Balance => "Balance",
+                AccountMsg::Close => "Close",
+            }
         }
         fn handle(
             &mut self,

@@ -17,6 +17,10 @@ pub mod generic;
 #[path = "../expand/async_context.rs"]
 pub mod async_context;
 
+/// The supervisor fixture.
+#[path = "../expand/supervisor.rs"]
+pub mod supervisor;
+
 use actor_core::prelude::*;
 
 #[tokio::test]

@@ -4,6 +4,9 @@
 //! - [`concepts`]: actors, refs, mailboxes, sending, errors, lifecycle, stopping and
 //!   shutdown, with the Akka.NET, Erlang/OTP and kameo name of each.
 //! - [`macro_reference`]: every `#[actor]` option and method form, and every compile error.
+//! - [`supervision`]: the supervision tree, failures, directives, strategies, restart
+//!   intensity and back-off, restart policies, death watch, dead letters and events, with
+//!   the Akka.NET and Erlang/OTP name of each.
 //! - [`expansion`]: what `#[actor]` expands to, item by item.
 
 #[doc = include_str!("../../../docs/concepts.md")]
@@ -11,6 +14,9 @@ pub mod concepts {}
 
 #[doc = include_str!("../../../docs/macro-reference.md")]
 pub mod macro_reference {}
+
+#[doc = include_str!("../../../docs/supervision.md")]
+pub mod supervision {}
 
 #[doc = include_str!("../../../docs/expansion.md")]
 pub mod expansion {}

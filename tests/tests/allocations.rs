@@ -1,0 +1,135 @@
+//! Heap allocations per message in steady state, counted by a global allocator: zero per
+//! tell, at most one per ask (the reply slot). Counting is deterministic, so unlike a
+//! timing it belongs in the test suite.
+
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+use actor_core::prelude::*;
+
+/// Counts every allocation of the process; stats_alloc keeps the `unsafe` of a global
+/// allocator out of this crate.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Counts the allocations (and reallocations) made while `work` runs. The runtime is
+/// current-thread, so the actor's work happens on this thread, inside the window.
+async fn allocations_during<F: std::future::Future<Output = ()>>(work: F) -> u64 {
+    let region = Region::new(GLOBAL);
+    work.await;
+    let change = region.change();
+    (change.allocations + change.reallocations) as u64
+}
+
+#[actor]
+pub struct Counter {
+    total: u64,
+}
+
+#[actor]
+impl Counter {
+    #[message]
+    fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+
+    #[message]
+    fn total(&self) -> u64 {
+        self.total
+    }
+
+    #[message]
+    async fn add_later(&mut self, n: u64) -> u64 {
+        tokio::task::yield_now().await;
+        self.total += n;
+        self.total
+    }
+}
+
+const MESSAGES: u64 = 20_000;
+
+// One test function, so that no other test's allocations run while this one counts.
+#[test]
+fn steady_state_allocations() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let system = ActorSystem::new();
+        let counter = system.spawn(Counter { total: 0 }).unwrap();
+        // Warm-up: the mailbox's blocks, the timer wheel, the task's first poll.
+        for _ in 0..MESSAGES {
+            counter.add(1).tell().await.unwrap();
+        }
+        for _ in 0..100 {
+            counter.total().await.unwrap();
+            counter.add_later(0).await.unwrap();
+        }
+
+        // The floor: tokio's bounded channel itself, same capacity, same burst pattern. It
+        // recycles the blocks its queue is made of only when the reader is close behind
+        // the writer, so a burst that fills the queue allocates about one block (32
+        // slots) in four. actor-core must add nothing on top.
+        let (raw_tx, mut raw_rx) = tokio::sync::mpsc::channel::<u64>(1024);
+        let raw_task = tokio::spawn(async move { while raw_rx.recv().await.is_some() {} });
+        for _ in 0..MESSAGES {
+            raw_tx.send(1).await.unwrap();
+        }
+        let raw_channel = allocations_during(async {
+            for _ in 0..MESSAGES {
+                raw_tx.send(1).await.unwrap();
+            }
+        })
+        .await;
+        drop(raw_tx);
+        raw_task.await.unwrap();
+
+        let tells = allocations_during(async {
+            for _ in 0..MESSAGES {
+                counter.add(1).tell().await.unwrap();
+            }
+            // Wait until they are all handled, within the counted window; this one ask is
+            // subtracted below as at most one allocation.
+            assert_eq!(counter.total().await.unwrap(), 2 * MESSAGES);
+        })
+        .await;
+        assert!(
+            tells <= raw_channel + 1,
+            "{tells} allocations for {MESSAGES} tells and one ask, against {raw_channel} for the raw channel: actor-core must add none per tell"
+        );
+
+        let try_tells = allocations_during(async {
+            for _ in 0..MESSAGES / 4 {
+                while counter.add(1).try_tell().is_err() {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+        .await;
+        // A quarter of the messages: at most the channel's own churn for all of them.
+        assert!(try_tells <= raw_channel, "{try_tells} allocations for {} try_tells", MESSAGES / 4);
+
+        let asks = allocations_during(async {
+            for _ in 0..MESSAGES {
+                counter.total().await.unwrap();
+            }
+        })
+        .await;
+        assert!(asks <= MESSAGES, "{asks} allocations for {MESSAGES} asks: want at most 1 per ask");
+
+        let async_asks = allocations_during(async {
+            for _ in 0..MESSAGES {
+                counter.add_later(1).await.unwrap();
+            }
+        })
+        .await;
+        assert!(
+            async_asks <= MESSAGES,
+            "{async_asks} allocations for {MESSAGES} asks to an async handler: want at most 1 per ask"
+        );
+        println!(
+            "raw channel: {raw_channel}, tells: {tells}, try_tells: {try_tells}, asks: {asks}, async asks: {async_asks} (each for {MESSAGES} messages)"
+        );
+        system.shutdown().await;
+    });
+}
