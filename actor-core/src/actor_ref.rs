@@ -7,11 +7,12 @@ use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::actor::{Actor, Client};
 use crate::error::{SendError, TrySendError};
 use crate::events::Events;
+use crate::lifecycle::SignalSender;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
 use crate::mailbox::{Envelope, MailboxSender};
 use crate::request::Request;
@@ -45,7 +46,7 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Where it sits in the tree, like `/user/bank/account-7`.
     pub(crate) path: Arc<str>,
     pub(crate) mailbox: MailboxSender<A>,
-    pub(crate) signals: mpsc::UnboundedSender<SystemSignal>,
+    pub(crate) signals: SignalSender,
     /// Strong refs alive. Kept apart from the channel's own sender count so that the actor
     /// can hand out a new strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
@@ -62,7 +63,7 @@ pub(crate) struct ActorCell<A: Actor> {
 /// the end gets it at once. One lock for both makes the signal exactly-once.
 #[derive(Default)]
 pub(crate) struct Watchers {
-    watching: Vec<(ActorId, mpsc::UnboundedSender<SystemSignal>)>,
+    watching: Vec<(ActorId, SignalSender)>,
     terminated: Option<Terminated>,
     /// Watchers already told after the end, so a repeated watch is not told again.
     told_late: Vec<ActorId>,
@@ -93,11 +94,7 @@ impl<A: Actor> ActorCell<A> {
         self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn add_watcher(
-        &self,
-        watcher: ActorId,
-        signals: &mpsc::UnboundedSender<SystemSignal>,
-    ) {
+    pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &SignalSender) {
         let mut watchers = self.watchers();
         match &watchers.terminated {
             Some(terminated) => {

@@ -3,12 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
 use crate::actor::Actor;
 use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
 use crate::error::{Failure, SpawnError};
-use crate::lifecycle::{StopMode, SystemSignal};
+use crate::lifecycle::SignalSender;
+use crate::lifecycle::StopMode;
 use crate::props::Props;
 use crate::supervision::{RestartPolicy, Supervisor};
 use crate::system::ActorSystem;
@@ -19,10 +18,7 @@ pub(crate) enum Parent {
     /// The system's guardian: the actor is top-level.
     Guardian,
     /// Another actor.
-    Actor {
-        id: ActorId,
-        signals: mpsc::UnboundedSender<SystemSignal>,
-    },
+    Actor { id: ActorId, signals: SignalSender },
 }
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop

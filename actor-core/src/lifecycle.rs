@@ -1,7 +1,11 @@
 //! Where an actor is in its life, and why it stopped.
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::Notify;
 
 use crate::actor_ref::ActorId;
 use crate::error::Failure;
@@ -100,4 +104,101 @@ pub(crate) enum SystemSignal {
     Command(ChildCommand),
     /// From a watched actor: it stopped.
     Terminated(Terminated),
+}
+
+/// The system lane: a queue of [`SystemSignal`]s beside the user mailbox.
+///
+/// Not a channel: signals are rare, and a tokio channel allocates a block of slots up front
+/// for every actor. This allocates nothing until a signal is sent, and its `pending` flag
+/// lets the message loop check the lane with one atomic load per message.
+struct SignalLane {
+    queue: Mutex<VecDeque<SystemSignal>>,
+    pending: AtomicBool,
+    closed: AtomicBool,
+    notify: Notify,
+}
+
+/// Sends on an actor's system lane. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct SignalSender(Arc<SignalLane>);
+
+/// The actor's end of its system lane; dropping it closes the lane.
+pub(crate) struct SignalReceiver(Arc<SignalLane>);
+
+pub(crate) fn signal_lane() -> (SignalSender, SignalReceiver) {
+    let lane = Arc::new(SignalLane {
+        queue: Mutex::new(VecDeque::new()),
+        pending: AtomicBool::new(false),
+        closed: AtomicBool::new(false),
+        notify: Notify::new(),
+    });
+    (SignalSender(Arc::clone(&lane)), SignalReceiver(lane))
+}
+
+impl SignalLane {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<SystemSignal>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SignalSender {
+    /// Queues `signal`; hands it back if the actor is gone.
+    pub(crate) fn send(&self, signal: SystemSignal) -> Result<(), SystemSignal> {
+        {
+            let mut queue = self.0.queue();
+            if self.0.closed.load(Ordering::Acquire) {
+                return Err(signal);
+            }
+            queue.push_back(signal);
+            self.0.pending.store(true, Ordering::Release);
+        }
+        self.0.notify.notify_one();
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SignalSender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SignalSender")
+    }
+}
+
+impl SignalReceiver {
+    /// The next signal, if one is queued: one atomic load when none is.
+    pub(crate) fn try_recv(&mut self) -> Option<SystemSignal> {
+        if !self.0.pending.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut queue = self.0.queue();
+        let signal = queue.pop_front();
+        if queue.is_empty() {
+            self.0.pending.store(false, Ordering::Release);
+        }
+        signal
+    }
+
+    /// Waits for the next signal. Cancel safe: a signal is either returned or stays queued.
+    /// Never `None` while a sender lives; kept as an `Option` for the loops that read it.
+    pub(crate) async fn recv(&mut self) -> Option<SystemSignal> {
+        loop {
+            if let Some(signal) = self.try_recv() {
+                return Some(signal);
+            }
+            // A `notify_one` between the check above and this wait leaves a permit, so the
+            // wait ends at once: no signal is missed.
+            self.0.notify.notified().await;
+        }
+    }
+}
+
+impl Drop for SignalReceiver {
+    fn drop(&mut self) {
+        let dropped = {
+            let mut queue = self.0.queue();
+            self.0.closed.store(true, Ordering::Release);
+            std::mem::take(&mut *queue)
+        };
+        // Dropped outside the lock: a signal may hold refs whose drop sends signals.
+        drop(dropped);
+    }
 }

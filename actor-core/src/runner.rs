@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::mpsc;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorCell;
 use crate::context::{Context, Parent};
 use crate::error::{Failure, FailureKind};
 use crate::events::SystemEvent;
+use crate::lifecycle::SignalReceiver;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
 use crate::mailbox::{Envelope, MailboxReceiver};
 use crate::props::Factory;
@@ -64,7 +64,7 @@ pub(crate) async fn run<A: Actor>(
     cell: Arc<ActorCell<A>>,
     factory: Factory<A>,
     mailbox: MailboxReceiver<A>,
-    signals: mpsc::UnboundedReceiver<SystemSignal>,
+    signals: SignalReceiver,
     system: ActorSystem,
     parent: Parent,
     policy: RestartPolicy,
@@ -112,7 +112,7 @@ async fn catch<T>(kind: FailureKind, future: impl Future<Output = T>) -> Result<
 struct Runner<A: Actor> {
     factory: Factory<A>,
     mailbox: MailboxReceiver<A>,
-    signals: mpsc::UnboundedReceiver<SystemSignal>,
+    signals: SignalReceiver,
     /// The `stopping` hook runs at most once, when the stop begins.
     stopping_ran: bool,
     /// Set once a graceful stop has begun; the loop then drains the closed mailbox.
@@ -226,17 +226,27 @@ impl<A: Actor> Runner<A> {
             }
         }
         loop {
-            let envelope = tokio::select! {
-                // System signals first: a stop must not wait behind user messages.
-                biased;
-                Some(signal) = self.signals.recv() => {
+            // System signals first, so a stop never waits behind user messages: checking the
+            // lane costs one atomic load while it is empty.
+            let envelope = match self.signals.try_recv() {
+                Some(signal) => Err(signal),
+                // The mailbox first: while messages flow, the lane's waiter is never
+                // registered (its `notified` future is only polled when the mailbox is empty).
+                None => tokio::select! {
+                    biased;
+                    envelope = self.mailbox.recv() => Ok(envelope),
+                    Some(signal) = self.signals.recv() => Err(signal),
+                },
+            };
+            let envelope = match envelope {
+                Ok(envelope) => envelope,
+                Err(signal) => {
                     let outcome = self.on_signal(signal, &mut actor, ctx).await;
                     if matches!(outcome, Outcome::Continue) {
                         continue;
                     }
                     return outcome.into_step(actor);
                 }
-                envelope = self.mailbox.recv() => envelope,
             };
             // `None` only after the mailbox was closed and drained: the cell keeps a sender.
             let Some(Envelope { msg, reply }) = envelope else {

@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use std::any::Any;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::actor_ref::ActorId;
 use crate::error::{Failure, FailureKind};
+use crate::lifecycle::SignalSender;
 use crate::lifecycle::{ActorStatus, SystemSignal};
 
 /// What a supervisor does about a failed child.
@@ -285,7 +286,7 @@ pub(crate) struct ChildEntry {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) path: Arc<str>,
     pub(crate) policy: RestartPolicy,
-    pub(crate) signals: mpsc::UnboundedSender<SystemSignal>,
+    pub(crate) signals: SignalSender,
     pub(crate) status: watch::Receiver<ActorStatus>,
     /// A strong ref for children of actors, which live as long as their parent wants them;
     /// `None` under the guardian, whose children live while someone holds a ref.
@@ -502,7 +503,7 @@ mod tests {
         policies
             .iter()
             .map(|policy| {
-                let (signals, _) = mpsc::unbounded_channel();
+                let (signals, _) = crate::lifecycle::signal_lane();
                 let (_, status) = watch::channel(ActorStatus::Running);
                 ChildEntry {
                     id: ActorId::next(),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
@@ -16,6 +16,7 @@ use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActo
 use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
+use crate::lifecycle::{signal_lane, SignalSender};
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
 use crate::mailbox::mailbox;
 use crate::props::Props;
@@ -70,7 +71,7 @@ struct Registry {
 struct Entry {
     path: Arc<str>,
     top_level: bool,
-    signals: mpsc::UnboundedSender<SystemSignal>,
+    signals: SignalSender,
     status: watch::Receiver<ActorStatus>,
     abort: Option<AbortHandle>,
     /// A `WeakActorRef<A>`, for typed lookups by name.
@@ -265,7 +266,7 @@ impl ActorSystem {
             None => Arc::from(format!("{parent_path}/${}", id.as_u64())),
         };
         let (mailbox_tx, mailbox_rx) = mailbox::<A>(mailbox_config.unwrap_or_else(A::mailbox));
-        let (signals_tx, signals_rx) = mpsc::unbounded_channel();
+        let (signals_tx, signals_rx) = signal_lane();
         let (status_tx, status_rx) = watch::channel(ActorStatus::Starting);
         let cell = Arc::new(ActorCell {
             id,
