@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::Notify;
+use futures::task::AtomicWaker;
 
 use crate::actor_ref::ActorId;
 use crate::error::Failure;
@@ -115,7 +115,9 @@ struct SignalLane {
     queue: Mutex<VecDeque<SystemSignal>>,
     pending: AtomicBool,
     closed: AtomicBool,
-    notify: Notify,
+    /// The actor's task, when it waits. An `AtomicWaker`, not a `Notify`: registering it is
+    /// a few atomic operations, no lock, and an idle actor registers on every wait.
+    waker: AtomicWaker,
 }
 
 /// Sends on an actor's system lane. Cheap to clone.
@@ -130,7 +132,7 @@ pub(crate) fn signal_lane() -> (SignalSender, SignalReceiver) {
         queue: Mutex::new(VecDeque::new()),
         pending: AtomicBool::new(false),
         closed: AtomicBool::new(false),
-        notify: Notify::new(),
+        waker: AtomicWaker::new(),
     });
     (SignalSender(Arc::clone(&lane)), SignalReceiver(lane))
 }
@@ -152,7 +154,7 @@ impl SignalSender {
             queue.push_back(signal);
             self.0.pending.store(true, Ordering::Release);
         }
-        self.0.notify.notify_one();
+        self.0.waker.wake();
         Ok(())
     }
 }
@@ -180,13 +182,23 @@ impl SignalReceiver {
     /// Waits for the next signal. Cancel safe: a signal is either returned or stays queued.
     /// Never `None` while a sender lives; kept as an `Option` for the loops that read it.
     pub(crate) async fn recv(&mut self) -> Option<SystemSignal> {
-        loop {
-            if let Some(signal) = self.try_recv() {
-                return Some(signal);
-            }
-            // A `notify_one` between the check above and this wait leaves a permit, so the
-            // wait ends at once: no signal is missed.
-            self.0.notify.notified().await;
+        std::future::poll_fn(|cx| self.poll_recv(cx).map(Some)).await
+    }
+
+    /// The next signal, or `Pending` with the task registered to be woken by the next send.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<SystemSignal> {
+        if let Some(signal) = self.try_recv() {
+            return std::task::Poll::Ready(signal);
+        }
+        self.0.waker.register(cx.waker());
+        // Again after registering: a send between the first check and the registration
+        // would otherwise wake nobody.
+        match self.try_recv() {
+            Some(signal) => std::task::Poll::Ready(signal),
+            None => std::task::Poll::Pending,
         }
     }
 }

@@ -120,6 +120,25 @@ impl<A: Actor> MailboxReceiver<A> {
         }
     }
 
+    /// Polls for the next message; `Ready(None)` once closed and drained.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Envelope<A>>> {
+        match self {
+            MailboxReceiver::Bounded(rx) => rx.poll_recv(cx),
+            MailboxReceiver::Unbounded(rx) => rx.poll_recv(cx),
+        }
+    }
+
+    /// The next queued message, without waiting; `None` if there is none right now.
+    pub(crate) fn try_recv(&mut self) -> Option<Envelope<A>> {
+        match self {
+            MailboxReceiver::Bounded(rx) => rx.try_recv().ok(),
+            MailboxReceiver::Unbounded(rx) => rx.try_recv().ok(),
+        }
+    }
+
     /// Refuses new messages; those already queued can still be received.
     pub(crate) fn close(&mut self) {
         match self {

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -122,6 +123,10 @@ struct Runner<A: Actor> {
     deferred: Vec<Terminated>,
 }
 
+/// How many messages the loop takes with `try_recv` before it goes through `recv` (and
+/// tokio's cooperative budget) again.
+const BURST: u32 = 32;
+
 /// What a signal asks of a running actor.
 enum Outcome {
     Continue,
@@ -212,7 +217,23 @@ impl<A: Actor> Runner<A> {
         Step::Run(actor)
     }
 
+    /// Waits for the next message or signal, the mailbox first: while messages flow, the
+    /// lane's waiter is never registered.
+    async fn next(
+        mailbox: &mut MailboxReceiver<A>,
+        signals: &mut SignalReceiver,
+    ) -> Result<Option<Envelope<A>>, SystemSignal> {
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
+                return Poll::Ready(Ok(envelope));
+            }
+            signals.poll_recv(cx).map(Err)
+        })
+        .await
+    }
+
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
+        let mut burst = 0;
         for terminated in std::mem::take(&mut self.deferred) {
             if let Err(failure) = catch(FailureKind::HookPanic, async {
                 actor.terminated(terminated, ctx).await
@@ -230,13 +251,25 @@ impl<A: Actor> Runner<A> {
             // lane costs one atomic load while it is empty.
             let envelope = match self.signals.try_recv() {
                 Some(signal) => Err(signal),
+                // A burst: while messages are queued, take them without a future or a
+                // waker. Every `BURST` messages the loop goes through `recv`, which
+                // counts against tokio's cooperative budget, so a busy actor still yields.
+                None if burst < BURST => match self.mailbox.try_recv() {
+                    Some(envelope) => {
+                        burst += 1;
+                        Ok(Some(envelope))
+                    }
+                    None => {
+                        burst = 0;
+                        Self::next(&mut self.mailbox, &mut self.signals).await
+                    }
+                },
                 // The mailbox first: while messages flow, the lane's waiter is never
                 // registered (its `notified` future is only polled when the mailbox is empty).
-                None => tokio::select! {
-                    biased;
-                    envelope = self.mailbox.recv() => Ok(envelope),
-                    Some(signal) = self.signals.recv() => Err(signal),
-                },
+                None => {
+                    burst = 0;
+                    Self::next(&mut self.mailbox, &mut self.signals).await
+                }
             };
             let envelope = match envelope {
                 Ok(envelope) => envelope,
