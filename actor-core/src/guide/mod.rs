@@ -7,6 +7,8 @@
 //! - [`supervision`]: the supervision tree, failures, directives, strategies, restart
 //!   intensity and back-off, restart policies, death watch, dead letters and events, with
 //!   the Akka.NET and Erlang/OTP name of each.
+//! - [`performance`]: the benchmark against raw tokio, a real run, and the design choices
+//!   behind the figures.
 //! - [`expansion`]: what `#[actor]` expands to, item by item.
 
 #[doc = include_str!("../../../docs/concepts.md")]
@@ -17,6 +19,9 @@ pub mod macro_reference {}
 
 #[doc = include_str!("../../../docs/supervision.md")]
 pub mod supervision {}
+
+#[doc = include_str!("../../../docs/performance.md")]
+pub mod performance {}
 
 #[doc = include_str!("../../../docs/expansion.md")]
 pub mod expansion {}
