@@ -7,13 +7,11 @@ use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use crate::actor::{Actor, Client};
 use crate::error::{SendError, TrySendError};
 use crate::events::Events;
-use crate::lifecycle::SignalSender;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
+use crate::lifecycle::{SignalSender, StatusCell};
 use crate::mailbox::{Envelope, MailboxSender};
 use crate::request::Request;
 
@@ -50,7 +48,7 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Strong refs alive. Kept apart from the channel's own sender count so that the actor
     /// can hand out a new strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
-    pub(crate) status: watch::Sender<ActorStatus>,
+    pub(crate) status: Arc<StatusCell>,
     pub(crate) ask_timeout: Duration,
     /// Cleared by a stop from outside, so that sends after `stop()` returns are refused
     /// at once, not only once the actor reads the stop signal.
@@ -280,12 +278,12 @@ impl<A: Actor> ActorRef<A> {
     /// Whether the actor has not stopped yet. A `true` can be stale by the time you act on
     /// it; the result of a send is the reliable answer.
     pub fn is_alive(&self) -> bool {
-        !self.cell().status.borrow().is_stopped()
+        !self.cell().status.is_stopped()
     }
 
     /// Where the actor is in its life.
     pub fn status(&self) -> ActorStatus {
-        self.cell().status.borrow().clone()
+        self.cell().status.get()
     }
 
     /// Sends a message without waiting for its reply, waiting for mailbox space if the
@@ -346,7 +344,7 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// Cancel safe: dropping the future has no effect on the actor.
     pub async fn terminated(&self) -> StopReason {
-        wait_terminated(&self.cell().status).await
+        self.cell().status.stopped().await
     }
 
     /// A handle that does not keep the actor alive.
@@ -355,21 +353,6 @@ impl<A: Actor> ActorRef<A> {
             cell: Arc::clone(&self.core().cell),
         }
     }
-}
-
-pub(crate) async fn wait_terminated(status: &watch::Sender<ActorStatus>) -> StopReason {
-    let mut rx = status.subscribe();
-    // The sender lives in the cell, which this call borrows, so `changed` cannot fail
-    // before the status is `Stopped`; the fallback only guards against that reasoning
-    // going stale.
-    let reason = match rx.wait_for(ActorStatus::is_stopped).await {
-        Ok(status) => match &*status {
-            ActorStatus::Stopped(reason) => reason.clone(),
-            _ => StopReason::Aborted,
-        },
-        Err(_) => StopReason::Aborted,
-    };
-    reason
 }
 
 impl<A: Actor> Deref for ActorRef<A> {
@@ -435,7 +418,7 @@ impl<A: Actor> WeakActorRef<A> {
 
     /// Whether the actor has not stopped yet.
     pub fn is_alive(&self) -> bool {
-        !self.cell.status.borrow().is_stopped()
+        !self.cell.status.is_stopped()
     }
 
     /// Waits until the actor has stopped, and says why. Does not keep it alive.
@@ -444,7 +427,7 @@ impl<A: Actor> WeakActorRef<A> {
     ///
     /// Cancel safe.
     pub async fn terminated(&self) -> StopReason {
-        wait_terminated(&self.cell.status).await
+        self.cell.status.stopped().await
     }
 }
 

@@ -214,3 +214,56 @@ impl Drop for SignalReceiver {
         drop(dropped);
     }
 }
+
+/// An actor's status, shared by its task (which sets it) and whoever waits for its end.
+///
+/// Not a `tokio::sync::watch` channel: that carries eight notifiers and a lock per actor,
+/// about 450 bytes, for a value that changes a handful of times in an actor's life.
+pub(crate) struct StatusCell {
+    status: Mutex<ActorStatus>,
+    stopped: tokio::sync::Notify,
+}
+
+impl StatusCell {
+    pub(crate) fn new(status: ActorStatus) -> Arc<Self> {
+        Arc::new(StatusCell {
+            status: Mutex::new(status),
+            stopped: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ActorStatus> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set(&self, status: ActorStatus) {
+        let stopped = status.is_stopped();
+        *self.lock() = status;
+        if stopped {
+            self.stopped.notify_waiters();
+        }
+    }
+
+    pub(crate) fn get(&self) -> ActorStatus {
+        self.lock().clone()
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.lock().is_stopped()
+    }
+
+    /// Waits until the status is `Stopped`, and returns why. Cancel safe.
+    pub(crate) async fn stopped(&self) -> StopReason {
+        loop {
+            let notified = self.stopped.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a `set` between the check and the wait is
+            // not missed.
+            notified.as_mut().enable();
+            if let ActorStatus::Stopped(reason) = &*self.lock() {
+                return reason.clone();
+            }
+            notified.await;
+        }
+    }
+}

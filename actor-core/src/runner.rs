@@ -49,9 +49,7 @@ impl<A: Actor> Drop for TerminationGuard<A> {
                 let _ = signals.send(SystemSignal::ChildTerminated { child: id });
             }
         }
-        self.cell
-            .status
-            .send_replace(ActorStatus::Stopped(reason.clone()));
+        self.cell.status.set(ActorStatus::Stopped(reason.clone()));
         self.cell.notify_watchers(&reason);
         self.system.publish(SystemEvent::Stopped {
             actor: id,
@@ -206,7 +204,7 @@ impl<A: Actor> Runner<A> {
                 path: Arc::clone(&ctx.cell().path),
             });
         }
-        ctx.cell().status.send_replace(ActorStatus::Running);
+        ctx.cell().status.set(ActorStatus::Running);
         // `ctx.stop()` in `started` takes effect before the first message.
         if let Some(mode) = ctx.take_stop_request() {
             let outcome = self.stop_requested(mode, &mut actor, ctx).await;
@@ -394,7 +392,7 @@ impl<A: Actor> Runner<A> {
             return Outcome::Continue;
         }
         self.mailbox.close();
-        ctx.cell().status.send_replace(ActorStatus::Stopping);
+        ctx.cell().status.set(ActorStatus::Stopping);
         self.stopping_ran = true;
         if let Err(failure) =
             catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
@@ -453,7 +451,7 @@ impl<A: Actor> Runner<A> {
                     return match actor {
                         Some(actor) => {
                             // It may have failed in `started`, before it was marked running.
-                            ctx.cell().status.send_replace(ActorStatus::Running);
+                            ctx.cell().status.set(ActorStatus::Running);
                             Step::Run(actor)
                         }
                         // Nothing to resume when the instance was never created.
@@ -508,7 +506,7 @@ impl<A: Actor> Runner<A> {
         // A new instance is a new supervisor, as a restarted OTP supervisor is a new
         // process: its children's restarts start counting afresh.
         ctx.supervisor.forget_restarts();
-        ctx.cell().status.send_replace(ActorStatus::Starting);
+        ctx.cell().status.set(ActorStatus::Starting);
         if !delay.is_zero() {
             let sleep = tokio::time::sleep(delay);
             tokio::pin!(sleep);
@@ -541,7 +539,7 @@ impl<A: Actor> Runner<A> {
         ctx: &mut Context<A>,
     ) -> StopReason {
         self.mailbox.close();
-        ctx.cell().status.send_replace(ActorStatus::Stopping);
+        ctx.cell().status.set(ActorStatus::Stopping);
         let mode = if self.draining.is_some() {
             StopMode::Graceful
         } else {
@@ -624,9 +622,9 @@ async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: S
     for child in &children {
         let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
     }
-    for mut child in children {
+    for child in children {
         // A child's task always ends (or is aborted at shutdown), and its guard sets the
         // status, so this wait is bounded by the child's own stop.
-        let _ = child.status.wait_for(ActorStatus::is_stopped).await;
+        let _ = child.status.stopped().await;
     }
 }

@@ -17,13 +17,12 @@ use std::time::Duration;
 
 use std::any::Any;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::actor_ref::ActorId;
 use crate::error::{Failure, FailureKind};
-use crate::lifecycle::SignalSender;
-use crate::lifecycle::{ActorStatus, SystemSignal};
+use crate::lifecycle::SystemSignal;
+use crate::lifecycle::{SignalSender, StatusCell};
 
 /// What a supervisor does about a failed child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -287,7 +286,7 @@ pub(crate) struct ChildEntry {
     pub(crate) path: Arc<str>,
     pub(crate) policy: RestartPolicy,
     pub(crate) signals: SignalSender,
-    pub(crate) status: watch::Receiver<ActorStatus>,
+    pub(crate) status: Arc<StatusCell>,
     /// A strong ref for children of actors, which live as long as their parent wants them;
     /// `None` under the guardian, whose children live while someone holds a ref.
     #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
@@ -504,7 +503,7 @@ mod tests {
             .iter()
             .map(|policy| {
                 let (signals, _) = crate::lifecycle::signal_lane();
-                let (_, status) = watch::channel(ActorStatus::Running);
+                let status = StatusCell::new(crate::lifecycle::ActorStatus::Running);
                 ChildEntry {
                     id: ActorId::next(),
                     name: None,

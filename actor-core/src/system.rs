@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
@@ -16,7 +16,7 @@ use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActo
 use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
-use crate::lifecycle::{signal_lane, SignalSender};
+use crate::lifecycle::{signal_lane, SignalSender, StatusCell};
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
 use crate::mailbox::mailbox;
 use crate::props::Props;
@@ -72,7 +72,7 @@ struct Entry {
     path: Arc<str>,
     top_level: bool,
     signals: SignalSender,
-    status: watch::Receiver<ActorStatus>,
+    status: Arc<StatusCell>,
     abort: Option<AbortHandle>,
     /// A `WeakActorRef<A>`, for typed lookups by name.
     weak: Box<dyn Any + Send + Sync>,
@@ -267,7 +267,7 @@ impl ActorSystem {
         };
         let (mailbox_tx, mailbox_rx) = mailbox::<A>(mailbox_config.unwrap_or_else(A::mailbox));
         let (signals_tx, signals_rx) = signal_lane();
-        let (status_tx, status_rx) = watch::channel(ActorStatus::Starting);
+        let status = StatusCell::new(ActorStatus::Starting);
         let cell = Arc::new(ActorCell {
             id,
             name: name.clone(),
@@ -275,7 +275,7 @@ impl ActorSystem {
             mailbox: mailbox_tx,
             signals: signals_tx.clone(),
             strong_refs: AtomicUsize::new(0),
-            status: status_tx,
+            status: Arc::clone(&status),
             ask_timeout: self.inner.ask_timeout,
             watchers: Mutex::new(Watchers::default()),
             events: Arc::clone(&self.inner.events),
@@ -294,7 +294,7 @@ impl ActorSystem {
             path: Arc::clone(&path),
             policy: restart,
             signals: signals_tx.clone(),
-            status: status_rx.clone(),
+            status: Arc::clone(&status),
             keep_alive,
         };
 
@@ -315,7 +315,7 @@ impl ActorSystem {
                 path,
                 top_level,
                 signals: signals_tx,
-                status: status_rx,
+                status,
                 abort: None,
                 weak: Box::new(WeakActorRef::from_cell(Arc::clone(&cell))),
             },
@@ -374,7 +374,7 @@ impl ActorSystem {
     /// Dropping the future leaves the system shutting down: the stop signals are already
     /// sent, but stuck actors are not aborted.
     pub async fn shutdown(&self) -> ShutdownReport {
-        let all: Vec<(watch::Receiver<ActorStatus>, Option<AbortHandle>)> = {
+        let all: Vec<(Arc<StatusCell>, Option<AbortHandle>)> = {
             let mut registry = self.registry();
             registry.shutting_down = true;
             registry
@@ -387,16 +387,15 @@ impl ActorSystem {
                             StopReason::Shutdown,
                         ));
                     }
-                    (entry.status.clone(), entry.abort.clone())
+                    (Arc::clone(&entry.status), entry.abort.clone())
                 })
                 .collect()
         };
         let deadline = tokio::time::Instant::now() + self.inner.shutdown_timeout;
         let mut report = ShutdownReport::default();
         let mut stuck = Vec::new();
-        for (mut status, abort) in all {
-            let stopped =
-                tokio::time::timeout_at(deadline, status.wait_for(ActorStatus::is_stopped));
+        for (status, abort) in all {
+            let stopped = tokio::time::timeout_at(deadline, status.stopped());
             if stopped.await.is_ok() {
                 report.stopped += 1;
             } else {
@@ -409,12 +408,8 @@ impl ActorSystem {
                 abort.abort();
             }
         }
-        for (mut status, _) in stuck {
-            let _ = tokio::time::timeout(
-                Duration::from_secs(1),
-                status.wait_for(ActorStatus::is_stopped),
-            )
-            .await;
+        for (status, _) in stuck {
+            let _ = tokio::time::timeout(Duration::from_secs(1), status.stopped()).await;
             report.aborted += 1;
         }
         report
