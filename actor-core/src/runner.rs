@@ -580,14 +580,13 @@ fn supervise_child<A: Actor>(
     let child_path = ctx
         .supervisor
         .children
-        .iter()
-        .find(|c| c.id == child)
+        .get(child)
         .map(|c| Arc::clone(&c.path));
     let plan = ctx
         .supervisor
         .decide(tokio::time::Instant::now(), child, exit);
     if let Some(directive) = plan.directive {
-        if let Some(entry) = ctx.supervisor.children.iter().find(|c| c.id == child) {
+        if let Some(entry) = ctx.supervisor.children.get(child) {
             ctx.system().publish(SystemEvent::Decided {
                 supervisor: Some(ctx.id()),
                 child,
@@ -597,7 +596,7 @@ fn supervise_child<A: Actor>(
         }
     }
     for (target, command) in &plan.commands {
-        if let Some(entry) = ctx.supervisor.children.iter().find(|c| c.id == *target) {
+        if let Some(entry) = ctx.supervisor.children.get(*target) {
             entry.send(*command);
         }
     }
@@ -618,7 +617,7 @@ fn children_reason(parent_reason: &StopReason) -> StopReason {
 
 /// Stops every child (each stops its own children first) and waits until they have.
 async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: StopReason) {
-    let children = std::mem::take(&mut ctx.supervisor.children);
+    let children = ctx.supervisor.children.take_all();
     for child in &children {
         let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
     }

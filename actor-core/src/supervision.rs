@@ -10,7 +10,7 @@
 //! failure and returns the commands for the children, so it is tested directly against a
 //! model.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -299,11 +299,55 @@ impl ChildEntry {
     }
 }
 
+/// A supervisor's children in spawn order, with removal by id in `O(log n)`: the guardian
+/// may hold many thousands of top-level actors, and each one that stops removes itself.
+#[derive(Default)]
+pub(crate) struct Children {
+    by_order: BTreeMap<u64, ChildEntry>,
+    order_of: HashMap<ActorId, u64>,
+    next: u64,
+}
+
+impl Children {
+    pub(crate) fn push(&mut self, entry: ChildEntry) {
+        let order = self.next;
+        self.next += 1;
+        self.order_of.insert(entry.id, order);
+        self.by_order.insert(order, entry);
+    }
+
+    pub(crate) fn remove(&mut self, id: ActorId) -> Option<ChildEntry> {
+        let order = self.order_of.remove(&id)?;
+        self.by_order.remove(&order)
+    }
+
+    pub(crate) fn get(&self, id: ActorId) -> Option<&ChildEntry> {
+        self.by_order.get(self.order_of.get(&id)?)
+    }
+
+    /// In spawn order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ChildEntry> {
+        self.by_order.values()
+    }
+
+    /// `id` and the children spawned after it, in spawn order.
+    pub(crate) fn from(&self, id: ActorId) -> impl Iterator<Item = &ChildEntry> {
+        let start = self.order_of.get(&id).copied().unwrap_or(u64::MAX);
+        self.by_order.range(start..).map(|(_, entry)| entry)
+    }
+
+    /// Removes and returns every child, in spawn order.
+    pub(crate) fn take_all(&mut self) -> Vec<ChildEntry> {
+        self.order_of.clear();
+        std::mem::take(&mut self.by_order).into_values().collect()
+    }
+}
+
 /// A parent's supervision state: its strategy, its children in spawn order, and the
 /// restarts counted against the intensity.
 pub(crate) struct Supervisor {
     pub(crate) strategy: SupervisorStrategy,
-    pub(crate) children: Vec<ChildEntry>,
+    pub(crate) children: Children,
     restarts: VecDeque<Instant>,
     random: XorShift,
 }
@@ -312,7 +356,7 @@ impl Supervisor {
     pub(crate) fn new(strategy: SupervisorStrategy, seed: u64) -> Self {
         Supervisor {
             strategy,
-            children: Vec::new(),
+            children: Children::default(),
             restarts: VecDeque::new(),
             random: XorShift::new(seed),
         }
@@ -323,16 +367,15 @@ impl Supervisor {
     }
 
     pub(crate) fn remove(&mut self, child: ActorId) {
-        self.children.retain(|entry| entry.id != child);
+        self.children.remove(child);
     }
 
     /// Decides what to do about `child`'s exit at `now`.
     pub(crate) fn decide(&mut self, now: Instant, child: ActorId, exit: ChildExit) -> Plan {
-        let Some(index) = self.children.iter().position(|entry| entry.id == child) else {
+        let Some(entry) = self.children.get(child) else {
             // Already removed (it stopped meanwhile): nothing to supervise.
             return Plan::default();
         };
-        let entry = &self.children[index];
         let (directive, failure) = match exit {
             ChildExit::Failed(failure) => {
                 let seen = ChildFailure {
@@ -388,13 +431,13 @@ impl Supervisor {
                     Some(backoff) => backoff.delay(count + 1, self.random.next_unit()),
                     None => Duration::ZERO,
                 };
-                let targets: &[ChildEntry] = match self.strategy.kind {
-                    StrategyKind::OneForOne => &self.children[index..=index],
-                    StrategyKind::AllForOne => &self.children,
-                    StrategyKind::RestForOne => &self.children[index..],
+                let targets: Vec<&ChildEntry> = match self.strategy.kind {
+                    StrategyKind::OneForOne => vec![entry],
+                    StrategyKind::AllForOne => self.children.iter().collect(),
+                    StrategyKind::RestForOne => self.children.from(child).collect(),
                 };
                 let commands = targets
-                    .iter()
+                    .into_iter()
                     .map(|sibling| {
                         // A temporary sibling is stopped, not restarted (OTP).
                         let command =
@@ -602,7 +645,9 @@ mod tests {
                 .within(within)
                 .decider(decide_by_message);
             let mut supervisor = Supervisor::new(strategy, 7);
-            supervisor.children = children(&policies);
+            for entry in children(&policies) {
+                supervisor.children.push(entry);
+            }
             let ids: Vec<ActorId> = supervisor.children.iter().map(|c| c.id).collect();
             let mut model = Model { kind, max, within, history: Vec::new() };
             let start = Instant::now();
@@ -658,8 +703,10 @@ mod tests {
                 Duration::from_millis(350),
             ));
         let mut supervisor = Supervisor::new(strategy, 1);
-        supervisor.children = children(&[RestartPolicy::Transient]);
-        let child = supervisor.children[0].id;
+        for entry in children(&[RestartPolicy::Transient]) {
+            supervisor.children.push(entry);
+        }
+        let child = supervisor.children.iter().next().unwrap().id;
         let now = Instant::now();
         let delays: Vec<Duration> = (0..4)
             .map(|_| {

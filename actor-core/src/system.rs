@@ -436,10 +436,7 @@ impl ActorSystem {
     pub(crate) fn guardian_decide(&self, child: ActorId, exit: ChildExit) {
         let mut guardian = self.guardian();
         let plan = guardian.decide(tokio::time::Instant::now(), child, exit);
-        if let (Some(directive), Some(entry)) = (
-            plan.directive,
-            guardian.children.iter().find(|c| c.id == child),
-        ) {
+        if let (Some(directive), Some(entry)) = (plan.directive, guardian.children.get(child)) {
             self.publish(SystemEvent::Decided {
                 supervisor: None,
                 child,
@@ -448,7 +445,7 @@ impl ActorSystem {
             });
         }
         for (target, command) in &plan.commands {
-            if let Some(entry) = guardian.children.iter().find(|c| c.id == *target) {
+            if let Some(entry) = guardian.children.get(*target) {
                 entry.send(*command);
             }
         }
