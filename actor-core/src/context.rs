@@ -9,7 +9,7 @@ use crate::error::{Failure, SpawnError};
 use crate::lifecycle::SignalSender;
 use crate::lifecycle::StopMode;
 use crate::props::Props;
-use crate::supervision::{RestartPolicy, Supervisor};
+use crate::supervision::{ChildExit, RestartPolicy, Supervisor};
 use crate::system::ActorSystem;
 
 /// Who supervises an actor.
@@ -170,6 +170,13 @@ impl<A: Actor> Context<A> {
 
     pub(crate) fn cell(&self) -> &Arc<ActorCell<A>> {
         &self.cell
+    }
+
+    /// Decides for one of this actor's children; returns the failure to fail with if the
+    /// decision escalates.
+    pub(crate) fn supervise_child(&mut self, child: ActorId, exit: ChildExit) -> Option<Failure> {
+        self.supervisor
+            .supervise(child, exit, Some(self.cell.id), &self.system)
     }
 
     pub(crate) fn restart_policy(&self) -> RestartPolicy {

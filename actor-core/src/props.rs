@@ -111,7 +111,7 @@ impl<A: Actor> Props<A> {
     /// Whether these props can create the actor again (built with a factory). A
     /// supervisor's `Restart` of an actor that cannot be re-created stops it instead.
     pub fn can_recreate(&self) -> bool {
-        matches!(self.factory, Factory::Repeat(_))
+        self.factory.can_recreate()
     }
 }
 

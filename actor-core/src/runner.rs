@@ -192,10 +192,7 @@ impl<A: Actor> Runner<A> {
         } else {
             catch(FailureKind::HookPanic, async { actor.started(ctx).await }).await
         };
-        if let Err(failure) = hook {
-            return Step::Exited(Some(actor), ChildExit::Failed(failure));
-        }
-        if let Some(failure) = ctx.take_failure() {
+        if let Err(failure) = hook.and_then(|()| failed_by(ctx)) {
             return Step::Exited(Some(actor), ChildExit::Failed(failure));
         }
         if restart {
@@ -233,41 +230,27 @@ impl<A: Actor> Runner<A> {
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
         let mut burst = 0;
         for terminated in std::mem::take(&mut self.deferred) {
-            if let Err(failure) = catch(FailureKind::HookPanic, async {
-                actor.terminated(terminated, ctx).await
-            })
-            .await
-            {
-                return Step::Exited(Some(actor), ChildExit::Failed(failure));
-            }
-            if let Some(failure) = ctx.take_failure() {
+            if let Err(failure) = deliver_terminated(&mut actor, terminated, ctx).await {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
         loop {
             // System signals first, so a stop never waits behind user messages: checking the
             // lane costs one atomic load while it is empty.
-            let envelope = match self.signals.try_recv() {
-                Some(signal) => Err(signal),
-                // A burst: while messages are queued, take them without a future or a
-                // waker. Every `BURST` messages the loop goes through `recv`, which
-                // counts against tokio's cooperative budget, so a busy actor still yields.
-                None if burst < BURST => match self.mailbox.try_recv() {
-                    Some(envelope) => {
-                        burst += 1;
-                        Ok(Some(envelope))
-                    }
-                    None => {
-                        burst = 0;
-                        Self::next(&mut self.mailbox, &mut self.signals).await
-                    }
-                },
-                // The mailbox first: while messages flow, the lane's waiter is never
-                // registered (its `notified` future is only polled when the mailbox is empty).
-                None => {
-                    burst = 0;
-                    Self::next(&mut self.mailbox, &mut self.signals).await
-                }
+            //
+            // A burst: while messages are queued, take them without a future or a waker.
+            // Every `BURST` messages the loop goes through `recv`, which counts against
+            // tokio's cooperative budget, so a busy actor still yields.
+            let envelope = if let Some(signal) = self.signals.try_recv() {
+                Err(signal)
+            } else if let Some(envelope) =
+                (burst < BURST).then(|| self.mailbox.try_recv()).flatten()
+            {
+                burst += 1;
+                Ok(Some(envelope))
+            } else {
+                burst = 0;
+                Self::next(&mut self.mailbox, &mut self.signals).await
             };
             let envelope = match envelope {
                 Ok(envelope) => envelope,
@@ -354,7 +337,7 @@ impl<A: Actor> Runner<A> {
                     Outcome::Continue
                 }
             }
-            SystemSignal::ChildExited { child, exit } => match supervise_child(ctx, child, exit) {
+            SystemSignal::ChildExited { child, exit } => match ctx.supervise_child(child, exit) {
                 Some(failure) => Outcome::Exited(ChildExit::Failed(failure)),
                 None => Outcome::Continue,
             },
@@ -367,15 +350,8 @@ impl<A: Actor> Runner<A> {
             SystemSignal::Command(ChildCommand::Restart { delay }) => Outcome::Restart(delay),
             SystemSignal::Command(ChildCommand::Stop) => Outcome::Stop(StopReason::Requested),
             SystemSignal::Terminated(terminated) => {
-                match catch(FailureKind::HookPanic, async {
-                    actor.terminated(terminated, ctx).await
-                })
-                .await
-                {
-                    Ok(()) => match ctx.take_failure() {
-                        Some(failure) => Outcome::Exited(ChildExit::Failed(failure)),
-                        None => Outcome::Continue,
-                    },
+                match deliver_terminated(actor, terminated, ctx).await {
+                    Ok(()) => Outcome::Continue,
                     Err(failure) => Outcome::Exited(ChildExit::Failed(failure)),
                 }
             }
@@ -474,7 +450,7 @@ impl<A: Actor> Runner<A> {
                 }
                 SystemSignal::ChildExited { child, exit } => {
                     // Already failing: a child's escalation adds nothing to decide.
-                    let _ = supervise_child(ctx, child, exit);
+                    let _ = ctx.supervise_child(child, exit);
                 }
                 SystemSignal::ChildTerminated { child } => ctx.supervisor.remove(child),
                 SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
@@ -570,40 +546,23 @@ impl<A: Actor> Runner<A> {
     }
 }
 
-/// Decides for one of this actor's children, sends the commands, and returns a failure if
-/// the decision escalates to this actor.
-fn supervise_child<A: Actor>(
+/// Delivers a death-watch signal to the `terminated` hook; a panic in it, or a
+/// `ctx.fail` from it, fails the actor.
+async fn deliver_terminated<A: Actor>(
+    actor: &mut A,
+    terminated: Terminated,
     ctx: &mut Context<A>,
-    child: crate::ActorId,
-    exit: ChildExit,
-) -> Option<Failure> {
-    let child_path = ctx
-        .supervisor
-        .children
-        .get(child)
-        .map(|c| Arc::clone(&c.path));
-    let plan = ctx
-        .supervisor
-        .decide(tokio::time::Instant::now(), child, exit);
-    if let Some(directive) = plan.directive {
-        if let Some(entry) = ctx.supervisor.children.get(child) {
-            ctx.system().publish(SystemEvent::Decided {
-                supervisor: Some(ctx.id()),
-                child,
-                path: Arc::clone(&entry.path),
-                directive,
-            });
-        }
-    }
-    for (target, command) in &plan.commands {
-        if let Some(entry) = ctx.supervisor.children.get(*target) {
-            entry.send(*command);
-        }
-    }
-    plan.escalate.map(|failure| {
-        let path = child_path.map_or_else(|| child.to_string(), |path| path.to_string());
-        Failure::escalated(&path, &failure)
+) -> Result<(), Failure> {
+    catch(FailureKind::HookPanic, async {
+        actor.terminated(terminated, ctx).await
     })
+    .await
+    .and_then(|()| failed_by(ctx))
+}
+
+/// The failure a hook asked for with `ctx.fail`, as an `Err`.
+fn failed_by<A: Actor>(ctx: &mut Context<A>) -> Result<(), Failure> {
+    ctx.take_failure().map_or(Ok(()), Err)
 }
 
 /// Why a stopping parent's children stop: shutdown is passed down, anything else is the

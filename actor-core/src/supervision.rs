@@ -21,8 +21,10 @@ use tokio::time::Instant;
 
 use crate::actor_ref::ActorId;
 use crate::error::{Failure, FailureKind};
+use crate::events::SystemEvent;
 use crate::lifecycle::SystemSignal;
 use crate::lifecycle::{SignalSender, StatusCell};
+use crate::system::ActorSystem;
 
 /// What a supervisor does about a failed child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -368,6 +370,41 @@ impl Supervisor {
 
     pub(crate) fn remove(&mut self, child: ActorId) {
         self.children.remove(child);
+    }
+
+    /// Decides what to do about `child`'s exit, publishes the decision and sends the
+    /// commands: the whole of supervising, for an actor (`supervisor` is its id) and for the
+    /// guardian (`None`) alike. Returns the failure the supervisor itself must fail with
+    /// when the decision escalates.
+    pub(crate) fn supervise(
+        &mut self,
+        child: ActorId,
+        exit: ChildExit,
+        supervisor: Option<ActorId>,
+        system: &ActorSystem,
+    ) -> Option<Failure> {
+        let plan = self.decide(Instant::now(), child, exit);
+        let path = self
+            .children
+            .get(child)
+            .map(|entry| Arc::clone(&entry.path));
+        if let (Some(directive), Some(path)) = (plan.directive, &path) {
+            system.publish(SystemEvent::Decided {
+                supervisor,
+                child,
+                path: Arc::clone(path),
+                directive,
+            });
+        }
+        for (target, command) in &plan.commands {
+            if let Some(entry) = self.children.get(*target) {
+                entry.send(*command);
+            }
+        }
+        plan.escalate.map(|failure| {
+            let path = path.map_or_else(|| child.to_string(), |path| path.to_string());
+            Failure::escalated(&path, &failure)
+        })
     }
 
     /// Decides what to do about `child`'s exit at `now`.

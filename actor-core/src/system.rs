@@ -434,21 +434,8 @@ impl ActorSystem {
     /// A top-level actor failed (or stopped itself): the guardian decides at once and
     /// sends the commands. An escalation has nowhere to go, so it stops the actor.
     pub(crate) fn guardian_decide(&self, child: ActorId, exit: ChildExit) {
-        let mut guardian = self.guardian();
-        let plan = guardian.decide(tokio::time::Instant::now(), child, exit);
-        if let (Some(directive), Some(entry)) = (plan.directive, guardian.children.get(child)) {
-            self.publish(SystemEvent::Decided {
-                supervisor: None,
-                child,
-                path: Arc::clone(&entry.path),
-                directive,
-            });
-        }
-        for (target, command) in &plan.commands {
-            if let Some(entry) = guardian.children.get(*target) {
-                entry.send(*command);
-            }
-        }
+        // An escalation has no one above: the plan already stops the child.
+        let _escalated = self.guardian().supervise(child, exit, None, self);
     }
 
     pub(crate) fn guardian_forget(&self, child: ActorId) {

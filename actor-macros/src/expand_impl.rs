@@ -80,6 +80,58 @@ pub(crate) fn impl_block(model: &ActorImpl, options: &ImplOptions) -> TokenStrea
     }
 }
 
+/// `AccountMsg::Deposit { amount }`, naming every field (to build the variant or to bind
+/// its fields), or `AccountMsg::Reset` for a message without arguments.
+fn variant_with_fields(msg: &Ident, message: &Message) -> TokenStream {
+    let variant = &message.variant;
+    let fields: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
+    if fields.is_empty() {
+        quote!(#msg::#variant)
+    } else {
+        quote!(#msg::#variant { #(#fields),* })
+    }
+}
+
+// match *msg_ref {
+//     AccountMsg::Deposit { .. } => <arm>,
+//     AccountMsg::Reset => <arm>,
+// }
+//
+// A match over a `&AccountMsg` with one arm per message, each carrying the message's
+// `#[cfg]`s; for a generic actor, the uninhabited phantom arm too.
+fn match_by_variant(
+    names: &Names<'_>,
+    msg_ref: &TokenStream,
+    arm: impl Fn(&Message) -> TokenStream,
+) -> TokenStream {
+    let msg = &names.msg;
+    let arms = names.model.messages.iter().map(|message| {
+        let variant = &message.variant;
+        let cfgs = &message.cfgs;
+        let pattern = if message.args().next().is_some() {
+            quote!(#msg::#variant { .. })
+        } else {
+            quote!(#msg::#variant)
+        };
+        let body = arm(message);
+        quote! { #(#cfgs)* #pattern => #body, }
+    });
+    let phantom =
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
+    // With no variant at all, only `match *x {}` is exhaustive.
+    let scrutinee = if names.model.messages.is_empty() && phantom.is_none() {
+        quote!(*#msg_ref)
+    } else {
+        quote!(#msg_ref)
+    };
+    quote! {
+        match #scrutinee {
+            #(#arms)*
+            #phantom
+        }
+    }
+}
+
 /// `#[doc]` attributes for generated text, one per line with a leading space, so the
 /// expansion reads like hand-written `///` comments.
 fn doc_attrs(text: &str) -> TokenStream {
@@ -263,8 +315,7 @@ fn client(names: &Names<'_>) -> TokenStream {
             &format!("Sends `{}::{method}` to the actor: `.await` the request for the reply, or `.tell()` it.", model.actor_ident),
         );
         let args: Vec<TokenStream> = message.args().map(|(ident, ty)| quote!(#ident: #ty)).collect();
-        let arg_names: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
-        let construct = if arg_names.is_empty() { quote!(#msg::#variant) } else { quote!(#msg::#variant { #(#arg_names),* }) };
+        let construct = variant_with_fields(msg, message);
         let (reply_ty, unwrap) = match &message.output {
             Some(ty) => (ty.to_token_stream(), quote!(#reply::#variant(value) => value)),
             None => (quote!(()), quote!(#reply::#variant => ())),
@@ -345,12 +396,7 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             is_async,
             ..
         } = message;
-        let arg_names: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
-        let pattern = if arg_names.is_empty() {
-            quote!(#msg::#variant)
-        } else {
-            quote!(#msg::#variant { #(#arg_names),* })
-        };
+        let pattern = variant_with_fields(msg, message);
         let call_args = message.params.iter().map(|param| match param {
             crate::ast::Param::Context => quote!(#ctx),
             crate::ast::Param::Arg { ident, .. } => quote!(#ident),
@@ -446,23 +492,10 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         })
     });
-    let name_arms = model.messages.iter().map(|message| {
-        let Message { variant, cfgs, .. } = message;
-        let text = variant.to_string();
-        let pattern = if message.args().next().is_some() {
-            quote!(#msg::#variant { .. })
-        } else {
-            quote!(#msg::#variant)
-        };
-        quote! { #(#cfgs)* #pattern => #text, }
+    let name_match = match_by_variant(names, &quote!(msg), |message| {
+        let text = message.variant.to_string();
+        quote!(#text)
     });
-    let name_phantom_arm =
-        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
-    let name_scrutinee = if model.messages.is_empty() && name_phantom_arm.is_none() {
-        quote!(*msg)
-    } else {
-        quote!(msg)
-    };
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Actor for #self_ty #where_clause {
@@ -479,10 +512,7 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
 
             fn message_name(msg: &#msg #ty_generics) -> &'static str {
-                match #name_scrutinee {
-                    #(#name_arms)*
-                    #name_phantom_arm
-                }
+                #name_match
             }
 
             #handle
@@ -496,37 +526,22 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
 fn msg_debug(names: &Names<'_>) -> TokenStream {
     let Names { model, msg, .. } = names;
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
-    let arms = model.messages.iter().map(|message| {
-        let Message { variant, cfgs, .. } = message;
+    let debug_match = match_by_variant(names, &quote!(self), |message| {
+        let variant = &message.variant;
         let text = if message.args().next().is_some() {
             format!("{variant} {{ .. }}")
         } else {
             variant.to_string()
         };
-        let pattern = if message.args().next().is_some() {
-            quote!(#msg::#variant { .. })
-        } else {
-            quote!(#msg::#variant)
-        };
-        quote! { #(#cfgs)* #pattern => f.write_str(#text), }
+        quote!(f.write_str(#text))
     });
-    let phantom_arm =
-        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
     let self_unused = model.messages.is_empty().then(|| quote!(let _ = f;));
-    let scrutinee = if model.messages.is_empty() && phantom_arm.is_none() {
-        quote!(*self)
-    } else {
-        quote!(self)
-    };
     quote! {
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #msg #ty_generics #where_clause {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 #self_unused
-                match #scrutinee {
-                    #(#arms)*
-                    #phantom_arm
-                }
+                #debug_match
             }
         }
     }

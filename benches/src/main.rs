@@ -89,17 +89,14 @@ fn main() {
         }
     }
     let sizes = if quick { QUICK } else { FULL };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = runtime();
 
     let mut figures = Vec::new();
     runtime.block_on(async {
         figures.push(
             throughput(
                 "tell",
+                "msg/s",
                 sizes,
                 |s| ours::tell(s.tells),
                 |s| baseline::tell(s.tells),
@@ -109,6 +106,7 @@ fn main() {
         figures.push(
             throughput(
                 "fan_in",
+                "msg/s",
                 sizes,
                 |s| ours::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
                 |s| baseline::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
@@ -120,6 +118,7 @@ fn main() {
         figures.push(
             throughput(
                 "ping_pong",
+                "msg/s",
                 sizes,
                 |s| ours::ping_pong(s.ping_pongs),
                 |s| baseline::ping_pong(s.ping_pongs),
@@ -134,6 +133,7 @@ fn main() {
         figures.push(
             throughput(
                 "restart",
+                "restarts/s",
                 sizes,
                 |s| ours::restart(s.restarts),
                 |s| baseline::restart(s.restarts),
@@ -153,6 +153,15 @@ fn main() {
     }
 }
 
+/// The runtime every measurement runs on: multi-thread, 2 workers.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 fn exit_with_usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
@@ -162,57 +171,68 @@ fn exit_with_usage(problem: &str) -> ! {
 }
 
 /// A workload that reports `(operations, elapsed)`; the figure is operations per second.
-async fn throughput<O, B, FO, FB>(name: &'static str, sizes: Sizes, ours: O, baseline: B) -> Figure
+async fn throughput<O, B, FO, FB>(
+    name: &'static str,
+    unit: &'static str,
+    sizes: Sizes,
+    ours: O,
+    baseline: B,
+) -> Figure
 where
     O: Fn(Sizes) -> FO,
     B: Fn(Sizes) -> FB,
     FO: std::future::Future<Output = (u64, Duration)>,
     FB: std::future::Future<Output = (u64, Duration)>,
 {
-    let rate = |(ops, elapsed): (u64, Duration)| ops as f64 / elapsed.as_secs_f64();
+    let rate = |(ops, elapsed): &(u64, Duration)| *ops as f64 / elapsed.as_secs_f64();
     // Warm-up: first touches of the allocator, the timer wheel and the code.
     let _ = ours(sizes).await;
     let _ = baseline(sizes).await;
-    let mut ours_rates = Vec::new();
-    let mut baseline_rates = Vec::new();
-    for round in 0..sizes.rounds {
-        // Alternate who goes first, so drift in the machine's state hits both alike.
-        if round % 2 == 0 {
-            ours_rates.push(rate(ours(sizes).await));
-            baseline_rates.push(rate(baseline(sizes).await));
-        } else {
-            baseline_rates.push(rate(baseline(sizes).await));
-            ours_rates.push(rate(ours(sizes).await));
-        }
-    }
-    let unit = if name == "restart" {
-        "restarts/s"
-    } else {
-        "msg/s"
-    };
+    let (ours_runs, baseline_runs) =
+        alternate(sizes.rounds, || ours(sizes), || baseline(sizes)).await;
     Figure {
         name,
         unit,
-        ours: median(ours_rates),
-        baseline: median(baseline_rates),
+        ours: median(ours_runs.iter().map(rate).collect()),
+        baseline: median(baseline_runs.iter().map(rate).collect()),
         higher_is_better: true,
     }
+}
+
+/// Runs each side `rounds` times, alternating which goes first so that drift in the
+/// machine's state hits both alike, and returns each side's results.
+async fn alternate<T, FO, FB>(
+    rounds: usize,
+    mut ours: impl FnMut() -> FO,
+    mut baseline: impl FnMut() -> FB,
+) -> (Vec<T>, Vec<T>)
+where
+    FO: std::future::Future<Output = T>,
+    FB: std::future::Future<Output = T>,
+{
+    let (mut ours_runs, mut baseline_runs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            ours_runs.push(ours().await);
+            baseline_runs.push(baseline().await);
+        } else {
+            baseline_runs.push(baseline().await);
+            ours_runs.push(ours().await);
+        }
+    }
+    (ours_runs, baseline_runs)
 }
 
 /// Sequential asks: throughput and the median of each round's p50 and p99 latency.
 async fn latency(sizes: Sizes) -> (Figure, Figure, Figure) {
     let _ = ours::ask(sizes.asks / 10).await;
     let _ = baseline::ask(sizes.asks / 10).await;
-    let (mut ours_runs, mut baseline_runs) = (Vec::new(), Vec::new());
-    for round in 0..sizes.rounds {
-        if round % 2 == 0 {
-            ours_runs.push(ours::ask(sizes.asks).await);
-            baseline_runs.push(baseline::ask(sizes.asks).await);
-        } else {
-            baseline_runs.push(baseline::ask(sizes.asks).await);
-            ours_runs.push(ours::ask(sizes.asks).await);
-        }
-    }
+    let (ours_runs, baseline_runs) = alternate(
+        sizes.rounds,
+        || ours::ask(sizes.asks),
+        || baseline::ask(sizes.asks),
+    )
+    .await;
     let summarize = |runs: &[Vec<Duration>]| {
         let rates: Vec<f64> = runs
             .iter()
@@ -251,12 +271,7 @@ async fn latency(sizes: Sizes) -> (Figure, Figure, Figure) {
 
 /// Prints the resident bytes per idle actor of one side, measured in this (fresh) process.
 fn measure_idle(side: &str, count: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let run = runtime.block_on(async {
+    let run = runtime().block_on(async {
         match side {
             "ours" => ours::spawn(count).await,
             _ => baseline::spawn(count).await,
@@ -283,22 +298,22 @@ fn idle_bytes_in_child(side: &str, count: usize) -> f64 {
 async fn spawning(sizes: Sizes) -> (Figure, Figure) {
     let _ = ours::spawn(sizes.spawns / 10).await;
     let _ = baseline::spawn(sizes.spawns / 10).await;
-    let (mut ours_rates, mut base_rates, mut ours_bytes, mut base_bytes) =
-        (vec![], vec![], vec![], vec![]);
-    for round in 0..sizes.rounds {
-        // Rates here; memory in fresh processes below.
-        let (o, b) = if round % 2 == 0 {
-            let o = ours::spawn(sizes.spawns).await;
-            (o, baseline::spawn(sizes.spawns).await)
-        } else {
-            let b = baseline::spawn(sizes.spawns).await;
-            (ours::spawn(sizes.spawns).await, b)
-        };
-        ours_rates.push(sizes.spawns as f64 / o.elapsed.as_secs_f64());
-        base_rates.push(sizes.spawns as f64 / b.elapsed.as_secs_f64());
-        ours_bytes.push(idle_bytes_in_child("ours", sizes.spawns));
-        base_bytes.push(idle_bytes_in_child("baseline", sizes.spawns));
-    }
+    // Rates here; memory in fresh processes (see `idle_bytes_in_child`).
+    let (ours_runs, base_runs) = alternate(
+        sizes.rounds,
+        || ours::spawn(sizes.spawns),
+        || baseline::spawn(sizes.spawns),
+    )
+    .await;
+    let rate = |run: &SpawnRun| sizes.spawns as f64 / run.elapsed.as_secs_f64();
+    let ours_rates = ours_runs.iter().map(rate).collect();
+    let base_rates = base_runs.iter().map(rate).collect();
+    let bytes = |side| {
+        (0..sizes.rounds)
+            .map(|_| idle_bytes_in_child(side, sizes.spawns))
+            .collect()
+    };
+    let (ours_bytes, base_bytes) = (bytes("ours"), bytes("baseline"));
     (
         Figure {
             name: "spawn",
