@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{self, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -50,9 +50,6 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) strong_refs: AtomicUsize,
     pub(crate) status: Arc<StatusCell>,
     pub(crate) ask_timeout: Duration,
-    /// Cleared by a stop from outside, so that sends after `stop()` returns are refused
-    /// at once, not only once the actor reads the stop signal.
-    pub(crate) accepting: AtomicBool,
     pub(crate) watchers: Mutex<Watchers>,
     pub(crate) events: Arc<Events>,
 }
@@ -68,13 +65,11 @@ pub(crate) struct Watchers {
 }
 
 impl<A: Actor> ActorCell<A> {
-    pub(crate) fn accepts_messages(&self) -> bool {
-        self.accepting.load(Ordering::Acquire)
-    }
-
+    /// A stop from outside. Sends after it returns are refused at once, not only once the
+    /// actor reads the signal: the mailbox closes right after the signal is sent.
     pub(crate) fn stop(&self, mode: StopMode) {
-        self.accepting.store(false, Ordering::Release);
         self.signal(SystemSignal::Stop(mode, StopReason::Requested));
+        self.mailbox.close();
     }
 
     pub(crate) fn signal(&self, signal: SystemSignal) {
@@ -177,10 +172,6 @@ impl<A: Actor> RefCore<A> {
     }
 
     pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
-        if !self.cell.accepts_messages() {
-            self.cell.dead_letter(&msg);
-            return Err(SendError(msg));
-        }
         self.cell
             .mailbox
             .send(Envelope { msg, reply: None })
@@ -192,10 +183,6 @@ impl<A: Actor> RefCore<A> {
     }
 
     pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
-        if !self.cell.accepts_messages() {
-            self.cell.dead_letter(&msg);
-            return Err(TrySendError::Closed(msg));
-        }
         self.cell
             .mailbox
             .try_send(Envelope { msg, reply: None })

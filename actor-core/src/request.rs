@@ -7,7 +7,7 @@ use std::task::{ready, Context as TaskContext, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
 use crate::actor::Actor;
@@ -111,20 +111,15 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
     }
 }
 
-type Permit<A> = mpsc::OwnedPermit<Envelope<A>>;
-type Reserve<A> =
-    Pin<Box<dyn Future<Output = Result<Permit<A>, mpsc::error::SendError<()>>> + Send + Sync>>;
-
 enum AskState<'a, A: Actor> {
     Unsent {
         target: &'a RefCore<A>,
         msg: A::Msg,
     },
-    /// The mailbox was full; waiting for space. The only state that allocates (the boxed
-    /// reservation), so the common path costs one allocation: the reply slot.
+    /// Enqueuing: at once if there is space, or when the mailbox wakes this task to say
+    /// there is. Costs no allocation either way; the reply slot is the ask's only one.
     WaitingForSpace {
         target: &'a RefCore<A>,
-        reserve: Reserve<A>,
         envelope: Envelope<A>,
         reply: ReplyReceiver<A>,
     },
@@ -163,57 +158,33 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                 AskState::Unsent { target, msg } => {
                     let deadline = tokio::time::Instant::now() + *this.timeout;
                     this.deadline.as_mut().reset(deadline);
-                    if !target.cell.accepts_messages() {
-                        target.cell.dead_letter(&msg);
-                        return Poll::Ready(Err(AskError::Closed(msg)));
-                    }
                     let (tx, rx) = oneshot::channel();
                     let envelope = Envelope {
                         msg,
                         reply: Some(tx),
                     };
-                    match target.cell.mailbox.try_send(envelope) {
-                        Ok(()) => *this.state = AskState::WaitingForReply { reply: rx },
-                        Err(TrySendError::Closed(envelope)) => {
-                            target.cell.dead_letter(&envelope.msg);
-                            return Poll::Ready(Err(AskError::Closed(envelope.msg)));
-                        }
-                        Err(TrySendError::Full(envelope)) => {
-                            let Some(sender) = target.cell.mailbox.bounded() else {
-                                // Only bounded mailboxes report `Full`.
-                                return Poll::Ready(Err(AskError::Closed(envelope.msg)));
-                            };
-                            let reserve: Reserve<A> = Box::pin(sender.clone().reserve_owned());
-                            *this.state = AskState::WaitingForSpace {
-                                target,
-                                reserve,
-                                envelope,
-                                reply: rx,
-                            };
-                        }
-                    }
+                    *this.state = AskState::WaitingForSpace {
+                        target,
+                        envelope,
+                        reply: rx,
+                    };
                 }
                 AskState::WaitingForSpace {
                     target,
-                    mut reserve,
                     envelope,
                     reply,
-                } => match reserve.as_mut().poll(cx) {
-                    Poll::Ready(Ok(permit)) => {
-                        permit.send(envelope);
-                        *this.state = AskState::WaitingForReply { reply };
-                    }
-                    Poll::Ready(Err(_)) => {
+                } => match target.cell.mailbox.poll_send(envelope, cx) {
+                    Ok(()) => *this.state = AskState::WaitingForReply { reply },
+                    Err(TrySendError::Closed(envelope)) => {
                         target.cell.dead_letter(&envelope.msg);
                         return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                     }
-                    Poll::Pending => {
+                    Err(TrySendError::Full(envelope)) => {
                         if this.deadline.as_mut().poll(cx).is_ready() {
                             return Poll::Ready(Err(AskError::MailboxFull(envelope.msg)));
                         }
                         *this.state = AskState::WaitingForSpace {
                             target,
-                            reserve,
                             envelope,
                             reply,
                         };

@@ -85,11 +85,10 @@ pub(crate) async fn run<A: Actor>(
     };
     let reason = runner.run(&mut ctx).await;
     // What is still queued goes to dead letters; its asks resolve with `Stopped` when the
-    // envelopes drop, before the status says `Stopped`.
+    // envelopes drop, before the status says `Stopped`. A send is atomic with respect to
+    // `close`, so once closed, nothing more can land.
     runner.mailbox.close();
-    // `recv`, not `try_recv`: a send already past its checks may still be landing, and
-    // only `recv` waits for it (it ends once the closed mailbox has no send in flight).
-    while let Some(envelope) = runner.mailbox.recv().await {
+    while let Some(envelope) = runner.mailbox.try_recv() {
         ctx.cell().dead_letter(&envelope.msg);
     }
     drop(runner);
@@ -120,10 +119,6 @@ struct Runner<A: Actor> {
     /// delivered once it runs again.
     deferred: Vec<Terminated>,
 }
-
-/// How many messages the loop takes with `try_recv` before it goes through `recv` (and
-/// tokio's cooperative budget) again.
-const BURST: u32 = 32;
 
 /// What a signal asks of a running actor.
 enum Outcome {
@@ -228,7 +223,6 @@ impl<A: Actor> Runner<A> {
     }
 
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
-        let mut burst = 0;
         for terminated in std::mem::take(&mut self.deferred) {
             if let Err(failure) = deliver_terminated(&mut actor, terminated, ctx).await {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
@@ -237,20 +231,9 @@ impl<A: Actor> Runner<A> {
         loop {
             // System signals first, so a stop never waits behind user messages: checking the
             // lane costs one atomic load while it is empty.
-            //
-            // A burst: while messages are queued, take them without a future or a waker.
-            // Every `BURST` messages the loop goes through `recv`, which counts against
-            // tokio's cooperative budget, so a busy actor still yields.
-            let envelope = if let Some(signal) = self.signals.try_recv() {
-                Err(signal)
-            } else if let Some(envelope) =
-                (burst < BURST).then(|| self.mailbox.try_recv()).flatten()
-            {
-                burst += 1;
-                Ok(Some(envelope))
-            } else {
-                burst = 0;
-                Self::next(&mut self.mailbox, &mut self.signals).await
+            let envelope = match self.signals.try_recv() {
+                Some(signal) => Err(signal),
+                None => Self::next(&mut self.mailbox, &mut self.signals).await,
             };
             let envelope = match envelope {
                 Ok(envelope) => envelope,

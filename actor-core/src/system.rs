@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -279,7 +279,6 @@ impl ActorSystem {
             ask_timeout: self.inner.ask_timeout,
             watchers: Mutex::new(Watchers::default()),
             events: Arc::clone(&self.inner.events),
-            accepting: AtomicBool::new(true),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
         let top_level = matches!(parent, Parent::Guardian);

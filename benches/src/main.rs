@@ -69,6 +69,7 @@ const QUICK: Sizes = Sizes {
 fn main() {
     let mut quick = false;
     let mut json_path = None;
+    let mut only: Option<Vec<String>> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -84,62 +85,82 @@ fn main() {
                 Some(path) => json_path = Some(path),
                 None => exit_with_usage("--json needs a path"),
             },
+            "--only" => match args.next() {
+                Some(names) => only = Some(names.split(',').map(str::to_owned).collect()),
+                None => exit_with_usage("--only needs workload names, comma-separated"),
+            },
             "--help" | "-h" => exit_with_usage(""),
             other => exit_with_usage(&format!("unknown argument `{other}`")),
         }
     }
     let sizes = if quick { QUICK } else { FULL };
     let runtime = runtime();
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    };
 
     let mut figures = Vec::new();
     runtime.block_on(async {
-        figures.push(
-            throughput(
-                "tell",
-                "msg/s",
-                sizes,
-                |s| ours::tell(s.tells),
-                |s| baseline::tell(s.tells),
-            )
-            .await,
-        );
-        figures.push(
-            throughput(
-                "fan_in",
-                "msg/s",
-                sizes,
-                |s| ours::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
-                |s| baseline::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
-            )
-            .await,
-        );
-        let (ask, p50, p99) = latency(sizes).await;
-        figures.extend([ask, p50, p99]);
-        figures.push(
-            throughput(
-                "ping_pong",
-                "msg/s",
-                sizes,
-                |s| ours::ping_pong(s.ping_pongs),
-                |s| baseline::ping_pong(s.ping_pongs),
-            )
-            .await,
-        );
-        let (spawn, memory) = spawning(sizes).await;
-        figures.extend([spawn, memory]);
+        if wanted("tell") {
+            figures.push(
+                throughput(
+                    "tell",
+                    "msg/s",
+                    sizes,
+                    |s| ours::tell(s.tells),
+                    |s| baseline::tell(s.tells),
+                )
+                .await,
+            );
+        }
+        if wanted("fan_in") {
+            figures.push(
+                throughput(
+                    "fan_in",
+                    "msg/s",
+                    sizes,
+                    |s| ours::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
+                    |s| baseline::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
+                )
+                .await,
+            );
+        }
+        if wanted("ask") {
+            let (ask, p50, p99) = latency(sizes).await;
+            figures.extend([ask, p50, p99]);
+        }
+        if wanted("ping_pong") {
+            figures.push(
+                throughput(
+                    "ping_pong",
+                    "msg/s",
+                    sizes,
+                    |s| ours::ping_pong(s.ping_pongs),
+                    |s| baseline::ping_pong(s.ping_pongs),
+                )
+                .await,
+            );
+        }
+        if wanted("spawn") || wanted("idle_actor_bytes") {
+            let (spawn, memory) = spawning(sizes).await;
+            figures.extend([spawn, memory]);
+        }
         // Thousands of deliberate panics: keep them off the terminal.
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        figures.push(
-            throughput(
-                "restart",
-                "restarts/s",
-                sizes,
-                |s| ours::restart(s.restarts),
-                |s| baseline::restart(s.restarts),
-            )
-            .await,
-        );
+        if wanted("restart") {
+            figures.push(
+                throughput(
+                    "restart",
+                    "restarts/s",
+                    sizes,
+                    |s| ours::restart(s.restarts),
+                    |s| baseline::restart(s.restarts),
+                )
+                .await,
+            );
+        }
         std::panic::set_hook(default_hook);
     });
 
@@ -166,7 +187,9 @@ fn exit_with_usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
     }
-    eprintln!("usage: cargo run --release -p benches -- [--quick] [--json PATH]");
+    eprintln!(
+        "usage: cargo run --release -p benches -- [--quick] [--json PATH] [--only tell,fan_in,ask,ping_pong,spawn,restart]"
+    );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
 }
 

@@ -200,10 +200,24 @@ async fn every_way_of_sending_keeps_one_senders_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_senders_each_keep_their_order() {
+    senders_keep_their_order_through(MailboxConfig::unbounded()).await;
+}
+
+// One slot and three: senders wait for space nearly every time, and are woken as the
+// actor frees it, so a wake-up lost between a sender and the actor would hang here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_senders_through_a_tiny_mailbox_lose_nothing() {
+    senders_keep_their_order_through(MailboxConfig::bounded(1)).await;
+    senders_keep_their_order_through(MailboxConfig::bounded(3)).await;
+}
+
+async fn senders_keep_their_order_through(mailbox: MailboxConfig) {
     const SENDERS: u32 = 4;
     const PER_SENDER: u32 = 500;
     let system = patient_system();
-    let journal = system.spawn(Journal::default()).unwrap();
+    let journal = system
+        .spawn(Props::new(Journal::default).mailbox(mailbox))
+        .unwrap();
     let mut tasks = Vec::new();
     for sender in 0..SENDERS {
         let journal = journal.clone();
@@ -229,7 +243,11 @@ async fn concurrent_senders_each_keep_their_order() {
             .filter(|(from, _)| *from == sender)
             .map(|(_, seq)| *seq)
             .collect();
-        assert_eq!(seqs, (0..PER_SENDER).collect::<Vec<_>>(), "sender {sender}");
+        assert_eq!(
+            seqs,
+            (0..PER_SENDER).collect::<Vec<_>>(),
+            "sender {sender}, {mailbox:?}"
+        );
     }
     system.shutdown().await;
 }
@@ -526,6 +544,53 @@ async fn the_mailbox_size_declared_on_the_struct_is_used() {
     ));
     control.release();
     assert_eq!(bounded("ask", account.deposit(0)).await.unwrap(), 3);
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_mailbox_counts_the_messages_the_actor_took_but_has_not_handled() {
+    let system = patient_system();
+    let log = system
+        .spawn(Props::new(Log::default).mailbox(MailboxConfig::bounded(3)))
+        .unwrap();
+    // The actor has not run yet: all three wait in the mailbox, and it takes them together.
+    let (gate, mut control) = Gate::new();
+    log.hold(gate).try_tell().unwrap();
+    log.append(1).try_tell().unwrap();
+    log.append(2).try_tell().unwrap();
+    assert!(log.append(0).try_tell().unwrap_err().is_full());
+    control.entered().await;
+    // `hold` is being handled, so one slot is free; `append(1)` and `append(2)` still count.
+    log.append(3).try_tell().unwrap();
+    match log.append(4).try_tell() {
+        Err(TrySendError::Full(LogMsg::Append { n: 4 })) => {}
+        other => panic!("expected Full(Append {{ n: 4 }}), got {other:?}"),
+    }
+    control.release();
+    assert_eq!(bounded("ask", log.items()).await.unwrap(), vec![1, 2, 3]);
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tell_waiting_for_space_gets_its_message_back_when_the_actor_stops() {
+    let system = patient_system();
+    let log = system
+        .spawn(Props::new(Log::default).mailbox(MailboxConfig::bounded(1)))
+        .unwrap();
+    let (gate, mut control) = Gate::new();
+    log.hold(gate).tell().await.unwrap();
+    control.entered().await;
+    log.append(1).try_tell().unwrap();
+    let mut tell = pin!(log.append(2).tell());
+    assert!(poll_once(tell.as_mut()).await.is_pending());
+
+    log.stop_now();
+    match bounded("the waiting tell", tell).await {
+        Err(SendError(LogMsg::Append { n: 2 })) => {}
+        other => panic!("expected SendError(Append {{ n: 2 }}), got {other:?}"),
+    }
+    drop(control);
+    bounded("the stop", log.terminated()).await;
     system.shutdown().await;
 }
 
