@@ -253,26 +253,25 @@ impl<A: Actor> MailboxReceiver<A> {
     /// never runs out of messages still lets other tasks run.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope<A>>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        if let Some(envelope) = self.try_recv() {
-            budget.made_progress();
-            return Poll::Ready(Some(envelope));
-        }
-        let mut state = self.shared.lock();
-        // A message may have landed between `try_recv` and this lock.
-        if !state.queue.is_empty() {
+        if self.batch.is_empty() {
+            // One lock, whatever it finds: messages to take, a closed mailbox, or nothing,
+            // in which case the waker goes in under the same lock the senders look in.
+            let mut state = self.shared.lock();
+            if state.queue.is_empty() {
+                if state.closed {
+                    return Poll::Ready(None);
+                }
+                match &mut state.receiver {
+                    Some(known) if known.will_wake(cx.waker()) => {}
+                    slot => *slot = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
+            }
+            // The batch is empty and keeps its buffer: swapping lends it to the senders.
             std::mem::swap(&mut state.queue, &mut self.batch);
-            drop(state);
-            budget.made_progress();
-            return Poll::Ready(self.hand_out());
         }
-        if state.closed {
-            return Poll::Ready(None);
-        }
-        match &mut state.receiver {
-            Some(known) if known.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+        budget.made_progress();
+        Poll::Ready(self.hand_out())
     }
 
     /// The next queued message, without waiting; `None` if there is none right now.
@@ -282,7 +281,6 @@ impl<A: Actor> MailboxReceiver<A> {
             if state.queue.is_empty() {
                 return None;
             }
-            // The batch is empty and keeps its buffer: swapping lends it to the senders.
             std::mem::swap(&mut state.queue, &mut self.batch);
         }
         self.hand_out()
