@@ -28,38 +28,49 @@ use crate::system::ActorSystem;
 
 /// Marks the actor stopped, tells its watchers and its parent, and removes it from the
 /// system however its task ends, including by abort, when this guard is dropped with the
-/// task's future.
+/// task's future. It owns the actor's context, which knows all of those.
 struct TerminationGuard<A: Actor> {
-    cell: Arc<ActorCell<A>>,
-    system: ActorSystem,
-    parent: Parent,
+    ctx: Context<A>,
     reason: Option<StopReason>,
+}
+
+impl<A: Actor> TerminationGuard<A> {
+    /// Records why the actor stopped, for the drop to announce; without it, the task was
+    /// aborted.
+    fn stopped(&mut self, reason: StopReason) {
+        self.reason = Some(reason);
+    }
 }
 
 impl<A: Actor> Drop for TerminationGuard<A> {
     fn drop(&mut self) {
         let reason = self.reason.take().unwrap_or(StopReason::Aborted);
-        let id = self.cell.id;
+        let cell = self.ctx.cell();
+        let system = self.ctx.system();
+        let id = cell.id;
         // Unregister first: whoever wakes up on the status or the `Terminated` may spawn
         // under the same name at once.
-        self.system.unregister(id);
-        match &self.parent {
-            Parent::Guardian => self.system.guardian_forget(id),
+        system.unregister(id);
+        match self.ctx.parent_link() {
+            Parent::Guardian => system.guardian_forget(id),
             Parent::Actor { signals, .. } => {
                 let _ = signals.send(SystemSignal::ChildTerminated { child: id });
             }
         }
-        self.cell.status.set(ActorStatus::Stopped(reason.clone()));
-        self.cell.notify_watchers(&reason);
-        self.system.publish(SystemEvent::Stopped {
+        cell.status.set(ActorStatus::Stopped(reason.clone()));
+        cell.notify_watchers(&reason);
+        system.publish(SystemEvent::Stopped {
             actor: id,
-            path: Arc::clone(&self.cell.path),
+            path: Arc::clone(&cell.path),
             reason,
         });
     }
 }
 
-pub(crate) async fn run<A: Actor>(
+/// The actor's task. Everything it keeps is built here, outside the `async` block, and
+/// moved in once: arguments of an `async fn` take room in its future beside the locals
+/// made from them, and this future is most of what an idle actor weighs.
+pub(crate) fn run<A: Actor>(
     cell: Arc<ActorCell<A>>,
     factory: Factory<A>,
     mailbox: MailboxReceiver<A>,
@@ -67,14 +78,11 @@ pub(crate) async fn run<A: Actor>(
     system: ActorSystem,
     parent: Parent,
     policy: RestartPolicy,
-) {
+) -> impl Future<Output = ()> + Send + 'static {
     let mut guard = TerminationGuard {
-        cell: Arc::clone(&cell),
-        system: system.clone(),
-        parent: parent.clone(),
+        ctx: Context::new(cell, system, parent, policy),
         reason: None,
     };
-    let mut ctx = Context::new(cell, system, parent, policy);
     let mut runner = Runner {
         factory,
         mailbox,
@@ -83,16 +91,18 @@ pub(crate) async fn run<A: Actor>(
         draining: None,
         deferred: Vec::new(),
     };
-    let reason = runner.run(&mut ctx).await;
-    // What is still queued goes to dead letters; its asks resolve with `Stopped` when the
-    // envelopes drop, before the status says `Stopped`. A send is atomic with respect to
-    // `close`, so once closed, nothing more can land.
-    runner.mailbox.close();
-    while let Some(envelope) = runner.mailbox.try_recv() {
-        ctx.cell().dead_letter(&envelope.msg);
+    async move {
+        let reason = runner.run(&mut guard.ctx).await;
+        // What is still queued goes to dead letters; its asks resolve with `Stopped` when
+        // the envelopes drop, before the status says `Stopped`. A send is atomic with
+        // respect to `close`, so once closed, nothing more can land.
+        runner.mailbox.close();
+        while let Some(envelope) = runner.mailbox.try_recv() {
+            guard.ctx.cell().dead_letter(&envelope.msg);
+        }
+        drop(runner);
+        guard.stopped(reason);
     }
-    drop(runner);
-    guard.reason = Some(reason);
 }
 
 /// Runs a future that may panic; a panic becomes a [`Failure`] of `kind`.
@@ -158,11 +168,13 @@ impl<A: Actor> Runner<A> {
         let mut step = Step::Start { restart: false };
         loop {
             step = match step {
-                Step::Start { restart } => self.start(ctx, restart).await,
+                Step::Start { restart } => Box::pin(self.start(ctx, restart)).await,
                 Step::Run(actor) => self.message_loop(actor, ctx).await,
-                Step::Exited(actor, exit) => self.supervised(actor, exit, ctx).await,
-                Step::Restart(actor, delay) => self.restart(actor, delay, ctx).await,
-                Step::Stop(actor, reason) => return self.finish(actor, reason, ctx).await,
+                Step::Exited(actor, exit) => Box::pin(self.supervised(actor, exit, ctx)).await,
+                Step::Restart(actor, delay) => Box::pin(self.restart(actor, delay, ctx)).await,
+                Step::Stop(actor, reason) => {
+                    return Box::pin(self.finish(actor, reason, ctx)).await
+                }
             };
         }
     }
@@ -222,9 +234,12 @@ impl<A: Actor> Runner<A> {
         .await
     }
 
+    /// Handles messages until something else is to be done. Only the handler's future is
+    /// awaited in place; the rare steps (signals, hooks, stops) are boxed, so that their
+    /// futures do not make every idle actor's task bigger.
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
         for terminated in std::mem::take(&mut self.deferred) {
-            if let Err(failure) = deliver_terminated(&mut actor, terminated, ctx).await {
+            if let Err(failure) = Box::pin(deliver_terminated(&mut actor, terminated, ctx)).await {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
@@ -238,7 +253,7 @@ impl<A: Actor> Runner<A> {
             let envelope = match envelope {
                 Ok(envelope) => envelope,
                 Err(signal) => {
-                    let outcome = self.on_signal(signal, &mut actor, ctx).await;
+                    let outcome = Box::pin(self.on_signal(signal, &mut actor, ctx)).await;
                     if matches!(outcome, Outcome::Continue) {
                         continue;
                     }
@@ -272,7 +287,7 @@ impl<A: Actor> Runner<A> {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
             if let Some(mode) = ctx.take_stop_request() {
-                let outcome = self.stop_requested(mode, &mut actor, ctx).await;
+                let outcome = Box::pin(self.stop_requested(mode, &mut actor, ctx)).await;
                 if !matches!(outcome, Outcome::Continue) {
                     return outcome.into_step(actor);
                 }
@@ -325,7 +340,7 @@ impl<A: Actor> Runner<A> {
                 None => Outcome::Continue,
             },
             SystemSignal::ChildTerminated { child } => {
-                ctx.supervisor.remove(child);
+                ctx.remove_child(child);
                 Outcome::Continue
             }
             // Resume is for a suspended actor; a running one has nothing to resume.
@@ -435,7 +450,7 @@ impl<A: Actor> Runner<A> {
                     // Already failing: a child's escalation adds nothing to decide.
                     let _ = ctx.supervise_child(child, exit);
                 }
-                SystemSignal::ChildTerminated { child } => ctx.supervisor.remove(child),
+                SystemSignal::ChildTerminated { child } => ctx.remove_child(child),
                 SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
                 SystemSignal::RefsDropped => {}
             }
@@ -462,9 +477,7 @@ impl<A: Actor> Runner<A> {
         // Akka's default: a restarted actor's children are stopped, and its new instance
         // spawns new ones in `post_restart` (or `started`).
         stop_children(ctx, StopMode::Immediate, StopReason::Requested).await;
-        // A new instance is a new supervisor, as a restarted OTP supervisor is a new
-        // process: its children's restarts start counting afresh.
-        ctx.supervisor.forget_restarts();
+        ctx.forget_restarts();
         ctx.cell().status.set(ActorStatus::Starting);
         if !delay.is_zero() {
             let sleep = tokio::time::sleep(delay);
@@ -478,7 +491,7 @@ impl<A: Actor> Runner<A> {
                             return Step::Stop(None, StopReason::Requested);
                         }
                         SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
-                        SystemSignal::ChildTerminated { child } => ctx.supervisor.remove(child),
+                        SystemSignal::ChildTerminated { child } => ctx.remove_child(child),
                         _ => {}
                     },
                     () = &mut sleep => break,
@@ -559,7 +572,7 @@ fn children_reason(parent_reason: &StopReason) -> StopReason {
 
 /// Stops every child (each stops its own children first) and waits until they have.
 async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: StopReason) {
-    let children = ctx.supervisor.children.take_all();
+    let children = ctx.take_children();
     for child in &children {
         let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
     }
