@@ -88,11 +88,24 @@ pub(crate) fn run<A: Actor>(
         mailbox,
         signals,
         stopping_ran: false,
-        draining: None,
-        deferred: Vec::new(),
+        rare: None,
     };
     async move {
-        let reason = runner.run(&mut guard.ctx).await;
+        // The steps' loop is here rather than in a method of the runner, one future less
+        // deep: each level of nesting keeps its own copies of its references.
+        let ctx = &mut guard.ctx;
+        let mut step = Step::Start { restart: false };
+        let reason = loop {
+            step = match step {
+                Step::Start { restart } => Box::pin(runner.start(ctx, restart)).await,
+                Step::Run(actor) => runner.message_loop(actor, ctx).await,
+                Step::Exited(actor, exit) => Box::pin(runner.supervised(actor, exit, ctx)).await,
+                Step::Restart(actor, delay) => Box::pin(runner.restart(actor, delay, ctx)).await,
+                Step::Stop(actor, reason) => {
+                    break Box::pin(runner.finish(actor, reason, ctx)).await
+                }
+            };
+        };
         // What is still queued goes to dead letters; its asks resolve with `Stopped` when
         // the envelopes drop, before the status says `Stopped`. A send is atomic with
         // respect to `close`, so once closed, nothing more can land.
@@ -123,11 +136,9 @@ struct Runner<A: Actor> {
     signals: SignalReceiver,
     /// The `stopping` hook runs at most once, when the stop begins.
     stopping_ran: bool,
-    /// Set once a graceful stop has begun; the loop then drains the closed mailbox.
-    draining: Option<StopReason>,
-    /// Death-watch signals that arrived while the actor was suspended after a failure,
-    /// delivered once it runs again.
-    deferred: Vec<Terminated>,
+    /// What only a stopping or suspended actor needs; boxed when first needed, so that an
+    /// idle actor's task does not carry it.
+    rare: Option<Box<Rare>>,
 }
 
 /// What a signal asks of a running actor.
@@ -163,20 +174,25 @@ enum Step<A> {
     Stop(Option<A>, StopReason),
 }
 
+/// The part of a runner's state that only stops and failures use.
+#[derive(Default)]
+struct Rare {
+    /// Set once a graceful stop has begun; the loop then drains the closed mailbox.
+    draining: Option<StopReason>,
+    /// Death-watch signals that arrived while the actor was suspended after a failure,
+    /// delivered once it runs again.
+    deferred: Vec<Terminated>,
+}
+
 impl<A: Actor> Runner<A> {
-    async fn run(&mut self, ctx: &mut Context<A>) -> StopReason {
-        let mut step = Step::Start { restart: false };
-        loop {
-            step = match step {
-                Step::Start { restart } => Box::pin(self.start(ctx, restart)).await,
-                Step::Run(actor) => self.message_loop(actor, ctx).await,
-                Step::Exited(actor, exit) => Box::pin(self.supervised(actor, exit, ctx)).await,
-                Step::Restart(actor, delay) => Box::pin(self.restart(actor, delay, ctx)).await,
-                Step::Stop(actor, reason) => {
-                    return Box::pin(self.finish(actor, reason, ctx)).await
-                }
-            };
-        }
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn is_draining(&self) -> bool {
+        self.rare
+            .as_ref()
+            .is_some_and(|rare| rare.draining.is_some())
     }
 
     async fn start(&mut self, ctx: &mut Context<A>, restart: bool) -> Step<A> {
@@ -219,13 +235,17 @@ impl<A: Actor> Runner<A> {
         Step::Run(actor)
     }
 
-    /// Waits for the next message or signal, the mailbox first: while messages flow, the
-    /// lane's waiter is never registered.
+    /// Waits for the next signal or message. Signals come first, so a stop never waits
+    /// behind user messages (checking the lane costs one atomic load while it is empty);
+    /// then the mailbox; the lane's waiter is registered only when both are empty.
     async fn next(
         mailbox: &mut MailboxReceiver<A>,
         signals: &mut SignalReceiver,
     ) -> Result<Option<Envelope<A>>, SystemSignal> {
         std::future::poll_fn(|cx| {
+            if let Some(signal) = signals.try_recv() {
+                return Poll::Ready(Err(signal));
+            }
             if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
                 return Poll::Ready(Ok(envelope));
             }
@@ -238,20 +258,27 @@ impl<A: Actor> Runner<A> {
     /// awaited in place; the rare steps (signals, hooks, stops) are boxed, so that their
     /// futures do not make every idle actor's task bigger.
     async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Step<A> {
-        for terminated in std::mem::take(&mut self.deferred) {
-            if let Err(failure) = Box::pin(deliver_terminated(&mut actor, terminated, ctx)).await {
+        if self
+            .rare
+            .as_ref()
+            .is_some_and(|rare| !rare.deferred.is_empty())
+        {
+            if let Err(failure) = Box::pin(self.deliver_deferred(&mut actor, ctx)).await {
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
         }
         loop {
-            // System signals first, so a stop never waits behind user messages: checking the
-            // lane costs one atomic load while it is empty.
-            let envelope = match self.signals.try_recv() {
-                Some(signal) => Err(signal),
-                None => Self::next(&mut self.mailbox, &mut self.signals).await,
-            };
-            let envelope = match envelope {
-                Ok(envelope) => envelope,
+            let (msg, reply) = match Self::next(&mut self.mailbox, &mut self.signals).await {
+                Ok(Some(Envelope { msg, reply })) => (msg, reply),
+                // Only after the mailbox was closed and drained: the cell keeps a sender.
+                Ok(None) => {
+                    let reason = self
+                        .rare
+                        .as_mut()
+                        .and_then(|rare| rare.draining.take())
+                        .unwrap_or(StopReason::Requested);
+                    return Step::Stop(Some(actor), reason);
+                }
                 Err(signal) => {
                     let outcome = Box::pin(self.on_signal(signal, &mut actor, ctx)).await;
                     if matches!(outcome, Outcome::Continue) {
@@ -259,11 +286,6 @@ impl<A: Actor> Runner<A> {
                     }
                     return outcome.into_step(actor);
                 }
-            };
-            // `None` only after the mailbox was closed and drained: the cell keeps a sender.
-            let Some(Envelope { msg, reply }) = envelope else {
-                let reason = self.draining.take().unwrap_or(StopReason::Requested);
-                return Step::Stop(Some(actor), reason);
             };
             match catch(FailureKind::HandlerPanic, async {
                 actor.handle(msg, ctx).await
@@ -293,6 +315,18 @@ impl<A: Actor> Runner<A> {
                 }
             }
         }
+    }
+
+    /// Delivers the death-watch signals that arrived while the actor was suspended.
+    async fn deliver_deferred(
+        &mut self,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+    ) -> Result<(), Failure> {
+        for terminated in std::mem::take(&mut self.rare().deferred) {
+            deliver_terminated(actor, terminated, ctx).await?;
+        }
+        Ok(())
     }
 
     /// The actor asked to stop itself (`ctx.stop()` or `ctx.stop_now()`).
@@ -362,7 +396,7 @@ impl<A: Actor> Runner<A> {
         ctx: &mut Context<A>,
         reason: StopReason,
     ) -> Outcome {
-        if self.draining.is_some() {
+        if self.is_draining() {
             return Outcome::Continue;
         }
         self.mailbox.close();
@@ -373,7 +407,7 @@ impl<A: Actor> Runner<A> {
         {
             return Outcome::Stop(StopReason::Failed(failure));
         }
-        self.draining = Some(reason);
+        self.rare().draining = Some(reason);
         Outcome::Continue
     }
 
@@ -451,7 +485,7 @@ impl<A: Actor> Runner<A> {
                     let _ = ctx.supervise_child(child, exit);
                 }
                 SystemSignal::ChildTerminated { child } => ctx.remove_child(child),
-                SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
+                SystemSignal::Terminated(terminated) => self.rare().deferred.push(terminated),
                 SystemSignal::RefsDropped => {}
             }
         }
@@ -490,7 +524,7 @@ impl<A: Actor> Runner<A> {
                         SystemSignal::Command(ChildCommand::Stop) => {
                             return Step::Stop(None, StopReason::Requested);
                         }
-                        SystemSignal::Terminated(terminated) => self.deferred.push(terminated),
+                        SystemSignal::Terminated(terminated) => self.rare().deferred.push(terminated),
                         SystemSignal::ChildTerminated { child } => ctx.remove_child(child),
                         _ => {}
                     },
@@ -512,7 +546,7 @@ impl<A: Actor> Runner<A> {
     ) -> StopReason {
         self.mailbox.close();
         ctx.cell().status.set(ActorStatus::Stopping);
-        let mode = if self.draining.is_some() {
+        let mode = if self.is_draining() {
             StopMode::Graceful
         } else {
             StopMode::Immediate
