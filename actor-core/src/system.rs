@@ -74,8 +74,9 @@ struct Entry {
     signals: SignalSender,
     status: Arc<StatusCell>,
     abort: Option<AbortHandle>,
-    /// A `WeakActorRef<A>`, for typed lookups by name.
-    weak: Box<dyn Any + Send + Sync>,
+    /// The actor's `ActorCell<A>`, for typed lookups by name. Only strong refs keep an
+    /// actor running, and this is not one.
+    cell: Arc<dyn Any + Send + Sync>,
 }
 
 /// Configures an [`ActorSystem`].
@@ -316,7 +317,7 @@ impl ActorSystem {
                 signals: signals_tx,
                 status,
                 abort: None,
-                weak: Box::new(WeakActorRef::from_cell(Arc::clone(&cell))),
+                cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
             },
         );
         supervise(entry);
@@ -352,14 +353,15 @@ impl ActorSystem {
         let not_found = || LookupError::NotFound(name.to_owned());
         let id = registry.paths.get(path.as_str()).ok_or_else(not_found)?;
         let entry = registry.actors.get(id).ok_or_else(not_found)?;
-        let weak = entry
-            .weak
-            .downcast_ref::<WeakActorRef<A>>()
-            .ok_or_else(|| LookupError::WrongType {
+        let cell = Arc::clone(&entry.cell)
+            .downcast::<ActorCell<A>>()
+            .map_err(|_| LookupError::WrongType {
                 name: name.to_owned(),
                 expected: std::any::type_name::<A>(),
             })?;
-        weak.upgrade().ok_or_else(not_found)
+        WeakActorRef::from_cell(cell)
+            .upgrade()
+            .ok_or_else(not_found)
     }
 
     /// Stops every actor and waits for them: each top-level actor stops its children first
