@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::actor::{Actor, Client};
 use crate::error::{SendError, TrySendError};
 use crate::events::Events;
+use crate::lifecycle::{ActorLink, StatusCell};
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
-use crate::lifecycle::{SignalSender, StatusCell};
 use crate::mailbox::{Envelope, MailboxSender};
 use crate::request::Request;
 
@@ -40,15 +40,12 @@ impl fmt::Display for ActorId {
 /// What every handle to one actor shares.
 pub(crate) struct ActorCell<A: Actor> {
     pub(crate) id: ActorId,
-    pub(crate) name: Option<Arc<str>>,
-    /// Where it sits in the tree, like `/user/bank/account-7`.
-    pub(crate) path: Arc<str>,
     pub(crate) mailbox: MailboxSender<A>,
-    pub(crate) signals: SignalSender,
+    /// Its system lane, status and path, shared with whoever knows it untyped.
+    pub(crate) link: ActorLink,
     /// Strong refs alive. Kept apart from the channel's own sender count so that the actor
     /// can hand out a new strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
-    pub(crate) status: Arc<StatusCell>,
     pub(crate) ask_timeout: Duration,
     pub(crate) watchers: Mutex<Watchers>,
     pub(crate) events: Arc<Events>,
@@ -58,13 +55,22 @@ pub(crate) struct ActorCell<A: Actor> {
 /// the end gets it at once. One lock for both makes the signal exactly-once.
 #[derive(Default)]
 pub(crate) struct Watchers {
-    watching: Vec<(ActorId, SignalSender)>,
+    watching: Vec<(ActorId, ActorLink)>,
     terminated: Option<Terminated>,
     /// Watchers already told after the end, so a repeated watch is not told again.
     told_late: Vec<ActorId>,
 }
 
 impl<A: Actor> ActorCell<A> {
+    /// Where it sits in the tree, like `/user/bank/account-7`.
+    pub(crate) fn path(&self) -> &Arc<str> {
+        self.link.path()
+    }
+
+    pub(crate) fn status(&self) -> &StatusCell {
+        self.link.status()
+    }
+
     /// A stop from outside. Sends after it returns are refused at once, not only once the
     /// actor reads the signal: the mailbox closes right after the signal is sent.
     pub(crate) fn stop(&self, mode: StopMode) {
@@ -75,19 +81,19 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn signal(&self, signal: SystemSignal) {
         // The actor holds the receiving end until its task ends; an error means it
         // already stopped, and a stop of a stopped actor is a no-op.
-        let _ = self.signals.send(signal);
+        let _ = self.link.send(signal);
     }
 
     pub(crate) fn dead_letter(&self, msg: &A::Msg) {
         self.events
-            .dead_letter(self.id, &self.path, A::message_name(msg));
+            .dead_letter(self.id, self.path(), A::message_name(msg));
     }
 
     fn watchers(&self) -> std::sync::MutexGuard<'_, Watchers> {
         self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &SignalSender) {
+    pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &ActorLink) {
         let mut watchers = self.watchers();
         match &watchers.terminated {
             Some(terminated) => {
@@ -113,7 +119,7 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn notify_watchers(&self, reason: &StopReason) {
         let terminated = Terminated {
             id: self.id,
-            path: Arc::clone(&self.path),
+            path: Arc::clone(self.path()),
             reason: reason.clone(),
         };
         let watching = {
@@ -253,24 +259,24 @@ impl<A: Actor> ActorRef<A> {
 
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
-        self.cell().name.as_deref()
+        self.cell().link.name()
     }
 
     /// Its path in the supervision tree, like `/user/bank/account-7` (unnamed actors get
     /// `$` and their id as the last segment).
     pub fn path(&self) -> &str {
-        &self.cell().path
+        self.cell().path()
     }
 
     /// Whether the actor has not stopped yet. A `true` can be stale by the time you act on
     /// it; the result of a send is the reliable answer.
     pub fn is_alive(&self) -> bool {
-        !self.cell().status.is_stopped()
+        !self.cell().status().is_stopped()
     }
 
     /// Where the actor is in its life.
     pub fn status(&self) -> ActorStatus {
-        self.cell().status.get()
+        self.cell().status().get()
     }
 
     /// Sends a message without waiting for its reply, waiting for mailbox space if the
@@ -331,7 +337,7 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// Cancel safe: dropping the future has no effect on the actor.
     pub async fn terminated(&self) -> StopReason {
-        self.cell().status.stopped().await
+        self.cell().status().stopped().await
     }
 
     /// A handle that does not keep the actor alive.
@@ -405,7 +411,7 @@ impl<A: Actor> WeakActorRef<A> {
 
     /// Whether the actor has not stopped yet.
     pub fn is_alive(&self) -> bool {
-        !self.cell.status.is_stopped()
+        !self.cell.status().is_stopped()
     }
 
     /// Waits until the actor has stopped, and says why. Does not keep it alive.
@@ -414,7 +420,7 @@ impl<A: Actor> WeakActorRef<A> {
     ///
     /// Cancel safe.
     pub async fn terminated(&self) -> StopReason {
-        self.cell.status.stopped().await
+        self.cell.status().stopped().await
     }
 }
 

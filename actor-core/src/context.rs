@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::actor::Actor;
 use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
 use crate::error::{Failure, SpawnError};
-use crate::lifecycle::SignalSender;
+use crate::lifecycle::ActorLink;
 use crate::lifecycle::StopMode;
 use crate::props::Props;
 use crate::supervision::{ChildEntry, ChildExit, RestartPolicy, Supervisor};
@@ -18,7 +18,7 @@ pub(crate) enum Parent {
     /// The system's guardian: the actor is top-level.
     Guardian,
     /// Another actor.
-    Actor { id: ActorId, signals: SignalSender },
+    Actor { id: ActorId, signals: ActorLink },
 }
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
@@ -63,12 +63,12 @@ impl<A: Actor> Context<A> {
 
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
-        self.cell.name.as_deref()
+        self.cell.link.name()
     }
 
     /// Its path in the supervision tree, like `/user/bank/account-7`.
     pub fn path(&self) -> &str {
-        &self.cell.path
+        self.cell.path()
     }
 
     /// Its supervisor's id, or `None` for a top-level actor (supervised by the guardian).
@@ -110,7 +110,7 @@ impl<A: Actor> Context<A> {
     ) -> Result<ActorRef<B>, SpawnError> {
         let parent = Parent::Actor {
             id: self.cell.id,
-            signals: self.cell.signals.clone(),
+            signals: self.cell.link.clone(),
         };
         let id = self.cell.id;
         let children = &mut self
@@ -118,7 +118,7 @@ impl<A: Actor> Context<A> {
             .get_or_insert_with(|| new_supervisor::<A>(id))
             .children;
         self.system
-            .spawn_under(parent, &self.cell.path, props.into(), |entry| {
+            .spawn_under(parent, self.cell.path(), props.into(), |entry| {
                 children.push(entry)
             })
     }
@@ -136,7 +136,7 @@ impl<A: Actor> Context<A> {
     /// receives a [`Terminated`](crate::Terminated) with the reason, exactly once, even
     /// if `other` is already dead now. Watching twice is watching once.
     pub fn watch<B: Actor>(&self, other: &ActorRef<B>) {
-        other.cell().add_watcher(self.cell.id, &self.cell.signals);
+        other.cell().add_watcher(self.cell.id, &self.cell.link);
     }
 
     /// Stops watching `other`. A `Terminated` already on its way may still arrive.
@@ -226,7 +226,7 @@ impl<A: Actor> fmt::Debug for Context<A> {
         f.debug_struct("Context")
             .field("type", &std::any::type_name::<A>())
             .field("id", &self.cell.id)
-            .field("path", &self.cell.path)
+            .field("path", self.cell.path())
             .finish_non_exhaustive()
     }
 }

@@ -106,44 +106,69 @@ pub(crate) enum SystemSignal {
     Terminated(Terminated),
 }
 
-/// The system lane: a queue of [`SystemSignal`]s beside the user mailbox.
+/// What everyone who knows an actor without knowing its type shares: its system lane, its
+/// status, and its path. Its parent, the registry, its watchers' `Terminated` and its own
+/// cell all point at this one allocation, rather than each keeping copies.
 ///
-/// Not a channel: signals are rare, and a tokio channel allocates a block of slots up front
-/// for every actor. This allocates nothing until a signal is sent, and its `pending` flag
-/// lets the message loop check the lane with one atomic load per message.
-struct SignalLane {
+/// The system lane is a queue of [`SystemSignal`]s beside the user mailbox. Not a channel:
+/// signals are rare, and a tokio channel allocates a block of slots up front for every
+/// actor. This allocates nothing until a signal is sent, and its `pending` flag lets the
+/// message loop check the lane with one atomic load per message.
+struct Link {
     queue: Mutex<VecDeque<SystemSignal>>,
     pending: AtomicBool,
     closed: AtomicBool,
     /// The actor's task, when it waits. An `AtomicWaker`, not a `Notify`: registering it is
     /// a few atomic operations, no lock, and an idle actor registers on every wait.
     waker: AtomicWaker,
+    status: StatusCell,
+    /// Where it sits in the tree, like `/user/bank/account-7`; its last segment is the
+    /// actor's name, or `$` and its id for an unnamed actor.
+    path: Arc<str>,
 }
 
-/// Sends on an actor's system lane. Cheap to clone.
+/// An untyped handle to an actor: sends on its system lane, reads its status and path.
+/// Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct SignalSender(Arc<SignalLane>);
+pub(crate) struct ActorLink(Arc<Link>);
 
 /// The actor's end of its system lane; dropping it closes the lane.
-pub(crate) struct SignalReceiver(Arc<SignalLane>);
+pub(crate) struct SignalReceiver(Arc<Link>);
 
-pub(crate) fn signal_lane() -> (SignalSender, SignalReceiver) {
-    let lane = Arc::new(SignalLane {
+pub(crate) fn actor_link(path: Arc<str>) -> (ActorLink, SignalReceiver) {
+    let link = Arc::new(Link {
         queue: Mutex::new(VecDeque::new()),
         pending: AtomicBool::new(false),
         closed: AtomicBool::new(false),
         waker: AtomicWaker::new(),
+        status: StatusCell::new(ActorStatus::Starting),
+        path,
     });
-    (SignalSender(Arc::clone(&lane)), SignalReceiver(lane))
+    (ActorLink(Arc::clone(&link)), SignalReceiver(link))
 }
 
-impl SignalLane {
+impl Link {
     fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<SystemSignal>> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-impl SignalSender {
+impl ActorLink {
+    pub(crate) fn status(&self) -> &StatusCell {
+        &self.0.status
+    }
+
+    pub(crate) fn path(&self) -> &Arc<str> {
+        &self.0.path
+    }
+
+    /// The name it was spawned with: the path's last segment, unless the actor is unnamed
+    /// (`$` and its id, which no name may start with).
+    pub(crate) fn name(&self) -> Option<&str> {
+        let last = self.0.path.rsplit('/').next().unwrap_or_default();
+        (!last.starts_with('$')).then_some(last)
+    }
+
     /// Queues `signal`; hands it back if the actor is gone.
     pub(crate) fn send(&self, signal: SystemSignal) -> Result<(), SystemSignal> {
         {
@@ -159,9 +184,9 @@ impl SignalSender {
     }
 }
 
-impl fmt::Debug for SignalSender {
+impl fmt::Debug for ActorLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SignalSender")
+        f.debug_tuple("ActorLink").field(&self.0.path).finish()
     }
 }
 
@@ -225,11 +250,11 @@ pub(crate) struct StatusCell {
 }
 
 impl StatusCell {
-    pub(crate) fn new(status: ActorStatus) -> Arc<Self> {
-        Arc::new(StatusCell {
+    fn new(status: ActorStatus) -> Self {
+        StatusCell {
             status: Mutex::new(status),
             stopped: tokio::sync::Notify::new(),
-        })
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ActorStatus> {

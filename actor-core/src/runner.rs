@@ -56,11 +56,11 @@ impl<A: Actor> Drop for TerminationGuard<A> {
                 let _ = signals.send(SystemSignal::ChildTerminated { child: id });
             }
         }
-        cell.status.set(ActorStatus::Stopped(reason.clone()));
+        cell.status().set(ActorStatus::Stopped(reason.clone()));
         cell.notify_watchers(&reason);
         system.publish(SystemEvent::Stopped {
             actor: id,
-            path: Arc::clone(&cell.path),
+            path: Arc::clone(cell.path()),
             reason,
         });
     }
@@ -234,10 +234,10 @@ impl<A: Actor> Runner<A> {
         if restart {
             ctx.system().publish(SystemEvent::Restarted {
                 actor: ctx.id(),
-                path: Arc::clone(&ctx.cell().path),
+                path: Arc::clone(ctx.cell().path()),
             });
         }
-        ctx.cell().status.set(ActorStatus::Running);
+        ctx.cell().status().set(ActorStatus::Running);
         // `ctx.stop()` in `started` takes effect before the first message.
         if let Some(mode) = ctx.take_stop_request() {
             let outcome = self.stop_requested(mode, &mut actor, ctx).await;
@@ -412,7 +412,7 @@ impl<A: Actor> Runner<A> {
             return Outcome::Continue;
         }
         self.mailbox.close();
-        ctx.cell().status.set(ActorStatus::Stopping);
+        ctx.cell().status().set(ActorStatus::Stopping);
         self.rare().stopping_ran = true;
         if let Err(failure) =
             catch(FailureKind::HookPanic, async { actor.stopping(ctx).await }).await
@@ -438,7 +438,7 @@ impl<A: Actor> Runner<A> {
         if let Some(failure) = &failure {
             ctx.system().publish(SystemEvent::Failed {
                 actor: ctx.id(),
-                path: Arc::clone(&ctx.cell().path),
+                path: Arc::clone(ctx.cell().path()),
                 failure: failure.clone(),
             });
         }
@@ -471,7 +471,7 @@ impl<A: Actor> Runner<A> {
                     return match actor {
                         Some(actor) => {
                             // It may have failed in `started`, before it was marked running.
-                            ctx.cell().status.set(ActorStatus::Running);
+                            ctx.cell().status().set(ActorStatus::Running);
                             Step::Run(actor)
                         }
                         // Nothing to resume when the instance was never created.
@@ -524,7 +524,7 @@ impl<A: Actor> Runner<A> {
         // spawns new ones in `post_restart` (or `started`).
         stop_children(ctx, StopMode::Immediate, StopReason::Requested).await;
         ctx.forget_restarts();
-        ctx.cell().status.set(ActorStatus::Starting);
+        ctx.cell().status().set(ActorStatus::Starting);
         if !delay.is_zero() {
             let sleep = tokio::time::sleep(delay);
             tokio::pin!(sleep);
@@ -557,7 +557,7 @@ impl<A: Actor> Runner<A> {
         ctx: &mut Context<A>,
     ) -> StopReason {
         self.mailbox.close();
-        ctx.cell().status.set(ActorStatus::Stopping);
+        ctx.cell().status().set(ActorStatus::Stopping);
         let mode = if self.is_draining() {
             StopMode::Graceful
         } else {
@@ -621,11 +621,11 @@ fn children_reason(parent_reason: &StopReason) -> StopReason {
 async fn stop_children<A: Actor>(ctx: &mut Context<A>, mode: StopMode, reason: StopReason) {
     let children = ctx.take_children();
     for child in &children {
-        let _ = child.signals.send(SystemSignal::Stop(mode, reason.clone()));
+        let _ = child.link.send(SystemSignal::Stop(mode, reason.clone()));
     }
     for child in children {
         // A child's task always ends (or is aborted at shutdown), and its guard sets the
         // status, so this wait is bounded by the child's own stop.
-        let _ = child.status.stopped().await;
+        let _ = child.link.status().stopped().await;
     }
 }

@@ -22,8 +22,8 @@ use tokio::time::Instant;
 use crate::actor_ref::ActorId;
 use crate::error::{Failure, FailureKind};
 use crate::events::SystemEvent;
+use crate::lifecycle::ActorLink;
 use crate::lifecycle::SystemSignal;
-use crate::lifecycle::{SignalSender, StatusCell};
 use crate::system::ActorSystem;
 
 /// What a supervisor does about a failed child.
@@ -284,11 +284,9 @@ pub(crate) struct Plan {
 /// A supervised child, as its parent knows it.
 pub(crate) struct ChildEntry {
     pub(crate) id: ActorId,
-    pub(crate) name: Option<Arc<str>>,
-    pub(crate) path: Arc<str>,
     pub(crate) policy: RestartPolicy,
-    pub(crate) signals: SignalSender,
-    pub(crate) status: Arc<StatusCell>,
+    /// Its lane (for commands), status (to wait for its end), and path.
+    pub(crate) link: ActorLink,
     /// A strong ref for children of actors, which live as long as their parent wants them;
     /// `None` under the guardian, whose children live while someone holds a ref.
     #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
@@ -297,7 +295,7 @@ pub(crate) struct ChildEntry {
 
 impl ChildEntry {
     pub(crate) fn send(&self, command: ChildCommand) {
-        let _ = self.signals.send(SystemSignal::Command(command));
+        let _ = self.link.send(SystemSignal::Command(command));
     }
 }
 
@@ -387,7 +385,7 @@ impl Supervisor {
         let path = self
             .children
             .get(child)
-            .map(|entry| Arc::clone(&entry.path));
+            .map(|entry| Arc::clone(entry.link.path()));
         if let (Some(directive), Some(path)) = (plan.directive, &path) {
             system.publish(SystemEvent::Decided {
                 supervisor,
@@ -417,7 +415,7 @@ impl Supervisor {
             ChildExit::Failed(failure) => {
                 let seen = ChildFailure {
                     child,
-                    name: entry.name.clone(),
+                    name: entry.link.name().map(Arc::from),
                     failure: failure.clone(),
                 };
                 (self.strategy.decide(&seen), Some(failure))
@@ -582,15 +580,11 @@ mod tests {
         policies
             .iter()
             .map(|policy| {
-                let (signals, _) = crate::lifecycle::signal_lane();
-                let status = StatusCell::new(crate::lifecycle::ActorStatus::Running);
+                let (link, _) = crate::lifecycle::actor_link(Arc::from("/user/$test"));
                 ChildEntry {
                     id: ActorId::next(),
-                    name: None,
-                    path: Arc::from("/user/test"),
                     policy: *policy,
-                    signals,
-                    status,
+                    link,
                     keep_alive: None,
                 }
             })

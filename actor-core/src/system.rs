@@ -16,8 +16,8 @@ use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActo
 use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
-use crate::lifecycle::{signal_lane, SignalSender, StatusCell};
-use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal};
+use crate::lifecycle::{actor_link, ActorLink};
+use crate::lifecycle::{StopMode, StopReason, SystemSignal};
 use crate::mailbox::mailbox;
 use crate::props::Props;
 use crate::runner;
@@ -69,10 +69,9 @@ struct Registry {
 /// What the system keeps of each live actor: enough to stop it, wait for it, abort it and
 /// find it by path, and nothing that keeps it alive.
 struct Entry {
-    path: Arc<str>,
     top_level: bool,
-    signals: SignalSender,
-    status: Arc<StatusCell>,
+    /// Its lane, status and path.
+    link: ActorLink,
     abort: Option<AbortHandle>,
     /// The actor's `ActorCell<A>`, for typed lookups by name. Only strong refs keep an
     /// actor running, and this is not one.
@@ -261,22 +260,17 @@ impl ActorSystem {
             }
         }
         let id = ActorId::next();
-        let name: Option<Arc<str>> = name.map(Arc::from);
         let path: Arc<str> = match &name {
             Some(name) => Arc::from(format!("{parent_path}/{name}")),
             None => Arc::from(format!("{parent_path}/${}", id.as_u64())),
         };
         let (mailbox_tx, mailbox_rx) = mailbox::<A>(mailbox_config.unwrap_or_else(A::mailbox));
-        let (signals_tx, signals_rx) = signal_lane();
-        let status = StatusCell::new(ActorStatus::Starting);
+        let (link, signals_rx) = actor_link(Arc::clone(&path));
         let cell = Arc::new(ActorCell {
             id,
-            name: name.clone(),
-            path: Arc::clone(&path),
             mailbox: mailbox_tx,
-            signals: signals_tx.clone(),
+            link: link.clone(),
             strong_refs: AtomicUsize::new(0),
-            status: Arc::clone(&status),
             ask_timeout: self.inner.ask_timeout,
             watchers: Mutex::new(Watchers::default()),
             events: Arc::clone(&self.inner.events),
@@ -290,11 +284,8 @@ impl ActorSystem {
         };
         let entry = ChildEntry {
             id,
-            name,
-            path: Arc::clone(&path),
             policy: restart,
-            signals: signals_tx.clone(),
-            status: Arc::clone(&status),
+            link: link.clone(),
             keep_alive,
         };
 
@@ -305,17 +296,14 @@ impl ActorSystem {
             return Err(SpawnError::SystemShutDown);
         }
         if registry.paths.contains_key(&path) {
-            let name = entry.name.as_deref().unwrap_or_default();
-            return Err(SpawnError::NameTaken(name.to_owned()));
+            return Err(SpawnError::NameTaken(name.unwrap_or_default()));
         }
         registry.paths.insert(Arc::clone(&path), id);
         registry.actors.insert(
             id,
             Entry {
-                path,
                 top_level,
-                signals: signals_tx,
-                status,
+                link,
                 abort: None,
                 cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
             },
@@ -375,7 +363,7 @@ impl ActorSystem {
     /// Dropping the future leaves the system shutting down: the stop signals are already
     /// sent, but stuck actors are not aborted.
     pub async fn shutdown(&self) -> ShutdownReport {
-        let all: Vec<(Arc<StatusCell>, Option<AbortHandle>)> = {
+        let all: Vec<(ActorLink, Option<AbortHandle>)> = {
             let mut registry = self.registry();
             registry.shutting_down = true;
             registry
@@ -383,24 +371,24 @@ impl ActorSystem {
                 .values()
                 .map(|entry| {
                     if entry.top_level {
-                        let _ = entry.signals.send(SystemSignal::Stop(
+                        let _ = entry.link.send(SystemSignal::Stop(
                             StopMode::Immediate,
                             StopReason::Shutdown,
                         ));
                     }
-                    (Arc::clone(&entry.status), entry.abort.clone())
+                    (entry.link.clone(), entry.abort.clone())
                 })
                 .collect()
         };
         let deadline = tokio::time::Instant::now() + self.inner.shutdown_timeout;
         let mut report = ShutdownReport::default();
         let mut stuck = Vec::new();
-        for (status, abort) in all {
-            let stopped = tokio::time::timeout_at(deadline, status.stopped());
+        for (link, abort) in all {
+            let stopped = tokio::time::timeout_at(deadline, link.status().stopped());
             if stopped.await.is_ok() {
                 report.stopped += 1;
             } else {
-                stuck.push((status, abort));
+                stuck.push((link, abort));
             }
         }
         // Abort the stuck ones, then let their tasks unwind (which marks them `Aborted`).
@@ -409,8 +397,8 @@ impl ActorSystem {
                 abort.abort();
             }
         }
-        for (status, _) in stuck {
-            let _ = tokio::time::timeout(Duration::from_secs(1), status.stopped()).await;
+        for (link, _) in stuck {
+            let _ = tokio::time::timeout(Duration::from_secs(1), link.status().stopped()).await;
             report.aborted += 1;
         }
         report
@@ -458,7 +446,7 @@ impl ActorSystem {
     pub(crate) fn unregister(&self, id: ActorId) {
         let mut registry = self.registry();
         if let Some(entry) = registry.actors.remove(&id) {
-            registry.paths.remove(&entry.path);
+            registry.paths.remove(entry.link.path());
         }
     }
 
