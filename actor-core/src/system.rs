@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
-use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, Watchers, WeakActorRef};
+use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
 use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
@@ -272,7 +272,7 @@ impl ActorSystem {
             link: link.clone(),
             strong_refs: AtomicUsize::new(0),
             ask_timeout: self.inner.ask_timeout,
-            watchers: Mutex::new(Watchers::default()),
+            watchers: Mutex::new(None),
             events: Arc::clone(&self.inner.events),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));

@@ -274,6 +274,32 @@ async fn watching_twice_gives_one_signal() {
     system.shutdown().await;
 }
 
+// A watch after the end is answered from the status, not from a record of the end; it
+// must still be told exactly once, whether or not it watched before the end.
+#[tokio::test]
+async fn watching_again_after_the_end_gives_no_second_signal() {
+    let system = patient_system();
+    let mut events = system.events();
+    let early = watcher(&system);
+    let late = watcher(&system);
+    let target = target(&system);
+    early.watch_target(target.clone()).await.unwrap();
+
+    target.stop();
+    stopped(&mut events, target.id()).await;
+    early.watch_target(target.clone()).await.unwrap();
+    late.watch_target(target.clone()).await.unwrap();
+    late.watch_target(target.clone()).await.unwrap();
+
+    for watcher in [&early, &late] {
+        assert_eq!(watcher.ping().await.unwrap(), 1);
+        let seen = watcher.seen().await.unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(seen[0].reason, StopReason::Requested);
+    }
+    system.shutdown().await;
+}
+
 #[tokio::test]
 async fn every_watcher_gets_its_own_signal() {
     let system = patient_system();
