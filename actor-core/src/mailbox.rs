@@ -252,6 +252,7 @@ impl<A: Actor> MailboxReceiver<A> {
     /// against tokio's cooperative budget, as a tokio channel's would, so an actor that
     /// never runs out of messages still lets other tasks run.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope<A>>> {
+        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         if self.batch.is_empty() {
             // One lock, whatever it finds: messages to take, a closed mailbox, or nothing,
             // in which case the waker goes in under the same lock the senders look in.
@@ -269,9 +270,6 @@ impl<A: Actor> MailboxReceiver<A> {
             // The batch is empty and keeps its buffer: swapping lends it to the senders.
             std::mem::swap(&mut state.queue, &mut self.batch);
         }
-        // The budget only when there is a message to hand out: an idle actor's wait does
-        // not touch it. Out of budget, the messages wait in the batch for the next poll.
-        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         budget.made_progress();
         Poll::Ready(self.hand_out())
     }
