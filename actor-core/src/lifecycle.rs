@@ -4,8 +4,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-
-use futures::task::AtomicWaker;
+use std::task::Waker;
 
 use crate::actor_ref::ActorId;
 use crate::error::Failure;
@@ -118,9 +117,9 @@ struct Link {
     queue: Mutex<VecDeque<SystemSignal>>,
     pending: AtomicBool,
     closed: AtomicBool,
-    /// The actor's task, when it waits. An `AtomicWaker`, not a `Notify`: registering it is
-    /// a few atomic operations, no lock, and an idle actor registers on every wait.
-    waker: AtomicWaker,
+    /// Wakes the actor's task for a signal: through its mailbox, where a waiting actor is
+    /// registered anyway, so that it registers one waker per wait, not two.
+    waker: Arc<dyn ActorWaker>,
     status: StatusCell,
     /// Where it sits in the tree, like `/user/bank/account-7`; its last segment is the
     /// actor's name, or `$` and its id for an unnamed actor.
@@ -135,12 +134,24 @@ pub(crate) struct ActorLink(Arc<Link>);
 /// The actor's end of its system lane; dropping it closes the lane.
 pub(crate) struct SignalReceiver(Arc<Link>);
 
-pub(crate) fn actor_link(path: Arc<str>) -> (ActorLink, SignalReceiver) {
+/// Where a waiting actor's task is registered, to be woken by a message or a signal: its
+/// mailbox.
+pub(crate) trait ActorWaker: Send + Sync {
+    /// Registers the task to be woken by the next message or signal.
+    fn register(&self, waker: &Waker);
+    /// Wakes the task, if it is registered.
+    fn wake(&self);
+}
+
+pub(crate) fn actor_link(
+    path: Arc<str>,
+    waker: Arc<dyn ActorWaker>,
+) -> (ActorLink, SignalReceiver) {
     let link = Arc::new(Link {
         queue: Mutex::new(VecDeque::new()),
         pending: AtomicBool::new(false),
         closed: AtomicBool::new(false),
-        waker: AtomicWaker::new(),
+        waker,
         status: StatusCell::new(ActorStatus::Starting),
         path,
     });
@@ -220,7 +231,8 @@ impl SignalReceiver {
         }
         self.0.waker.register(cx.waker());
         // Again after registering: a send between the first check and the registration
-        // would otherwise wake nobody.
+        // would otherwise wake nobody. (A message wakes this wait too; it then finds no
+        // signal and registers again.)
         match self.try_recv() {
             Some(signal) => std::task::Poll::Ready(signal),
             None => std::task::Poll::Pending,

@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 
 use crate::actor::Actor;
 use crate::error::{Failure, SendError, TrySendError};
+use crate::lifecycle::ActorWaker;
 
 /// How an actor's user mailbox is sized.
 ///
@@ -100,6 +101,23 @@ struct State<T> {
     /// Senders waiting for space. A sender that gives up leaves its waker here; waking it
     /// later is harmless, and as all of them are woken together, none is missed.
     blocked: Vec<Waker>,
+}
+
+impl<T: Send> ActorWaker for Shared<T> {
+    fn register(&self, waker: &Waker) {
+        let mut state = self.lock();
+        match &mut state.receiver {
+            Some(known) if known.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+    }
+
+    fn wake(&self) {
+        let receiver = self.lock().receiver.take();
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+    }
 }
 
 impl<T> Shared<T> {
@@ -233,6 +251,11 @@ impl<A: Actor> MailboxSender<A> {
 
     pub(crate) fn try_send(&self, envelope: Envelope<A>) -> Result<(), TrySendError<Envelope<A>>> {
         self.shared.push(envelope, None)
+    }
+
+    /// The actor's waker slot, for its system lane to wake it through.
+    pub(crate) fn actor_waker(&self) -> Arc<dyn ActorWaker> {
+        Arc::clone(&self.shared) as Arc<dyn ActorWaker>
     }
 
     /// Closes the mailbox from outside, for a stop asked by someone other than the actor:

@@ -250,7 +250,7 @@ impl<A: Actor> Runner<A> {
 
     /// Waits for the next signal or message. Signals come first, so a stop never waits
     /// behind user messages (checking the lane costs one atomic load while it is empty);
-    /// then the mailbox; the lane's waiter is registered only when both are empty.
+    /// then the mailbox, whose waker slot serves both: a signal wakes the actor through it.
     fn next<'a>(
         mailbox: &'a mut MailboxReceiver<A>,
         signals: &'a mut SignalReceiver,
@@ -262,7 +262,12 @@ impl<A: Actor> Runner<A> {
             if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
                 return Poll::Ready(Ok(envelope));
             }
-            signals.poll_recv(cx).map(Err)
+            // The mailbox registered the task, and a signal wakes it through the mailbox:
+            // one check more catches a signal sent before that registration.
+            match signals.try_recv() {
+                Some(signal) => Poll::Ready(Err(signal)),
+                None => Poll::Pending,
+            }
         })
     }
 

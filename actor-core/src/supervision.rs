@@ -576,11 +576,20 @@ mod tests {
         }
     }
 
+    /// No task waits on these children: the model only reads their entries.
+    struct Unwoken;
+
+    impl crate::lifecycle::ActorWaker for Unwoken {
+        fn register(&self, _: &std::task::Waker) {}
+        fn wake(&self) {}
+    }
+
     fn children(policies: &[RestartPolicy]) -> Vec<ChildEntry> {
         policies
             .iter()
             .map(|policy| {
-                let (link, _) = crate::lifecycle::actor_link(Arc::from("/user/$test"));
+                let (link, _) =
+                    crate::lifecycle::actor_link(Arc::from("/user/$test"), Arc::new(Unwoken));
                 ChildEntry {
                     id: ActorId::next(),
                     policy: *policy,

@@ -265,7 +265,7 @@ impl ActorSystem {
             None => Arc::from(format!("{parent_path}/${}", id.as_u64())),
         };
         let (mailbox_tx, mailbox_rx) = mailbox::<A>(mailbox_config.unwrap_or_else(A::mailbox));
-        let (link, signals_rx) = actor_link(Arc::clone(&path));
+        let (link, signals_rx) = actor_link(Arc::clone(&path), mailbox_tx.actor_waker());
         let cell = Arc::new(ActorCell {
             id,
             mailbox: mailbox_tx,
