@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::actor::{Actor, Client};
-use crate::error::{SendError, TrySendError};
+use crate::error::TrySendError;
 use crate::events::Events;
 use crate::lifecycle::{ActorLink, StatusCell};
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
 use crate::mailbox::{Envelope, MailboxSender};
-use crate::request::Request;
+use crate::request::{Request, Tell};
 
 /// An actor's id: unique within the process for the process's lifetime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,15 +188,8 @@ impl<A: Actor> RefCore<A> {
         }
     }
 
-    pub(crate) async fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
-        self.cell
-            .mailbox
-            .send(Envelope { msg, reply: None })
-            .await
-            .map_err(|err| {
-                self.cell.dead_letter(&err.0.msg);
-                SendError(err.0.msg)
-            })
+    pub(crate) fn tell(&self, msg: A::Msg) -> Tell<'_, A> {
+        Tell::new(self, msg)
     }
 
     pub(crate) fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
@@ -295,14 +288,14 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] with the message if the actor no longer accepts messages.
+    /// [`SendError`](crate::SendError) with the message if the actor no longer accepts messages.
     ///
     /// # Cancel safety
     ///
     /// If the future is dropped before it completes, the message was not enqueued and is
     /// dropped.
-    pub async fn tell(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
-        self.core().send(msg).await
+    pub fn tell(&self, msg: A::Msg) -> Tell<'_, A> {
+        self.core().tell(msg)
     }
 
     /// Sends a message without waiting, neither for space nor for the reply.

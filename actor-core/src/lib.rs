@@ -65,7 +65,7 @@ pub use crate::events::{DeadLetter, SystemEvent};
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason, Terminated};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;
-pub use crate::request::{Ask, Request};
+pub use crate::request::{Ask, Request, Tell};
 pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
 
 /// The `#[actor]` attribute: on a struct, the actor's options; on its `impl` block, the

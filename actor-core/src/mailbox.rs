@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
-use crate::error::{Failure, SendError, TrySendError};
+use crate::error::{Failure, TrySendError};
 use crate::lifecycle::ActorWaker;
 
 /// How an actor's user mailbox is sized.
@@ -217,28 +217,6 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
 }
 
 impl<A: Actor> MailboxSender<A> {
-    /// Waits for space, then enqueues.
-    ///
-    /// Cancel safety: if the future is dropped while waiting, the envelope is dropped
-    /// and was not enqueued.
-    pub(crate) async fn send(&self, envelope: Envelope<A>) -> Result<(), SendError<Envelope<A>>> {
-        let mut envelope = Some(envelope);
-        std::future::poll_fn(|cx| {
-            let Some(value) = envelope.take() else {
-                return Poll::Ready(Ok(()));
-            };
-            match self.poll_send(value, cx) {
-                Ok(()) => Poll::Ready(Ok(())),
-                Err(TrySendError::Closed(value)) => Poll::Ready(Err(SendError(value))),
-                Err(TrySendError::Full(value)) => {
-                    envelope = Some(value);
-                    Poll::Pending
-                }
-            }
-        })
-        .await
-    }
-
     /// Enqueues if there is space; otherwise hands the envelope back as `Full`, having
     /// arranged for `cx` to be woken when there is space again.
     pub(crate) fn poll_send(

@@ -69,8 +69,8 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     ///
     /// If the future is dropped before it completes, the message was not enqueued and is
     /// dropped.
-    pub async fn tell(self) -> Result<(), SendError<A::Msg>> {
-        self.target.send(self.msg).await
+    pub fn tell(self) -> Tell<'a, A> {
+        self.target.tell(self.msg)
     }
 
     /// Sends the message without waiting for space or for a reply.
@@ -108,6 +108,65 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
             },
             extract: self.extract,
         }
+    }
+}
+
+pin_project! {
+    /// The future of a tell: resolves once the message is in the mailbox, or with a
+    /// [`SendError`] that hands it back if the actor no longer accepts messages.
+    ///
+    /// Created by [`Request::tell`] and [`ActorRef::tell`](crate::ActorRef::tell). One
+    /// small state machine, polled straight into the mailbox: a tell to a mailbox with
+    /// space completes in its first poll.
+    ///
+    /// # Cancel safety
+    ///
+    /// If it is dropped before it completes, the message was not enqueued and is dropped.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Tell<'a, A: Actor> {
+        target: &'a RefCore<A>,
+        envelope: Option<Envelope<A>>,
+    }
+}
+
+impl<'a, A: Actor> Tell<'a, A> {
+    pub(crate) fn new(target: &'a RefCore<A>, msg: A::Msg) -> Self {
+        Tell {
+            target,
+            envelope: Some(Envelope { msg, reply: None }),
+        }
+    }
+}
+
+impl<A: Actor> Future for Tell<'_, A> {
+    type Output = Result<(), SendError<A::Msg>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let envelope = this
+            .envelope
+            .take()
+            .expect("`Tell` polled after it completed");
+        match this.target.cell.mailbox.poll_send(envelope, cx) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(TrySendError::Full(envelope)) => {
+                *this.envelope = Some(envelope);
+                Poll::Pending
+            }
+            Err(TrySendError::Closed(envelope)) => {
+                this.target.cell.dead_letter(&envelope.msg);
+                Poll::Ready(Err(SendError(envelope.msg)))
+            }
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for Tell<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tell")
+            .field("actor", &self.target.cell.id)
+            .field("sent", &self.envelope.is_none())
+            .finish()
     }
 }
 
