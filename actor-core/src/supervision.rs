@@ -10,7 +10,7 @@
 //! failure and returns the commands for the children, so it is tested directly against a
 //! model.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -301,45 +301,47 @@ impl ChildEntry {
 
 /// A supervisor's children in spawn order, with removal by id in `O(log n)`: the guardian
 /// may hold many thousands of top-level actors, and each one that stops removes itself.
+///
+/// Keyed by id, because id order is spawn order: ids are handed out in increasing order
+/// when a spawn begins, and an actor spawns its children from its own task, one at a
+/// time. (Top-level actors spawned at once from several threads are ordered by when
+/// their spawns began.)
 #[derive(Default)]
 pub(crate) struct Children {
-    by_order: BTreeMap<u64, ChildEntry>,
-    order_of: HashMap<ActorId, u64>,
-    next: u64,
+    by_id: BTreeMap<ActorId, ChildEntry>,
 }
 
 impl Children {
     pub(crate) fn push(&mut self, entry: ChildEntry) {
-        let order = self.next;
-        self.next += 1;
-        self.order_of.insert(entry.id, order);
-        self.by_order.insert(order, entry);
+        self.by_id.insert(entry.id, entry);
     }
 
     pub(crate) fn remove(&mut self, id: ActorId) -> Option<ChildEntry> {
-        let order = self.order_of.remove(&id)?;
-        self.by_order.remove(&order)
+        self.by_id.remove(&id)
     }
 
     pub(crate) fn get(&self, id: ActorId) -> Option<&ChildEntry> {
-        self.by_order.get(self.order_of.get(&id)?)
+        self.by_id.get(&id)
     }
 
     /// In spawn order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &ChildEntry> {
-        self.by_order.values()
+        self.by_id.values()
     }
 
-    /// `id` and the children spawned after it, in spawn order.
+    /// `id` and the children spawned after it, in spawn order; nothing if `id` is not a
+    /// child.
     pub(crate) fn from(&self, id: ActorId) -> impl Iterator<Item = &ChildEntry> {
-        let start = self.order_of.get(&id).copied().unwrap_or(u64::MAX);
-        self.by_order.range(start..).map(|(_, entry)| entry)
+        let known = self.by_id.contains_key(&id);
+        self.by_id
+            .range(id..)
+            .take_while(move |_| known)
+            .map(|(_, entry)| entry)
     }
 
     /// Removes and returns every child, in spawn order.
     pub(crate) fn take_all(&mut self) -> Vec<ChildEntry> {
-        self.order_of.clear();
-        std::mem::take(&mut self.by_order).into_values().collect()
+        std::mem::take(&mut self.by_id).into_values().collect()
     }
 }
 

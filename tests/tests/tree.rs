@@ -231,6 +231,42 @@ async fn lookup_finds_actors_by_path_and_top_level_ones_by_name() {
 }
 
 #[tokio::test]
+async fn unnamed_actors_are_found_by_their_path() {
+    let system = patient_system();
+    let log = Events::default();
+    let top = root(&system, "top", &log);
+    let unnamed_kid = top.spawn_child(None).await.unwrap().unwrap();
+    let unnamed_top = system.spawn(Leaf).unwrap();
+
+    let kid_path = unnamed_kid.path().to_owned();
+    assert_eq!(
+        kid_path,
+        format!("/user/top/${}", unnamed_kid.id().as_u64())
+    );
+    let top_path = unnamed_top.path().to_owned();
+    assert_eq!(top_path, format!("/user/${}", unnamed_top.id().as_u64()));
+    assert_eq!(
+        system.lookup::<Node>(&kid_path).unwrap().id(),
+        unnamed_kid.id()
+    );
+    assert_eq!(
+        system.lookup::<Leaf>(&top_path).unwrap().id(),
+        unnamed_top.id()
+    );
+    // The right id under the wrong parent, or a malformed id, is not found.
+    let misplaced = format!("/user/${}", unnamed_kid.id().as_u64());
+    assert!(matches!(
+        system.lookup::<Node>(&misplaced),
+        Err(LookupError::NotFound(_))
+    ));
+    assert!(matches!(
+        system.lookup::<Node>("/user/top/$x1"),
+        Err(LookupError::NotFound(_))
+    ));
+    system.shutdown().await;
+}
+
+#[tokio::test]
 async fn names_are_unique_among_siblings_only() {
     let system = patient_system();
     let log = Events::default();
