@@ -2,8 +2,10 @@
 //! side in one process, on one multi-thread runtime with 2 workers.
 //!
 //! ```text
-//! cargo run --release -p benches -- [--quick] [--json PATH]
+//! cargo run --release -p benches -- [--quick] [--json PATH] [--only tell,ask,...]
 //! ```
+//!
+//! `--only` runs the named workloads alone, for profiling one of them.
 //!
 //! Each workload runs a warm-up, then several rounds alternating ours and the baseline;
 //! the figures are medians, and each ratio is ours against the baseline of the same run,
