@@ -134,8 +134,10 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &ActorLink) {
         self.watchers(|watchers| match self.status().get() {
             ActorStatus::Stopped(reason) => {
-                // Watching twice is watching once, also after the end.
-                if !watchers.told.contains(&watcher) {
+                // Watching twice is watching once, also after the end; one still in
+                // `watching` is about to be told by `notify_watchers`.
+                let pending = watchers.watching.iter().any(|(id, _)| *id == watcher);
+                if !pending && !watchers.told.contains(&watcher) {
                     let _ = signals.send(SystemSignal::Terminated(self.terminated(reason)));
                     watchers.told.push(watcher);
                 }

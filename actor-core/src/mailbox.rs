@@ -219,12 +219,23 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
 impl<A: Actor> MailboxSender<A> {
     /// Enqueues if there is space; otherwise hands the envelope back as `Full`, having
     /// arranged for `cx` to be woken when there is space again.
+    ///
+    /// Each send counts against tokio's cooperative budget, as a tokio channel's does, so a
+    /// sender that never finds the mailbox full still yields; out of budget, the envelope
+    /// comes back as `Full` and the task is woken to try again.
     pub(crate) fn poll_send(
         &self,
         envelope: Envelope<A>,
         cx: &mut Context<'_>,
     ) -> Result<(), TrySendError<Envelope<A>>> {
-        self.shared.push(envelope, Some(cx.waker()))
+        let Poll::Ready(budget) = tokio::task::coop::poll_proceed(cx) else {
+            return Err(TrySendError::Full(envelope));
+        };
+        let sent = self.shared.push(envelope, Some(cx.waker()));
+        if sent.is_ok() {
+            budget.made_progress();
+        }
+        sent
     }
 
     pub(crate) fn try_send(&self, envelope: Envelope<A>) -> Result<(), TrySendError<Envelope<A>>> {

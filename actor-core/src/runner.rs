@@ -260,6 +260,13 @@ impl<A: Actor> Runner<A> {
                 return Poll::Ready(Err(signal));
             }
             if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
+                // Closed from outside: the stop signal was queued before the close, so it
+                // is read first and the actor stops the way it says.
+                if envelope.is_none() {
+                    if let Some(signal) = signals.try_recv() {
+                        return Poll::Ready(Err(signal));
+                    }
+                }
                 return Poll::Ready(Ok(envelope));
             }
             // The mailbox registered the task, and a signal wakes it through the mailbox:

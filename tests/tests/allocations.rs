@@ -85,6 +85,14 @@ fn steady_state_allocations() {
             counter.total().await.unwrap();
             counter.add_later(0).await.unwrap();
         }
+        // The try_tell pattern too: it fills the mailbox to the brim, which a tell that
+        // yields to the scheduler's budget now and then may not have done.
+        for _ in 0..MESSAGES / 4 {
+            while counter.add(0).try_tell().is_err() {
+                tokio::task::yield_now().await;
+            }
+        }
+        assert_eq!(counter.total().await.unwrap(), MESSAGES);
 
         let tells = allocations_during(async {
             for _ in 0..MESSAGES {
