@@ -105,17 +105,23 @@ struct State<T> {
 
 impl<T: Send> ActorWaker for Shared<T> {
     fn register(&self, waker: &Waker) {
-        let mut state = self.lock();
-        match &mut state.receiver {
-            Some(known) if known.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
+        self.lock().register_receiver(waker);
     }
 
     fn wake(&self) {
         let receiver = self.lock().receiver.take();
         if let Some(receiver) = receiver {
             receiver.wake();
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// Sets the actor's waker, cloning it only when it is not the one already there.
+    fn register_receiver(&mut self, waker: &Waker) {
+        match &mut self.receiver {
+            Some(known) if known.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
         }
     }
 }
@@ -273,10 +279,7 @@ impl<A: Actor> MailboxReceiver<A> {
                 if state.closed {
                     return Poll::Ready(None);
                 }
-                match &mut state.receiver {
-                    Some(known) if known.will_wake(cx.waker()) => {}
-                    slot => *slot = Some(cx.waker().clone()),
-                }
+                state.register_receiver(cx.waker());
                 return Poll::Pending;
             }
             // The batch is empty and keeps its buffer: swapping lends it to the senders.

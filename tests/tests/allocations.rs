@@ -66,6 +66,16 @@ impl UnboundedCounter {
 
 const MESSAGES: u64 = 20_000;
 
+/// A quarter of `MESSAGES` try_tells of `add(n)`, each retried after a yield while the
+/// mailbox is full: the pattern that fills it to the brim.
+async fn try_tell_all(counter: &ActorRef<Counter>, n: u64) {
+    for _ in 0..MESSAGES / 4 {
+        while counter.add(n).try_tell().is_err() {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
 // One test function, so that no other test's allocations run while this one counts.
 #[test]
 fn steady_state_allocations() {
@@ -87,11 +97,7 @@ fn steady_state_allocations() {
         }
         // The try_tell pattern too: it fills the mailbox to the brim, which a tell that
         // yields to the scheduler's budget now and then may not have done.
-        for _ in 0..MESSAGES / 4 {
-            while counter.add(0).try_tell().is_err() {
-                tokio::task::yield_now().await;
-            }
-        }
+        try_tell_all(&counter, 0).await;
         assert_eq!(counter.total().await.unwrap(), MESSAGES);
 
         let tells = allocations_during(async {
@@ -108,14 +114,7 @@ fn steady_state_allocations() {
             "{tells} allocations for {MESSAGES} tells and one ask: want none per tell"
         );
 
-        let try_tells = allocations_during(async {
-            for _ in 0..MESSAGES / 4 {
-                while counter.add(1).try_tell().is_err() {
-                    tokio::task::yield_now().await;
-                }
-            }
-        })
-        .await;
+        let try_tells = allocations_during(try_tell_all(&counter, 1)).await;
         assert_eq!(try_tells, 0, "allocations for {} try_tells", MESSAGES / 4);
 
         // For comparison, not as a bound: tokio's bounded channel under the same bursts.
