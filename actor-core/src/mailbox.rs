@@ -20,6 +20,9 @@
 //!
 //! Capacity counts every message sent and not yet handed to the actor, whether it is in the
 //! shared queue or in the actor's batch, so a mailbox of `N` never holds more than `N`.
+//! Senders that find it full wait in line and are served oldest first, as by tokio's
+//! semaphore; each knows its place by a ticket kept in its own future, so waiting
+//! allocates nothing, and a sender that gives up takes itself out of the line.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -84,11 +87,13 @@ struct Shared<T> {
     state: Mutex<State<T>>,
     /// `None` for an unbounded mailbox, which then skips all counting.
     capacity: Option<usize>,
-    /// Messages sent and not yet handed to the actor (queued or in its batch). Raised
+    /// Places taken: messages sent and not yet handed to the actor (queued or in its
+    /// batch), plus places given to waiting senders that have not filled them yet. Raised
     /// under the lock, lowered by the actor without it.
     len: AtomicUsize,
-    /// Set (under the lock) when a sender waits for space, so that the actor, which frees
-    /// space without the lock, knows it has someone to wake.
+    /// Whether a sender waits in line for a place (`State::has_unserved`), kept under the
+    /// lock so that the actor, which frees places without the lock, knows it has someone
+    /// to serve.
     senders_waiting: AtomicBool,
 }
 
@@ -98,9 +103,22 @@ struct State<T> {
     /// The actor's waker, set only when it found the queue empty: the first message after
     /// that wakes it, the others find it already awake.
     receiver: Option<Waker>,
-    /// Senders waiting for space. A sender that gives up leaves its waker here; waking it
-    /// later is harmless, and as all of them are woken together, none is missed.
-    blocked: Vec<Waker>,
+    /// Senders waiting for space, oldest first, as in tokio's semaphore. The first
+    /// `granted` of them were given a place (counted in `len`) and woken to fill it; the
+    /// others wait their turn, and while one does, no newcomer (not even a `try_send`)
+    /// takes a place ahead of it. A sender that gives up takes itself out of the line
+    /// (`cancel`), handing on a place it was given.
+    waiters: VecDeque<Waiter>,
+    granted: usize,
+    /// The ticket of the next sender to get in line; tickets rise along the line, so a
+    /// sender finds itself by binary search.
+    next_ticket: u64,
+}
+
+/// A sender in line for a place in the mailbox.
+struct Waiter {
+    ticket: u64,
+    waker: Waker,
 }
 
 impl<T: Send> ActorWaker for Shared<T> {
@@ -124,6 +142,18 @@ impl<T> State<T> {
             slot => *slot = Some(waker.clone()),
         }
     }
+
+    /// Whether a sender waits in line without a place given yet.
+    fn has_unserved(&self) -> bool {
+        self.waiters.len() > self.granted
+    }
+
+    /// Where the sender holding `ticket` stands in line, if it is still in it.
+    fn position(&self, ticket: u64) -> Option<usize> {
+        self.waiters
+            .binary_search_by_key(&ticket, |waiter| waiter.ticket)
+            .ok()
+    }
 }
 
 impl<T> Shared<T> {
@@ -132,11 +162,13 @@ impl<T> Shared<T> {
     fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
-        // No sender blocks on a closed mailbox again, so the buffer is not needed back.
-        let blocked = std::mem::take(&mut state.blocked);
+        state.granted = 0;
+        self.senders_waiting.store(false, Ordering::SeqCst);
+        // No sender gets in line on a closed mailbox again, so the buffer is not needed.
+        let waiters = std::mem::take(&mut state.waiters);
         drop(state);
-        for waker in blocked {
-            waker.wake();
+        for waiter in waiters {
+            waiter.waker.wake();
         }
     }
 
@@ -148,38 +180,139 @@ impl<T> Shared<T> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Enqueues `value`, or says why not. With `waiter`, a full mailbox registers it to be
-    /// woken once there is space.
-    fn push(&self, value: T, waiter: Option<&Waker>) -> Result<(), TrySendError<T>> {
-        let mut state = self.lock();
-        if state.closed {
-            return Err(TrySendError::Closed(value));
-        }
-        if let Some(capacity) = self.capacity {
-            if self.len.load(Ordering::SeqCst) >= capacity {
-                let Some(waker) = waiter else {
-                    return Err(TrySendError::Full(value));
-                };
-                if !state.blocked.iter().any(|known| known.will_wake(waker)) {
-                    state.blocked.push(waker.clone());
-                }
-                // Store the flag, then look at the count again; the actor lowers the count,
-                // then looks at the flag. With both `SeqCst`, one of the two sees the
-                // other, so a sender never sleeps through the space it waits for.
-                self.senders_waiting.store(true, Ordering::SeqCst);
-                if self.len.load(Ordering::SeqCst) >= capacity {
-                    return Err(TrySendError::Full(value));
-                }
-            }
-            self.len.fetch_add(1, Ordering::SeqCst);
-        }
+    fn capacity_left(&self, capacity: usize) -> bool {
+        self.len.load(Ordering::SeqCst) < capacity
+    }
+
+    /// Queues `value` and wakes the actor if it sleeps; the place is already counted.
+    fn enqueue(&self, mut state: MutexGuard<'_, State<T>>, value: T) {
         state.queue.push_back(value);
         let receiver = state.receiver.take();
         drop(state);
         if let Some(receiver) = receiver {
             receiver.wake();
         }
+    }
+
+    /// Enqueues `value` if a place is free and no sender waits in line for one.
+    fn try_push(&self, value: T) -> Result<(), TrySendError<T>> {
+        let state = self.lock();
+        if state.closed {
+            return Err(TrySendError::Closed(value));
+        }
+        if let Some(capacity) = self.capacity {
+            if state.has_unserved() || !self.capacity_left(capacity) {
+                return Err(TrySendError::Full(value));
+            }
+            self.len.fetch_add(1, Ordering::SeqCst);
+        }
+        self.enqueue(state, value);
         Ok(())
+    }
+
+    /// Enqueues `value` if a place is free, or was given to this sender, and no one is
+    /// ahead of it in line; otherwise puts it in line (or keeps it there), with `ticket`
+    /// to know it by, to be woken when its turn comes, and hands `value` back as `Full`.
+    ///
+    /// The caller keeps `ticket` between calls and, if it gives up while holding one,
+    /// passes it to [`cancel`](Self::cancel).
+    fn poll_push(
+        &self,
+        value: T,
+        waker: &Waker,
+        ticket: &mut Option<u64>,
+    ) -> Result<(), TrySendError<T>> {
+        let mut state = self.lock();
+        if state.closed {
+            // Closing emptied the line.
+            *ticket = None;
+            return Err(TrySendError::Closed(value));
+        }
+        let Some(capacity) = self.capacity else {
+            self.enqueue(state, value);
+            return Ok(());
+        };
+        let position = match ticket.and_then(|ticket| state.position(ticket)) {
+            Some(position) => position,
+            None if !state.has_unserved() && self.capacity_left(capacity) => {
+                self.len.fetch_add(1, Ordering::SeqCst);
+                self.enqueue(state, value);
+                return Ok(());
+            }
+            None => {
+                let new_ticket = state.next_ticket;
+                state.next_ticket += 1;
+                state.waiters.push_back(Waiter {
+                    ticket: new_ticket,
+                    waker: waker.clone(),
+                });
+                *ticket = Some(new_ticket);
+                // Store the flag, then look at the count again (below); the actor lowers
+                // the count, then looks at the flag. With both `SeqCst`, one of the two
+                // sees the other, so a sender never sleeps through the place it waits for.
+                self.senders_waiting.store(true, Ordering::SeqCst);
+                state.waiters.len() - 1
+            }
+        };
+        if position < state.granted {
+            // Given a place while it slept; the place is counted already.
+            state.granted -= 1;
+        } else if position == state.granted && self.capacity_left(capacity) {
+            // First in line, and a place is free that nobody handed out: the actor hands
+            // places out only once half the mailbox is free, or it freed this one before
+            // it saw the line.
+            self.len.fetch_add(1, Ordering::SeqCst);
+        } else {
+            let waiter = &mut state.waiters[position];
+            if !waiter.waker.will_wake(waker) {
+                waiter.waker = waker.clone();
+            }
+            return Err(TrySendError::Full(value));
+        }
+        state.waiters.remove(position);
+        self.senders_waiting
+            .store(state.has_unserved(), Ordering::SeqCst);
+        *ticket = None;
+        self.enqueue(state, value);
+        Ok(())
+    }
+
+    /// Takes the sender holding `ticket` out of the line; a place it was given goes to
+    /// the next in line.
+    fn cancel(&self, ticket: u64) {
+        let mut state = self.lock();
+        // Not in line: it was served, or the mailbox closed.
+        let Some(position) = state.position(ticket) else {
+            return;
+        };
+        state.waiters.remove(position);
+        let mut next = None;
+        if position < state.granted {
+            state.granted -= 1;
+            self.len.fetch_sub(1, Ordering::SeqCst);
+            next = self.serve_next(&mut state);
+        }
+        self.senders_waiting
+            .store(state.has_unserved(), Ordering::SeqCst);
+        drop(state);
+        if let Some(next) = next {
+            next.wake();
+        }
+    }
+
+    /// Gives a free place to the first sender in line without one, and returns its waker
+    /// to wake once the lock is released. The caller updates `senders_waiting`.
+    fn serve_next(&self, state: &mut State<T>) -> Option<Waker> {
+        let capacity = self.capacity?;
+        if !state.has_unserved() || !self.capacity_left(capacity) {
+            return None;
+        }
+        // Only the actor lowers the count without the lock, so the place checked above
+        // is still free.
+        self.len.fetch_add(1, Ordering::SeqCst);
+        let waker = state.waiters[state.granted].waker.clone();
+        state.granted += 1;
+        Some(waker)
     }
 }
 
@@ -193,8 +326,8 @@ pub(crate) struct MailboxReceiver<A: Actor> {
     shared: Arc<Shared<Envelope<A>>>,
     /// Messages taken from the queue in one swap and not yet handed out, oldest first.
     batch: VecDeque<Envelope<A>>,
-    /// The blocked senders' wakers, swapped out of the lock to be woken outside it; kept
-    /// so that its buffer is reused.
+    /// The wakers of senders just given a place, to be woken outside the lock; kept so
+    /// that its buffer is reused.
     to_wake: Vec<Waker>,
 }
 
@@ -208,7 +341,9 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
             queue: VecDeque::new(),
             closed: false,
             receiver: None,
-            blocked: Vec::new(),
+            waiters: VecDeque::new(),
+            granted: 0,
+            next_ticket: 0,
         }),
         capacity,
         len: AtomicUsize::new(0),
@@ -223,29 +358,8 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
 }
 
 impl<A: Actor> MailboxSender<A> {
-    /// Enqueues if there is space; otherwise hands the envelope back as `Full`, having
-    /// arranged for `cx` to be woken when there is space again.
-    ///
-    /// Each send counts against tokio's cooperative budget, as a tokio channel's does, so a
-    /// sender that never finds the mailbox full still yields; out of budget, the envelope
-    /// comes back as `Full` and the task is woken to try again.
-    pub(crate) fn poll_send(
-        &self,
-        envelope: Envelope<A>,
-        cx: &mut Context<'_>,
-    ) -> Result<(), TrySendError<Envelope<A>>> {
-        let Poll::Ready(budget) = tokio::task::coop::poll_proceed(cx) else {
-            return Err(TrySendError::Full(envelope));
-        };
-        let sent = self.shared.push(envelope, Some(cx.waker()));
-        if sent.is_ok() {
-            budget.made_progress();
-        }
-        sent
-    }
-
     pub(crate) fn try_send(&self, envelope: Envelope<A>) -> Result<(), TrySendError<Envelope<A>>> {
-        self.shared.push(envelope, None)
+        self.shared.try_push(envelope)
     }
 
     /// The actor's waker slot, for its system lane to wake it through.
@@ -256,10 +370,82 @@ impl<A: Actor> MailboxSender<A> {
     /// Closes the mailbox from outside, for a stop asked by someone other than the actor:
     /// sends from then on are refused at once, and senders waiting for space get their
     /// message back, instead of waiting until the actor reads the stop. The stop signal
-    /// must be sent first, so that the actor, woken, finds the signal before the closed
+    /// should be sent first, so that the actor, woken, finds the signal before the closed
     /// mailbox and stops the way the signal says.
     pub(crate) fn close(&self) {
         self.shared.close();
+        // The actor learns of it even if it sleeps on an empty mailbox.
+        self.shared.wake();
+    }
+}
+
+/// A send in progress: the envelope until it is in the mailbox, and the sender's ticket
+/// while it waits in line for a place. Dropped while in line, it leaves the line, so a
+/// sender that gives up (a timed-out ask, a dropped tell) neither holds up the senders
+/// behind it nor leaves its waker behind.
+pub(crate) struct Sending<'a, A: Actor> {
+    mailbox: &'a MailboxSender<A>,
+    envelope: Option<Envelope<A>>,
+    ticket: Option<u64>,
+}
+
+impl<'a, A: Actor> Sending<'a, A> {
+    pub(crate) fn new(mailbox: &'a MailboxSender<A>, envelope: Envelope<A>) -> Self {
+        Sending {
+            mailbox,
+            envelope: Some(envelope),
+            ticket: None,
+        }
+    }
+
+    /// `Ready(Ok(()))` once the envelope is in the mailbox; `Ready(Err(envelope))` if the
+    /// mailbox is closed; `Pending` while it waits for a place, to be woken at its turn.
+    ///
+    /// Each send counts against tokio's cooperative budget, as a tokio channel's does, so a
+    /// sender that never finds the mailbox full still yields.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it returned `Ready`.
+    pub(crate) fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Envelope<A>>> {
+        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        let envelope = self
+            .envelope
+            .take()
+            .expect("a send polled after it completed");
+        match self
+            .mailbox
+            .shared
+            .poll_push(envelope, cx.waker(), &mut self.ticket)
+        {
+            Ok(()) => {
+                budget.made_progress();
+                Poll::Ready(Ok(()))
+            }
+            Err(TrySendError::Closed(envelope)) => Poll::Ready(Err(envelope)),
+            Err(TrySendError::Full(envelope)) => {
+                self.envelope = Some(envelope);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Whether the envelope is in the mailbox (or was handed back).
+    pub(crate) fn is_done(&self) -> bool {
+        self.envelope.is_none()
+    }
+
+    /// Gives up: leaves the line and hands the envelope back, if it was not sent.
+    pub(crate) fn abandon(mut self) -> Option<Envelope<A>> {
+        self.envelope.take()
+    }
+}
+
+impl<A: Actor> Drop for Sending<'_, A> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.mailbox.shared.cancel(ticket);
+        }
     }
 }
 
@@ -306,19 +492,25 @@ impl<A: Actor> MailboxReceiver<A> {
         let envelope = self.batch.pop_front()?;
         if let Some(capacity) = self.shared.capacity {
             let left = self.shared.len.fetch_sub(1, Ordering::SeqCst) - 1;
-            // Blocked senders are woken once half the mailbox is free rather than at every
-            // free slot, so that they refill it in runs instead of one wake-up per message.
+            // Senders in line are served once half the mailbox is free rather than at
+            // every free place, so that they refill it in runs instead of one wake-up per
+            // message.
             if left <= capacity / 2 && self.shared.senders_waiting.load(Ordering::SeqCst) {
-                self.wake_senders();
+                self.serve_senders();
             }
         }
         Some(envelope)
     }
 
-    fn wake_senders(&mut self) {
+    /// Gives the free places to the senders in line, oldest first, and wakes them.
+    fn serve_senders(&mut self) {
         let mut state = self.shared.lock();
-        self.shared.senders_waiting.store(false, Ordering::SeqCst);
-        std::mem::swap(&mut state.blocked, &mut self.to_wake);
+        while let Some(waker) = self.shared.serve_next(&mut state) {
+            self.to_wake.push(waker);
+        }
+        self.shared
+            .senders_waiting
+            .store(state.has_unserved(), Ordering::SeqCst);
         drop(state);
         for waker in self.to_wake.drain(..) {
             waker.wake();

@@ -13,7 +13,7 @@ use tokio::time::Sleep;
 use crate::actor::Actor;
 use crate::actor_ref::RefCore;
 use crate::error::{AskError, SendError, TrySendError};
-use crate::mailbox::{Envelope, ReplyReceiver};
+use crate::mailbox::{Envelope, ReplyReceiver, Sending};
 
 /// A message addressed to an actor, not sent yet.
 ///
@@ -125,7 +125,7 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Tell<'a, A: Actor> {
         target: &'a RefCore<A>,
-        envelope: Option<Envelope<A>>,
+        sending: Sending<'a, A>,
     }
 }
 
@@ -133,7 +133,7 @@ impl<'a, A: Actor> Tell<'a, A> {
     pub(crate) fn new(target: &'a RefCore<A>, msg: A::Msg) -> Self {
         Tell {
             target,
-            envelope: Some(Envelope { msg, reply: None }),
+            sending: Sending::new(&target.cell.mailbox, Envelope { msg, reply: None }),
         }
     }
 }
@@ -143,17 +143,9 @@ impl<A: Actor> Future for Tell<'_, A> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let envelope = this
-            .envelope
-            .take()
-            .expect("`Tell` polled after it completed");
-        match this.target.cell.mailbox.poll_send(envelope, cx) {
+        match ready!(this.sending.poll_send(cx)) {
             Ok(()) => Poll::Ready(Ok(())),
-            Err(TrySendError::Full(envelope)) => {
-                *this.envelope = Some(envelope);
-                Poll::Pending
-            }
-            Err(TrySendError::Closed(envelope)) => {
+            Err(envelope) => {
                 this.target.cell.dead_letter(&envelope.msg);
                 Poll::Ready(Err(SendError(envelope.msg)))
             }
@@ -165,7 +157,7 @@ impl<A: Actor> fmt::Debug for Tell<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tell")
             .field("actor", &self.target.cell.id)
-            .field("sent", &self.envelope.is_none())
+            .field("done", &self.sending.is_done())
             .finish()
     }
 }
@@ -179,7 +171,7 @@ enum AskState<'a, A: Actor> {
     /// there is. Costs no allocation either way; the reply slot is the ask's only one.
     WaitingForSpace {
         target: &'a RefCore<A>,
-        envelope: Envelope<A>,
+        sending: Sending<'a, A>,
         reply: ReplyReceiver<A>,
     },
     WaitingForReply {
@@ -224,27 +216,30 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     };
                     *this.state = AskState::WaitingForSpace {
                         target,
-                        envelope,
+                        sending: Sending::new(&target.cell.mailbox, envelope),
                         reply: rx,
                     };
                 }
                 AskState::WaitingForSpace {
                     target,
-                    envelope,
+                    mut sending,
                     reply,
-                } => match target.cell.mailbox.poll_send(envelope, cx) {
-                    Ok(()) => *this.state = AskState::WaitingForReply { reply },
-                    Err(TrySendError::Closed(envelope)) => {
+                } => match sending.poll_send(cx) {
+                    Poll::Ready(Ok(())) => *this.state = AskState::WaitingForReply { reply },
+                    Poll::Ready(Err(envelope)) => {
                         target.cell.dead_letter(&envelope.msg);
                         return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                     }
-                    Err(TrySendError::Full(envelope)) => {
+                    Poll::Pending => {
                         if this.deadline.as_mut().poll(cx).is_ready() {
+                            let envelope = sending
+                                .abandon()
+                                .expect("a send that is pending holds its envelope");
                             return Poll::Ready(Err(AskError::MailboxFull(envelope.msg)));
                         }
                         *this.state = AskState::WaitingForSpace {
                             target,
-                            envelope,
+                            sending,
                             reply,
                         };
                         return Poll::Pending;
