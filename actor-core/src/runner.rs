@@ -295,11 +295,12 @@ impl<A: Actor> Runner<A> {
             let (msg, reply) = match Self::next(&mut self.mailbox, &mut self.signals).await {
                 Ok(Some(Envelope { msg, reply })) => (msg, reply),
                 // Only after the mailbox was closed and drained: the cell keeps a sender.
+                // The drain's reason stays set: `finish` stops the children the same way.
                 Ok(None) => {
                     let reason = self
                         .rare
-                        .as_mut()
-                        .and_then(|rare| rare.draining.take())
+                        .as_ref()
+                        .and_then(|rare| rare.draining.clone())
                         .unwrap_or(StopReason::Requested);
                     return Step::Stop(Some(actor), reason);
                 }

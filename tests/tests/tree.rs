@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_core::{ActorId, ActorStatus, LookupError, SpawnError};
+use actor_core::{ActorId, ActorStatus, LookupError, SpawnError, StopMode};
 use support::{bounded, patient_system, Events, Gate, LIMIT};
 use tokio::time::Instant;
 
@@ -60,6 +60,17 @@ impl Node {
             parent: ctx.parent(),
             children: ctx.children(),
         }
+    }
+
+    /// Waits at the gate.
+    #[message]
+    async fn hold(&mut self, gate: Gate) {
+        gate.pass().await;
+    }
+
+    #[message]
+    fn note(&mut self, text: String) {
+        self.log.push(format!("{} noted {text}", self.label));
     }
 
     /// Never returns.
@@ -363,6 +374,65 @@ async fn stopping_a_parent_stops_its_children_first() {
         assert!(at(&log, &format!("{label} stopping")) < stopped(label));
     }
     system.shutdown().await;
+}
+
+/// Stops a parent whose child has two notes queued behind a held message, and returns
+/// what the child did with them.
+async fn child_queue_after_parent_stop(mode: StopMode) -> Vec<String> {
+    let system = patient_system();
+    let log = Events::default();
+    let top = root(&system, "root", &log);
+    let kid = child(&top, "kid").await;
+    let (gate, mut control) = Gate::new();
+    kid.hold(gate).tell().await.unwrap();
+    control.entered().await;
+    kid.note("1".to_owned()).tell().await.unwrap();
+    kid.note("2".to_owned()).tell().await.unwrap();
+
+    match mode {
+        StopMode::Graceful => top.stop(),
+        StopMode::Immediate => top.stop_now(),
+    }
+    // The parent sends its children the stop in the same step as its `stopping` hook, so
+    // once that ran, the child will see the stop before its queued notes.
+    bounded("the parent's stopping hook", async {
+        while !log.snapshot().contains(&"root stopping".to_owned()) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    control.release();
+    assert_eq!(
+        bounded("the parent to stop", top.terminated()).await,
+        StopReason::Requested
+    );
+    assert_eq!(kid.terminated().await, StopReason::Requested);
+    system.shutdown().await;
+    log.snapshot()
+        .into_iter()
+        .filter(|event| event.starts_with("kid "))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_graceful_stop_of_a_parent_lets_its_children_handle_their_queues() {
+    assert_eq!(
+        child_queue_after_parent_stop(StopMode::Graceful).await,
+        [
+            "kid stopping",
+            "kid noted 1",
+            "kid noted 2",
+            "kid stopped children=0"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_immediate_stop_of_a_parent_drops_its_childrens_queues() {
+    assert_eq!(
+        child_queue_after_parent_stop(StopMode::Immediate).await,
+        ["kid stopping", "kid stopped children=0"]
+    );
 }
 
 #[tokio::test]
