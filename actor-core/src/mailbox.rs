@@ -466,6 +466,10 @@ impl<A: Actor> MailboxReceiver<A> {
                     return Poll::Ready(None);
                 }
                 state.register_receiver(cx.waker());
+                // Going idle: a burst bigger than a default mailbox leaves no big buffers.
+                shrink_when_idle(&mut state.queue);
+                drop(state);
+                shrink_when_idle(&mut self.batch);
                 return Poll::Pending;
             }
             // The batch is empty and keeps its buffer: swapping lends it to the senders.
@@ -524,6 +528,17 @@ impl<A: Actor> MailboxReceiver<A> {
     }
 }
 
+/// The most envelopes an idle actor's buffers keep room for: those of a default mailbox,
+/// so that steady traffic through one never reallocates, while the memory left by a
+/// bigger burst is given back once the actor has handled it.
+const IDLE_BUFFER: usize = MailboxConfig::DEFAULT_CAPACITY;
+
+fn shrink_when_idle<T>(buffer: &mut VecDeque<T>) {
+    if buffer.capacity() > IDLE_BUFFER {
+        buffer.shrink_to(IDLE_BUFFER);
+    }
+}
+
 impl<A: Actor> Drop for MailboxReceiver<A> {
     /// Closes the mailbox and drops what it still holds, so that every pending ask learns
     /// at once that its message will not be handled (its reply slot drops with it).
@@ -531,5 +546,56 @@ impl<A: Actor> Drop for MailboxReceiver<A> {
         self.close();
         let queued = std::mem::take(&mut self.shared.lock().queue);
         drop(queued);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BasicClient, Context as ActorContext};
+
+    struct Sink;
+
+    impl Actor for Sink {
+        type Msg = u32;
+        type Reply = ();
+        type Client = BasicClient<Self>;
+
+        async fn handle(&mut self, _msg: u32, _ctx: &mut ActorContext<Self>) {}
+    }
+
+    fn envelope(msg: u32) -> Envelope<Sink> {
+        Envelope { msg, reply: None }
+    }
+
+    #[test]
+    fn an_idle_actor_gives_back_the_memory_of_a_burst() {
+        let (sender, mut receiver) = mailbox::<Sink>(MailboxConfig::unbounded());
+        let mut cx = Context::from_waker(Waker::noop());
+        // Two bursts, so that both buffers (the shared queue and the actor's batch) grew.
+        for burst in 0..2 {
+            for msg in 0..10_000 {
+                sender.try_send(envelope(msg)).ok().unwrap();
+            }
+            let mut received = 0;
+            while let Poll::Ready(Some(envelope)) = receiver.poll_recv(&mut cx) {
+                assert_eq!(envelope.msg, received);
+                received += 1;
+            }
+            assert_eq!(received, 10_000, "burst {burst}");
+        }
+        assert!(receiver.batch.capacity() <= IDLE_BUFFER);
+        assert!(receiver.shared.lock().queue.capacity() <= IDLE_BUFFER);
+    }
+
+    #[test]
+    fn an_idle_actor_keeps_the_buffers_of_a_default_mailbox() {
+        let (sender, mut receiver) = mailbox::<Sink>(MailboxConfig::default());
+        let mut cx = Context::from_waker(Waker::noop());
+        for msg in 0..IDLE_BUFFER as u32 {
+            sender.try_send(envelope(msg)).ok().unwrap();
+        }
+        while let Poll::Ready(Some(_)) = receiver.poll_recv(&mut cx) {}
+        assert!(receiver.batch.capacity() >= IDLE_BUFFER);
     }
 }
