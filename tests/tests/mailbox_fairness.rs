@@ -222,3 +222,80 @@ async fn try_tells_do_not_starve_an_ask_on_one_thread() {
 async fn try_tells_do_not_starve_an_ask_on_two_threads() {
     try_tells_do_not_starve_an_ask().await;
 }
+
+/// Records `(sender, sequence)` pairs.
+#[actor(mailbox = 2)]
+#[derive(Default)]
+struct Ledger {
+    entries: Vec<(u32, u32)>,
+}
+
+#[actor]
+impl Ledger {
+    #[message]
+    fn record(&mut self, sender: u32, seq: u32) {
+        self.entries.push((sender, seq));
+    }
+
+    #[message]
+    fn entries(&self) -> Vec<(u32, u32)> {
+        self.entries.clone()
+    }
+}
+
+/// Sends `count` records: most are awaited, every third is polled once and given up if it
+/// has to wait, and every fifth is try-told. Returns the sequence numbers that got in.
+async fn send_and_give_up_some(ledger: ActorRef<Ledger>, sender: u32, count: u32) -> Vec<u32> {
+    let mut sent = Vec::new();
+    for seq in 0..count {
+        let got_in = if seq % 5 == 0 {
+            ledger.record(sender, seq).try_tell().is_ok()
+        } else if seq % 3 == 0 {
+            let mut tell = pin!(ledger.record(sender, seq).tell());
+            match poll_once(tell.as_mut()).await {
+                std::task::Poll::Ready(result) => result.is_ok(),
+                // Dropped while in line: its message must never arrive.
+                std::task::Poll::Pending => false,
+            }
+        } else {
+            bounded("a tell", ledger.record(sender, seq).tell())
+                .await
+                .is_ok()
+        };
+        if got_in {
+            sent.push(seq);
+        }
+    }
+    sent
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn senders_that_give_up_lose_no_place_and_deliver_nothing() {
+    const SENDERS: u32 = 4;
+    const EACH: u32 = 3_000;
+    let system = patient_system();
+    let ledger = system.spawn(Ledger::default()).unwrap();
+    let senders = (0..SENDERS)
+        .map(|sender| tokio::spawn(send_and_give_up_some(ledger.clone(), sender, EACH)))
+        .collect::<Vec<_>>();
+    let mut sent = Vec::new();
+    for sender in senders {
+        sent.push(bounded("a sender", sender).await.unwrap());
+    }
+    let entries = bounded("the ask", ledger.entries()).await.unwrap();
+    for (sender, sent) in sent.iter().enumerate() {
+        let arrived = entries
+            .iter()
+            .filter(|(from, _)| *from == sender as u32)
+            .map(|(_, seq)| *seq)
+            .collect::<Vec<_>>();
+        // Exactly what the sender saw get in, in its order: nothing given up arrived.
+        assert_eq!(&arrived, sent, "sender {sender}");
+        assert!(
+            sent.len() as u32 >= EACH / 2,
+            "sender {sender}: only {} got in",
+            sent.len()
+        );
+    }
+    system.shutdown().await;
+}
