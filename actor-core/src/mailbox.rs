@@ -258,9 +258,8 @@ impl<T> Shared<T> {
             // Given a place while it slept; the place is counted already.
             state.granted -= 1;
         } else if position == state.granted && self.capacity_left(capacity) {
-            // First in line, and a place is free that nobody handed out: the actor hands
-            // places out only once half the mailbox is free, or it freed this one before
-            // it saw the line.
+            // First in line, and a place is free that nobody handed out: the actor holds
+            // places back while it runs, or it freed this one before it saw the line.
             self.len.fetch_add(1, Ordering::SeqCst);
         } else {
             let waiter = &mut state.waiters[position];
@@ -466,10 +465,15 @@ impl<A: Actor> MailboxReceiver<A> {
                     return Poll::Ready(None);
                 }
                 state.register_receiver(cx.waker());
-                // Going idle: a burst bigger than a default mailbox leaves no big buffers.
+                // Going idle: a burst bigger than a default mailbox, or a crowd of senders
+                // in line, leaves no big buffers.
                 shrink_when_idle(&mut state.queue);
+                shrink_when_idle(&mut state.waiters);
                 drop(state);
                 shrink_when_idle(&mut self.batch);
+                if self.to_wake.capacity() > IDLE_BUFFER {
+                    self.to_wake.shrink_to(IDLE_BUFFER);
+                }
                 return Poll::Pending;
             }
             // The batch is empty and keeps its buffer: swapping lends it to the senders.
@@ -496,9 +500,11 @@ impl<A: Actor> MailboxReceiver<A> {
         let envelope = self.batch.pop_front()?;
         if let Some(capacity) = self.shared.capacity {
             let left = self.shared.len.fetch_sub(1, Ordering::SeqCst) - 1;
-            // Senders in line are served once half the mailbox is free rather than at
-            // every free place, so that they refill it in runs instead of one wake-up per
-            // message.
+            // While the actor runs, senders in line are served once half the mailbox is
+            // free rather than at every free place, so that they refill it in runs instead
+            // of one wake-up per message. The places held back go to the line as soon as
+            // the actor's task stops running (`SendersLine::serve_held_places`), so a
+            // handler that waits on a sender to its own mailbox does not wait on them.
             if left <= capacity / 2 && self.shared.senders_waiting.load(Ordering::SeqCst) {
                 self.serve_senders();
             }
@@ -521,6 +527,13 @@ impl<A: Actor> MailboxReceiver<A> {
         }
     }
 
+    /// A handle for the actor's task to give the senders in line the places held back.
+    pub(crate) fn senders_line(&self) -> SendersLine<A> {
+        SendersLine {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
     /// Refuses new messages; those already queued can still be received. Senders waiting
     /// for space are woken to learn that the mailbox closed.
     pub(crate) fn close(&mut self) {
@@ -528,7 +541,40 @@ impl<A: Actor> MailboxReceiver<A> {
     }
 }
 
-/// The most envelopes an idle actor's buffers keep room for: those of a default mailbox,
+/// The senders waiting for space in an actor's mailbox, as its task sees them from
+/// outside the actor's own code.
+///
+/// While the actor handles message after message it hands out freed places in runs (see
+/// `MailboxReceiver::hand_out`). Once its task stops running, for whatever it waits on, it
+/// frees no more, so what it holds back goes to the line then: otherwise a handler that
+/// asks someone who sends to this very mailbox would wait for a place that nobody may
+/// take, a deadlock with free room.
+pub(crate) struct SendersLine<A: Actor> {
+    shared: Arc<Shared<Envelope<A>>>,
+}
+
+impl<A: Actor> SendersLine<A> {
+    /// Gives every free place to the senders in line, oldest first. One atomic load when
+    /// no one waits, which is every time the mailbox is not full.
+    pub(crate) fn serve_held_places(&self) {
+        while self.shared.senders_waiting.load(Ordering::SeqCst) {
+            let mut state = self.shared.lock();
+            let next = self.shared.serve_next(&mut state);
+            self.shared
+                .senders_waiting
+                .store(state.has_unserved(), Ordering::SeqCst);
+            drop(state);
+            // One lock per sender served, woken outside it: the task has stopped running,
+            // and there are seldom more than a few to serve.
+            match next {
+                Some(waker) => waker.wake(),
+                None => break,
+            }
+        }
+    }
+}
+
+/// The most entries an idle actor's buffers keep room for: those of a default mailbox,
 /// so that steady traffic through one never reallocates, while the memory left by a
 /// bigger burst is given back once the actor has handled it.
 const IDLE_BUFFER: usize = MailboxConfig::DEFAULT_CAPACITY;
@@ -597,5 +643,137 @@ mod tests {
         }
         while let Poll::Ready(Some(_)) = receiver.poll_recv(&mut cx) {}
         assert!(receiver.batch.capacity() >= IDLE_BUFFER);
+    }
+
+    /// How one message of the stress test is sent.
+    #[derive(Clone, Copy)]
+    enum Attempt {
+        TryOnce,
+        PollOnceThenGiveUp,
+        YieldOnceThenGiveUp,
+        Await,
+    }
+
+    /// Sends `count` numbers tagged with `sender`, each in a way picked by a fixed pattern,
+    /// and returns those that got in.
+    async fn send_some_give_up_some(
+        mailbox: Arc<MailboxSender<Sink>>,
+        sender: u32,
+        count: u32,
+    ) -> Vec<u32> {
+        let attempts = [
+            Attempt::Await,
+            Attempt::TryOnce,
+            Attempt::Await,
+            Attempt::PollOnceThenGiveUp,
+            Attempt::Await,
+            Attempt::YieldOnceThenGiveUp,
+        ];
+        let mut delivered = Vec::new();
+        for seq in 0..count {
+            let envelope = envelope(sender << 16 | seq);
+            let attempt = attempts[(seq as usize * 7 + sender as usize) % attempts.len()];
+            let got_in = match attempt {
+                Attempt::TryOnce => mailbox.try_send(envelope).is_ok(),
+                Attempt::Await => {
+                    let mut sending = Sending::new(&mailbox, envelope);
+                    std::future::poll_fn(|cx| sending.poll_send(cx))
+                        .await
+                        .is_ok()
+                }
+                Attempt::PollOnceThenGiveUp | Attempt::YieldOnceThenGiveUp => {
+                    let mut sending = Sending::new(&mailbox, envelope);
+                    let mut first = true;
+                    std::future::poll_fn(|cx| match sending.poll_send(cx) {
+                        // A yield: other tasks run, the actor may free a place, then the
+                        // sender looks once more before it gives up, as a timeout would.
+                        Poll::Pending
+                            if first && matches!(attempt, Attempt::YieldOnceThenGiveUp) =>
+                        {
+                            first = false;
+                            cx.waker().wake_by_ref();
+                            Poll::Pending
+                        }
+                        Poll::Pending => Poll::Ready(false),
+                        Poll::Ready(result) => Poll::Ready(result.is_ok()),
+                    })
+                    .await
+                }
+            };
+            if got_in {
+                delivered.push(seq);
+            }
+        }
+        delivered
+    }
+
+    /// Senders that try, wait, or give up while in line, against an actor taking messages
+    /// as fast as it can: every message that got in arrives once and in its sender's order,
+    /// none that gave up arrives, and when all is handled no place stays taken.
+    #[test]
+    fn senders_giving_up_in_line_leave_the_count_exact() {
+        const SENDERS: u32 = 4;
+        const EACH: u32 = 300;
+        const END: u32 = u32::MAX;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap();
+        let mut gave_up = 0;
+        for capacity in [1, 2, 3, 5, 8] {
+            let run = async {
+                let (sender, mut receiver) = mailbox::<Sink>(MailboxConfig::bounded(capacity));
+                let sender = Arc::new(sender);
+                let actor = tokio::spawn(async move {
+                    let mut arrived = vec![Vec::new(); SENDERS as usize];
+                    loop {
+                        let next = std::future::poll_fn(|cx| receiver.poll_recv(cx)).await;
+                        match next.expect("the mailbox closed").msg {
+                            END => break,
+                            msg => arrived[(msg >> 16) as usize].push(msg & 0xffff),
+                        }
+                    }
+                    (receiver, arrived)
+                });
+                let senders: Vec<_> = (0..SENDERS)
+                    .map(|id| tokio::spawn(send_some_give_up_some(Arc::clone(&sender), id, EACH)))
+                    .collect();
+                let mut delivered = Vec::new();
+                for handle in senders {
+                    delivered.push(handle.await.unwrap());
+                }
+                let mut end = Sending::new(&sender, envelope(END));
+                std::future::poll_fn(|cx| end.poll_send(cx))
+                    .await
+                    .ok()
+                    .unwrap();
+                let (receiver, arrived) = actor.await.unwrap();
+
+                assert_eq!(arrived, delivered, "capacity {capacity}");
+                gave_up += SENDERS as usize * EACH as usize
+                    - delivered.iter().map(Vec::len).sum::<usize>();
+                let state = receiver.shared.lock();
+                assert!(state.waiters.is_empty(), "capacity {capacity}");
+                assert_eq!(state.granted, 0, "capacity {capacity}");
+                assert_eq!(
+                    receiver.shared.len.load(Ordering::SeqCst),
+                    0,
+                    "capacity {capacity}"
+                );
+                drop(state);
+                assert!(sender.try_send(envelope(0)).is_ok(), "capacity {capacity}");
+            };
+            // A place lost for good would leave a sender waiting forever: fail instead.
+            runtime.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(60), run)
+                    .await
+                    .unwrap_or_else(|_| panic!("capacity {capacity}: a send or receive hung"));
+            });
+        }
+        assert!(
+            gave_up > 0,
+            "no sender ever gave up, so the test proved nothing"
+        );
     }
 }

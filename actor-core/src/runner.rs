@@ -10,7 +10,9 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context as TaskContext, Poll};
+
+use pin_project_lite::pin_project;
 use std::time::Duration;
 
 use crate::actor::Actor;
@@ -20,7 +22,7 @@ use crate::error::{Failure, FailureKind};
 use crate::events::SystemEvent;
 use crate::lifecycle::SignalReceiver;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason, SystemSignal, Terminated};
-use crate::mailbox::{Envelope, MailboxReceiver};
+use crate::mailbox::{Envelope, MailboxReceiver, SendersLine};
 use crate::props::Factory;
 use crate::supervision::{ChildCommand, ChildExit, RestartPolicy};
 use crate::system::ActorSystem;
@@ -82,13 +84,14 @@ pub(crate) fn run<A: Actor>(
         ctx: Context::new(cell, system, parent, policy),
         reason: None,
     };
+    let senders_line = mailbox.senders_line();
     let mut runner = Runner {
         factory,
         mailbox,
         signals,
         rare: None,
     };
-    async move {
+    let steps = async move {
         // The steps' loop is here rather than in a method of the runner, one future less
         // deep: each level of nesting keeps its own copies of its references.
         let ctx = &mut guard.ctx;
@@ -113,6 +116,33 @@ pub(crate) fn run<A: Actor>(
         }
         drop(runner);
         guard.stopped(reason);
+    };
+    ActorTask {
+        steps,
+        senders_line,
+    }
+}
+
+pin_project! {
+    /// An actor's task: its steps, and the line of senders waiting for space in its
+    /// mailbox, which gets the places the actor held back whenever the task stops running.
+    struct ActorTask<F, A: Actor> {
+        #[pin]
+        steps: F,
+        senders_line: SendersLine<A>,
+    }
+}
+
+impl<F: Future<Output = ()>, A: Actor> Future for ActorTask<F, A> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let this = self.project();
+        let poll = this.steps.poll(cx);
+        if poll.is_pending() {
+            this.senders_line.serve_held_places();
+        }
+        poll
     }
 }
 

@@ -49,6 +49,34 @@ impl Line {
     async fn hold(&mut self, gate: Gate) {
         gate.pass().await;
     }
+
+    /// Asks `helper`, which tells this actor 999 before it answers; records
+    /// [`CONSULTED`] if the answer came in time.
+    #[message]
+    async fn consult(&mut self, helper: ActorRef<Helper>, me: ActorRef<Line>) {
+        let answered = helper
+            .push_then_answer(me)
+            .timeout(Duration::from_secs(1))
+            .await;
+        if answered.is_ok() {
+            self.handled.push(CONSULTED);
+        }
+    }
+}
+
+/// What `consult` records when the helper answered.
+const CONSULTED: u32 = 1000;
+
+/// Sends to the actor that asked it, while that actor waits inside a handler.
+#[actor]
+struct Helper;
+
+#[actor]
+impl Helper {
+    #[message]
+    async fn push_then_answer(&mut self, line: ActorRef<Line>) {
+        line.push(999).tell().await.unwrap();
+    }
 }
 
 /// An actor with a one-place mailbox, inside `hold` at its first gate, with `hold` at its
@@ -297,5 +325,108 @@ async fn senders_that_give_up_lose_no_place_and_deliver_nothing() {
             sent.len()
         );
     }
+    system.shutdown().await;
+}
+
+/// An actor with a mailbox of 8, inside `hold` at a first gate, with `before` queued
+/// ahead of six more messages: the next message anyone sends has to wait.
+async fn full_line_of_eight(
+    system: &ActorSystem,
+    before: Vec<LineMsg>,
+) -> (ActorRef<Line>, GateHeld) {
+    let line = system
+        .spawn(Props::new(Line::default).mailbox(MailboxConfig::bounded(8)))
+        .unwrap();
+    let (first, mut first_control) = Gate::new();
+    line.hold(first).tell().await.unwrap();
+    first_control.entered().await;
+    for msg in before {
+        line.tell(msg).await.unwrap();
+    }
+    let mut filler = 0;
+    while line.push(filler).try_tell().is_ok() {
+        filler += 1;
+    }
+    (line, first_control)
+}
+
+/// With time paused, a sender left asleep would end `bounded` at once instead of hanging.
+#[tokio::test(start_paused = true)]
+async fn a_place_freed_while_the_actor_is_busy_goes_to_the_line_at_once() {
+    let system = patient_system();
+    let (second, mut second_control) = Gate::new();
+    let (line, first) = full_line_of_eight(
+        &system,
+        vec![LineMsg::Push { n: 100 }, LineMsg::Hold { gate: second }],
+    )
+    .await;
+    let waiter = tokio::spawn({
+        let line = line.clone();
+        async move { line.push(200).tell().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished(), "the sender did not have to wait");
+
+    // The actor handles `push` and takes `hold`, then waits inside it: two places are
+    // free although most of the mailbox is still full. The sender in line is woken for
+    // the first without polling again, and the second is anyone's.
+    first.release();
+    second_control.entered().await;
+    bounded("the sender in line", waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        line.push(300).try_tell().is_ok(),
+        "the second freed place was held back"
+    );
+    second_control.release();
+    assert_eq!(
+        bounded("ask", line.handled()).await.unwrap(),
+        vec![100, 0, 1, 2, 3, 4, 5, 200, 300]
+    );
+    system.shutdown().await;
+}
+
+/// A handler that asks someone who sends to its own mailbox finishes while a sender is in
+/// line: the places it frees are not held back from either of them.
+#[tokio::test(start_paused = true)]
+async fn a_handler_waiting_on_a_sender_to_its_own_full_mailbox_is_not_stuck() {
+    let system = patient_system();
+    let helper = system.spawn(Helper).unwrap();
+    let line = system
+        .spawn(Props::new(Line::default).mailbox(MailboxConfig::bounded(8)))
+        .unwrap();
+    let (first, mut first_control) = Gate::new();
+    line.hold(first).tell().await.unwrap();
+    first_control.entered().await;
+    line.push(1).try_tell().unwrap();
+    line.push(2).try_tell().unwrap();
+    line.consult(helper, line.clone()).try_tell().unwrap();
+    while line.push(3).try_tell().is_ok() {}
+    let waiter = tokio::spawn({
+        let line = line.clone();
+        async move { line.push(4).tell().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished(), "the sender did not have to wait");
+
+    // The actor handles two pushes and takes `consult`, freeing three places; the helper
+    // must get one of them while the first goes to the waiting sender. With time paused,
+    // a deadlock would end the helper's ask by its timeout at once instead of hanging.
+    first_control.release();
+    bounded("the waiting sender", waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    let handled = bounded("ask", line.handled()).await.unwrap();
+    assert!(
+        handled.contains(&CONSULTED),
+        "the helper's answer never came: {handled:?}"
+    );
+    assert!(
+        handled.contains(&999),
+        "the helper's message was lost: {handled:?}"
+    );
     system.shutdown().await;
 }
