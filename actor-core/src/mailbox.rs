@@ -185,6 +185,7 @@ impl<T> Shared<T> {
     }
 
     /// Queues `value` and wakes the actor if it sleeps; the place is already counted.
+    #[inline]
     fn enqueue(&self, mut state: MutexGuard<'_, State<T>>, value: T) {
         state.queue.push_back(value);
         let receiver = state.receiver.take();
@@ -216,13 +217,44 @@ impl<T> Shared<T> {
     ///
     /// The caller keeps `ticket` between calls and, if it gives up while holding one,
     /// passes it to [`cancel`](Self::cancel).
+    #[inline]
     fn poll_push(
         &self,
         value: T,
         waker: &Waker,
         ticket: &mut Option<u64>,
     ) -> Result<(), TrySendError<T>> {
-        let mut state = self.lock();
+        let state = self.lock();
+        // The fast path, every send to a mailbox that is not full: a sender not in line
+        // takes a free place when no one waits for one. Kept small, to be inlined.
+        if ticket.is_none() && !state.closed {
+            match self.capacity {
+                None => {
+                    self.enqueue(state, value);
+                    return Ok(());
+                }
+                Some(capacity) if !state.has_unserved() && self.capacity_left(capacity) => {
+                    self.len.fetch_add(1, Ordering::SeqCst);
+                    self.enqueue(state, value);
+                    return Ok(());
+                }
+                Some(_) => {}
+            }
+        }
+        self.poll_push_slow(state, value, waker, ticket)
+    }
+
+    /// [`poll_push`](Self::poll_push) when the mailbox is closed or full, or the sender
+    /// already holds a ticket: the line's bookkeeping.
+    #[cold]
+    #[inline(never)]
+    fn poll_push_slow(
+        &self,
+        mut state: MutexGuard<'_, State<T>>,
+        value: T,
+        waker: &Waker,
+        ticket: &mut Option<u64>,
+    ) -> Result<(), TrySendError<T>> {
         if state.closed {
             // Closing emptied the line.
             *ticket = None;
@@ -278,6 +310,8 @@ impl<T> Shared<T> {
 
     /// Takes the sender holding `ticket` out of the line; a place it was given goes to
     /// the next in line.
+    #[cold]
+    #[inline(never)]
     fn cancel(&self, ticket: u64) {
         let mut state = self.lock();
         // Not in line: it was served, or the mailbox closed.
@@ -441,6 +475,7 @@ impl<'a, A: Actor> Sending<'a, A> {
 }
 
 impl<A: Actor> Drop for Sending<'_, A> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(ticket) = self.ticket.take() {
             self.mailbox.shared.cancel(ticket);
@@ -556,7 +591,16 @@ pub(crate) struct SendersLine<A: Actor> {
 impl<A: Actor> SendersLine<A> {
     /// Gives every free place to the senders in line, oldest first. One atomic load when
     /// no one waits, which is every time the mailbox is not full.
+    #[inline]
     pub(crate) fn serve_held_places(&self) {
+        if self.shared.senders_waiting.load(Ordering::SeqCst) {
+            self.serve_line();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn serve_line(&self) {
         while self.shared.senders_waiting.load(Ordering::SeqCst) {
             let mut state = self.shared.lock();
             let next = self.shared.serve_next(&mut state);

@@ -146,6 +146,42 @@ impl<F: Future<Output = ()>, A: Actor> Future for ActorTask<F, A> {
     }
 }
 
+/// The next thing for the actor to do: a system signal first, else a message. A future
+/// of its own rather than a `poll_fn`, so that it is inlined into the actor's task: it is
+/// polled twice per message.
+struct Next<'a, A: Actor> {
+    mailbox: &'a mut MailboxReceiver<A>,
+    signals: &'a mut SignalReceiver,
+}
+
+impl<A: Actor> Future for Next<'_, A> {
+    type Output = Result<Option<Envelope<A>>, SystemSignal>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(signal) = this.signals.try_recv() {
+            return Poll::Ready(Err(signal));
+        }
+        if let Poll::Ready(envelope) = this.mailbox.poll_recv(cx) {
+            // Closed from outside: the stop signal was queued before the close, so it
+            // is read first and the actor stops the way it says.
+            if envelope.is_none() {
+                if let Some(signal) = this.signals.try_recv() {
+                    return Poll::Ready(Err(signal));
+                }
+            }
+            return Poll::Ready(Ok(envelope));
+        }
+        // The mailbox registered the task, and a signal wakes it through the mailbox:
+        // one check more catches a signal sent before that registration.
+        match this.signals.try_recv() {
+            Some(signal) => Poll::Ready(Err(signal)),
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// Runs a future that may panic; a panic becomes a [`Failure`] of `kind`.
 ///
 /// Callers pass `async { actor.handle(..).await }`, not `actor.handle(..)`: a sync handler
@@ -284,28 +320,8 @@ impl<A: Actor> Runner<A> {
     fn next<'a>(
         mailbox: &'a mut MailboxReceiver<A>,
         signals: &'a mut SignalReceiver,
-    ) -> impl Future<Output = Result<Option<Envelope<A>>, SystemSignal>> + 'a {
-        std::future::poll_fn(move |cx| {
-            if let Some(signal) = signals.try_recv() {
-                return Poll::Ready(Err(signal));
-            }
-            if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
-                // Closed from outside: the stop signal was queued before the close, so it
-                // is read first and the actor stops the way it says.
-                if envelope.is_none() {
-                    if let Some(signal) = signals.try_recv() {
-                        return Poll::Ready(Err(signal));
-                    }
-                }
-                return Poll::Ready(Ok(envelope));
-            }
-            // The mailbox registered the task, and a signal wakes it through the mailbox:
-            // one check more catches a signal sent before that registration.
-            match signals.try_recv() {
-                Some(signal) => Poll::Ready(Err(signal)),
-                None => Poll::Pending,
-            }
-        })
+    ) -> Next<'a, A> {
+        Next { mailbox, signals }
     }
 
     /// Handles messages until something else is to be done. Only the handler's future is
