@@ -333,6 +333,27 @@ impl<T> Shared<T> {
         }
     }
 
+    /// Gives the free places to the senders in line, oldest first, and wakes them.
+    ///
+    /// One lock per sender served, each woken outside it: the actor keeps no buffer of
+    /// wakers to wake in one go, as that buffer would sit in every idle actor's task, and
+    /// there are seldom more than a few to serve.
+    #[cold]
+    #[inline(never)]
+    fn serve_line(&self) {
+        while self.senders_waiting.load(Ordering::SeqCst) {
+            let mut state = self.lock();
+            let next = self.serve_next(&mut state);
+            self.senders_waiting
+                .store(state.has_unserved(), Ordering::SeqCst);
+            drop(state);
+            match next {
+                Some(waker) => waker.wake(),
+                None => break,
+            }
+        }
+    }
+
     /// Gives a free place to the first sender in line without one, and returns its waker
     /// to wake once the lock is released. The caller updates `senders_waiting`.
     fn serve_next(&self, state: &mut State<T>) -> Option<Waker> {
@@ -359,9 +380,6 @@ pub(crate) struct MailboxReceiver<A: Actor> {
     shared: Arc<Shared<Envelope<A>>>,
     /// Messages taken from the queue in one swap and not yet handed out, oldest first.
     batch: VecDeque<Envelope<A>>,
-    /// The wakers of senders just given a place, to be woken outside the lock; kept so
-    /// that its buffer is reused.
-    to_wake: Vec<Waker>,
 }
 
 pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, MailboxReceiver<A>) {
@@ -385,7 +403,6 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
     let receiver = MailboxReceiver {
         shared: Arc::clone(&shared),
         batch: VecDeque::new(),
-        to_wake: Vec::new(),
     };
     (MailboxSender { shared }, receiver)
 }
@@ -506,9 +523,6 @@ impl<A: Actor> MailboxReceiver<A> {
                 shrink_when_idle(&mut state.waiters);
                 drop(state);
                 shrink_when_idle(&mut self.batch);
-                if self.to_wake.capacity() > IDLE_BUFFER {
-                    self.to_wake.shrink_to(IDLE_BUFFER);
-                }
                 return Poll::Pending;
             }
             // The batch is empty and keeps its buffer: swapping lends it to the senders.
@@ -541,25 +555,10 @@ impl<A: Actor> MailboxReceiver<A> {
             // the actor's task stops running (`SendersLine::serve_held_places`), so a
             // handler that waits on a sender to its own mailbox does not wait on them.
             if left <= capacity / 2 && self.shared.senders_waiting.load(Ordering::SeqCst) {
-                self.serve_senders();
+                self.shared.serve_line();
             }
         }
         Some(envelope)
-    }
-
-    /// Gives the free places to the senders in line, oldest first, and wakes them.
-    fn serve_senders(&mut self) {
-        let mut state = self.shared.lock();
-        while let Some(waker) = self.shared.serve_next(&mut state) {
-            self.to_wake.push(waker);
-        }
-        self.shared
-            .senders_waiting
-            .store(state.has_unserved(), Ordering::SeqCst);
-        drop(state);
-        for waker in self.to_wake.drain(..) {
-            waker.wake();
-        }
     }
 
     /// A handle for the actor's task to give the senders in line the places held back.
@@ -594,26 +593,7 @@ impl<A: Actor> SendersLine<A> {
     #[inline]
     pub(crate) fn serve_held_places(&self) {
         if self.shared.senders_waiting.load(Ordering::SeqCst) {
-            self.serve_line();
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn serve_line(&self) {
-        while self.shared.senders_waiting.load(Ordering::SeqCst) {
-            let mut state = self.shared.lock();
-            let next = self.shared.serve_next(&mut state);
-            self.shared
-                .senders_waiting
-                .store(state.has_unserved(), Ordering::SeqCst);
-            drop(state);
-            // One lock per sender served, woken outside it: the task has stopped running,
-            // and there are seldom more than a few to serve.
-            match next {
-                Some(waker) => waker.wake(),
-                None => break,
-            }
+            self.shared.serve_line();
         }
     }
 }
