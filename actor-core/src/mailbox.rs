@@ -162,6 +162,8 @@ impl<T> Shared<T> {
     fn close(&self) {
         let mut state = self.lock();
         state.closed = true;
+        // The places given to senders in line go back: they will never be filled.
+        self.len.fetch_sub(state.granted, Ordering::SeqCst);
         state.granted = 0;
         self.senders_waiting.store(false, Ordering::SeqCst);
         // No sender gets in line on a closed mailbox again, so the buffer is not needed.
@@ -667,6 +669,22 @@ mod tests {
         }
         while let Poll::Ready(Some(_)) = receiver.poll_recv(&mut cx) {}
         assert!(receiver.batch.capacity() >= IDLE_BUFFER);
+    }
+
+    #[test]
+    fn closing_gives_back_the_places_granted_to_senders_in_line() {
+        let (sender, mut receiver) = mailbox::<Sink>(MailboxConfig::bounded(1));
+        let mut cx = Context::from_waker(Waker::noop());
+        sender.try_send(envelope(0)).ok().unwrap();
+        let mut waiting = Sending::new(&sender, envelope(1));
+        assert!(waiting.poll_send(&mut cx).is_pending());
+        // Taking the message frees the only place, which goes to the sender in line.
+        assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(_))));
+        assert_eq!(receiver.shared.len.load(Ordering::SeqCst), 1);
+
+        receiver.close();
+        assert_eq!(receiver.shared.len.load(Ordering::SeqCst), 0);
+        assert!(matches!(waiting.poll_send(&mut cx), Poll::Ready(Err(_))));
     }
 
     /// How one message of the stress test is sent.
