@@ -263,16 +263,15 @@ impl<T> Shared<T> {
             return Err(TrySendError::Closed(value));
         }
         let Some(capacity) = self.capacity else {
+            // An unbounded mailbox has no line: the fast path took the send, unless the
+            // mailbox was closed.
             self.enqueue(state, value);
             return Ok(());
         };
+        // A sender not in line got here because the fast path found no free place for it
+        // under this same lock: it gets in line, and takes a place freed since (below).
         let position = match ticket.and_then(|ticket| state.position(ticket)) {
             Some(position) => position,
-            None if !state.has_unserved() && self.capacity_left(capacity) => {
-                self.len.fetch_add(1, Ordering::SeqCst);
-                self.enqueue(state, value);
-                return Ok(());
-            }
             None => {
                 let new_ticket = state.next_ticket;
                 state.next_ticket += 1;

@@ -11,9 +11,9 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorCell;

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
+
 use actor_core::prelude::*;
 use support::{bounded, patient_system, poll_once, Gate};
 
@@ -53,9 +55,9 @@ impl Line {
     /// Asks `helper`, which tells this actor 999 before it answers; records
     /// [`CONSULTED`] if the answer came in time.
     #[message]
-    async fn consult(&mut self, helper: ActorRef<Helper>, me: ActorRef<Line>) {
+    async fn consult(&mut self, helper: ActorRef<Helper>, ctx: &mut Context<Self>) {
         let answered = helper
-            .push_then_answer(me)
+            .push_then_answer(ctx.actor_ref())
             .timeout(Duration::from_secs(1))
             .await;
         if answered.is_ok() {
@@ -328,11 +330,12 @@ async fn senders_that_give_up_lose_no_place_and_deliver_nothing() {
     system.shutdown().await;
 }
 
-/// An actor with a mailbox of 8, inside `hold` at a first gate, with `before` queued
-/// ahead of six more messages: the next message anyone sends has to wait.
+/// An actor with a mailbox of 8, inside `hold` at a first gate, with what `before` sends
+/// queued ahead of pushes of 0, 1, ... that fill it: the next message anyone sends has
+/// to wait.
 async fn full_line_of_eight(
     system: &ActorSystem,
-    before: Vec<LineMsg>,
+    before: impl FnOnce(&ActorRef<Line>),
 ) -> (ActorRef<Line>, GateHeld) {
     let line = system
         .spawn(Props::new(Line::default).mailbox(MailboxConfig::bounded(8)))
@@ -340,9 +343,7 @@ async fn full_line_of_eight(
     let (first, mut first_control) = Gate::new();
     line.hold(first).tell().await.unwrap();
     first_control.entered().await;
-    for msg in before {
-        line.tell(msg).await.unwrap();
-    }
+    before(&line);
     let mut filler = 0;
     while line.push(filler).try_tell().is_ok() {
         filler += 1;
@@ -351,21 +352,27 @@ async fn full_line_of_eight(
 }
 
 /// With time paused, a sender left asleep would end `bounded` at once instead of hanging.
+/// A task that tells `line` to push `n` and, the mailbox being full, waits in line.
+async fn wait_to_push(line: &ActorRef<Line>, n: u32) -> JoinHandle<Result<(), SendError<LineMsg>>> {
+    let waiter = tokio::spawn({
+        let line = line.clone();
+        async move { line.push(n).tell().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished(), "the sender did not have to wait");
+    waiter
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_place_freed_while_the_actor_is_busy_goes_to_the_line_at_once() {
     let system = patient_system();
     let (second, mut second_control) = Gate::new();
-    let (line, first) = full_line_of_eight(
-        &system,
-        vec![LineMsg::Push { n: 100 }, LineMsg::Hold { gate: second }],
-    )
+    let (line, first) = full_line_of_eight(&system, |line| {
+        line.push(100).try_tell().unwrap();
+        line.hold(second).try_tell().unwrap();
+    })
     .await;
-    let waiter = tokio::spawn({
-        let line = line.clone();
-        async move { line.push(200).tell().await }
-    });
-    tokio::task::yield_now().await;
-    assert!(!waiter.is_finished(), "the sender did not have to wait");
+    let waiter = wait_to_push(&line, 200).await;
 
     // The actor handles `push` and takes `hold`, then waits inside it: two places are
     // free although most of the mailbox is still full. The sender in line is woken for
@@ -394,27 +401,18 @@ async fn a_place_freed_while_the_actor_is_busy_goes_to_the_line_at_once() {
 async fn a_handler_waiting_on_a_sender_to_its_own_full_mailbox_is_not_stuck() {
     let system = patient_system();
     let helper = system.spawn(Helper).unwrap();
-    let line = system
-        .spawn(Props::new(Line::default).mailbox(MailboxConfig::bounded(8)))
-        .unwrap();
-    let (first, mut first_control) = Gate::new();
-    line.hold(first).tell().await.unwrap();
-    first_control.entered().await;
-    line.push(1).try_tell().unwrap();
-    line.push(2).try_tell().unwrap();
-    line.consult(helper, line.clone()).try_tell().unwrap();
-    while line.push(3).try_tell().is_ok() {}
-    let waiter = tokio::spawn({
-        let line = line.clone();
-        async move { line.push(4).tell().await }
-    });
-    tokio::task::yield_now().await;
-    assert!(!waiter.is_finished(), "the sender did not have to wait");
+    let (line, first) = full_line_of_eight(&system, |line| {
+        line.push(1).try_tell().unwrap();
+        line.push(2).try_tell().unwrap();
+        line.consult(helper).try_tell().unwrap();
+    })
+    .await;
+    let waiter = wait_to_push(&line, 4).await;
 
     // The actor handles two pushes and takes `consult`, freeing three places; the helper
     // must get one of them while the first goes to the waiting sender. With time paused,
     // a deadlock would end the helper's ask by its timeout at once instead of hanging.
-    first_control.release();
+    first.release();
     bounded("the waiting sender", waiter)
         .await
         .unwrap()
