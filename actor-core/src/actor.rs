@@ -4,6 +4,7 @@ use std::future::Future;
 
 use crate::actor_ref::RefCore;
 use crate::context::Context;
+use crate::error::Failure;
 use crate::lifecycle::Terminated;
 use crate::mailbox::MailboxConfig;
 use crate::supervision::SupervisorStrategy;
@@ -92,16 +93,29 @@ pub trait Actor: Sized + Send + 'static {
         async {}
     }
 
-    /// Runs on the failed instance before a restart replaces it (Akka's `PreRestart`). Its
-    /// children are stopped right after, whatever it does.
-    fn pre_restart(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
-        let _ = ctx;
-        async {}
+    /// Runs on the failed instance before a restart replaces it (Akka's `PreRestart`), with
+    /// the failure that caused the restart. The default runs [`stopped`](Self::stopped), so
+    /// cleanup written there also runs on every restart, as Akka's default `PreRestart`
+    /// runs `PostStop`; a `pre_restart` of your own replaces that. Its children are stopped
+    /// right after, whatever it does.
+    fn pre_restart(
+        &mut self,
+        failure: &Failure,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = failure;
+        self.stopped(ctx)
     }
 
     /// Runs on the new instance after a restart, instead of `started` (Akka's
-    /// `PostRestart`). The default runs `started`.
-    fn post_restart(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+    /// `PostRestart`), with the failure that caused the restart. The default runs
+    /// [`started`](Self::started).
+    fn post_restart(
+        &mut self,
+        failure: &Failure,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = failure;
         self.started(ctx)
     }
 

@@ -233,12 +233,18 @@ impl std::error::Error for LookupError {}
 
 /// Why an actor failed: a panic caught in a handler or hook.
 ///
-/// Cheap to clone: the text is shared, so one failure can be reported to the asker, the
-/// actor's status and (with supervision) its parent.
+/// Cheap to clone: one shared allocation, so one failure can be reported to the asker, the
+/// actor's status and its parent; and one pointer wide, since the actor's task keeps one
+/// in the states it can be in.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Failure {
+pub struct Failure(Arc<FailureInner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct FailureInner {
     kind: FailureKind,
-    message: Arc<str>,
+    message: Box<str>,
+    /// The message being handled when it failed, by its variant name.
+    handling: Option<&'static str>,
 }
 
 /// What kind of failure an actor had.
@@ -258,74 +264,103 @@ pub enum FailureKind {
 }
 
 impl Failure {
+    pub(crate) fn new(kind: FailureKind, message: impl Into<Box<str>>) -> Self {
+        Failure(Arc::new(FailureInner {
+            kind,
+            message: message.into(),
+            handling: None,
+        }))
+    }
+
     pub(crate) fn from_panic(kind: FailureKind, payload: &(dyn std::any::Any + Send)) -> Self {
-        let message: Arc<str> = if let Some(text) = payload.downcast_ref::<&'static str>() {
-            Arc::from(*text)
+        let message: &str = if let Some(text) = payload.downcast_ref::<&'static str>() {
+            text
         } else if let Some(text) = payload.downcast_ref::<String>() {
-            Arc::from(text.as_str())
+            text
         } else {
-            Arc::from("a panic with a non-string payload")
+            "a panic with a non-string payload"
         };
-        Failure { kind, message }
+        Failure::new(kind, message)
     }
 
     /// A failure with a message of the user's (from `Err` or [`Context::fail`](crate::Context::fail)).
     pub fn error(message: impl fmt::Display) -> Self {
-        Failure {
-            kind: FailureKind::Error,
-            message: Arc::from(message.to_string()),
-        }
+        Failure::new(FailureKind::Error, message.to_string())
     }
 
     pub(crate) fn escalated(child: &str, failure: &Failure) -> Self {
-        Failure {
-            kind: FailureKind::Escalated,
-            message: Arc::from(format!("child {child} {failure}")),
-        }
+        Failure::new(FailureKind::Escalated, format!("child {child} {failure}"))
     }
 
     pub(crate) fn not_recreatable() -> Self {
-        Failure {
-            kind: FailureKind::Error,
-            message: Arc::from("restart asked, but the actor was spawned from a value and cannot be re-created; spawn it with `Props::new(factory)`"),
-        }
+        Failure::new(FailureKind::Error, "restart asked, but the actor was spawned from a value and cannot be re-created; spawn it with `Props::new(factory)`")
+    }
+
+    /// The cause given to the restart hooks of a permanent child restarted after it stopped
+    /// itself: no failure, but the hooks take one.
+    pub(crate) fn stopped_itself() -> Self {
+        Failure::new(
+            FailureKind::Error,
+            "stopped itself, and is restarted as a permanent child",
+        )
     }
 
     pub(crate) fn intensity_exceeded(child: crate::ActorId) -> Self {
-        Failure {
-            kind: FailureKind::Escalated,
-            message: Arc::from(format!("child {child} exceeded its restart intensity")),
+        Failure::new(
+            FailureKind::Escalated,
+            format!("child {child} exceeded its restart intensity"),
+        )
+    }
+
+    /// Names the message that was being handled when the actor failed.
+    pub(crate) fn while_handling(mut self, message: &'static str) -> Self {
+        if self.0.handling.is_none() {
+            Arc::make_mut(&mut self.0).handling = Some(message);
         }
+        self
+    }
+
+    /// The message the actor was handling when it failed, by its variant's name
+    /// (`"Deposit"`), or `None` if it failed outside a handler (in a hook or its factory).
+    pub fn handling(&self) -> Option<&'static str> {
+        self.0.handling
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> FailureKind {
-        self.kind
+        self.0.kind
     }
 
     /// The panic's message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
 impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Failure")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("handling", &self.0.handling)
             .finish()
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            FailureKind::HandlerPanic => write!(f, "handler panicked: {}", self.message),
-            FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.message),
-            FailureKind::Error => write!(f, "handler failed: {}", self.message),
-            FailureKind::Escalated => write!(f, "escalated: {}", self.message),
-            FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.message),
+        match self.0.kind {
+            FailureKind::HandlerPanic => match self.0.handling {
+                Some(name) => write!(f, "handler of `{name}` panicked: {}", self.0.message),
+                None => write!(f, "handler panicked: {}", self.0.message),
+            },
+            FailureKind::HookPanic => write!(f, "lifecycle hook panicked: {}", self.0.message),
+            FailureKind::Error => match self.0.handling {
+                Some(name) => write!(f, "handler of `{name}` failed: {}", self.0.message),
+                None => write!(f, "handler failed: {}", self.0.message),
+            },
+            FailureKind::Escalated => write!(f, "escalated: {}", self.0.message),
+            FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.0.message),
         }
     }
 }

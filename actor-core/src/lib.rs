@@ -91,8 +91,8 @@ pub use actor_macros::terminated;
 pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
-        ActorRef, ActorSystem, AskError, Context, LookupError, MailboxConfig, Props, SendError,
-        SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
+        ActorRef, ActorSystem, AskError, Context, Failure, LookupError, MailboxConfig, Props,
+        SendError, SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
     };
 }
 
@@ -102,6 +102,7 @@ pub mod __private {
     pub use crate::actor::{Actor, Client};
     pub use crate::actor_ref::RefCore;
     pub use crate::context::Context;
+    pub use crate::error::Failure;
     pub use crate::lifecycle::Terminated;
     pub use crate::mailbox::MailboxConfig;
     pub use crate::request::Request;

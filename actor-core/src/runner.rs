@@ -95,13 +95,15 @@ pub(crate) fn run<A: Actor>(
         // The steps' loop is here rather than in a method of the runner, one future less
         // deep: each level of nesting keeps its own copies of its references.
         let ctx = &mut guard.ctx;
-        let mut step = Step::Start { restart: false };
+        let mut step = Step::Start { restart: None };
         let reason = loop {
             step = match step {
                 Step::Start { restart } => Box::pin(runner.start(ctx, restart)).await,
                 Step::Run(actor) => runner.message_loop(actor, ctx).await,
                 Step::Exited(actor, exit) => Box::pin(runner.supervised(actor, exit, ctx)).await,
-                Step::Restart(actor, delay) => Box::pin(runner.restart(actor, delay, ctx)).await,
+                Step::Restart(actor, delay, cause) => {
+                    Box::pin(runner.restart(actor, delay, cause, ctx)).await
+                }
                 Step::Stop(actor, reason) => {
                     break Box::pin(runner.finish(actor, reason, ctx)).await
                 }
@@ -223,7 +225,7 @@ enum Outcome {
     Continue,
     Stop(StopReason),
     Exited(ChildExit),
-    Restart(Duration),
+    Restart(Duration, Failure),
 }
 
 impl Outcome {
@@ -232,21 +234,22 @@ impl Outcome {
             Outcome::Continue => Step::Run(actor),
             Outcome::Stop(reason) => Step::Stop(Some(actor), reason),
             Outcome::Exited(exit) => Step::Exited(Some(actor), exit),
-            Outcome::Restart(delay) => Step::Restart(Some(actor), delay),
+            Outcome::Restart(delay, cause) => Step::Restart(Some(actor), delay, cause),
         }
     }
 }
 
 /// The actor's life as a state machine; each step returns the next.
 enum Step<A> {
-    /// Create an instance from the factory and run `started` (or `post_restart`).
-    Start { restart: bool },
+    /// Create an instance from the factory and run `started`, or `post_restart` with the
+    /// failure that caused the restart.
+    Start { restart: Option<Failure> },
     /// Handle messages and signals.
     Run(A),
     /// Report to the supervisor and wait for its command.
     Exited(Option<A>, ChildExit),
     /// Replace the instance after `delay`.
-    Restart(Option<A>, Duration),
+    Restart(Option<A>, Duration, Failure),
     /// Stop for good.
     Stop(Option<A>, StopReason),
 }
@@ -261,6 +264,9 @@ struct Rare {
     /// Death-watch signals that arrived while the actor was suspended after a failure,
     /// delivered once it runs again.
     deferred: Vec<Terminated>,
+    /// The factory has panicked every time so far: no instance was ever created, so the
+    /// first one that is runs `started`, not `post_restart` (Akka).
+    never_created: bool,
 }
 
 impl<A: Actor> Runner<A> {
@@ -274,7 +280,7 @@ impl<A: Actor> Runner<A> {
             .is_some_and(|rare| rare.draining.is_some())
     }
 
-    async fn start(&mut self, ctx: &mut Context<A>, restart: bool) -> Step<A> {
+    async fn start(&mut self, ctx: &mut Context<A>, restart: Option<Failure>) -> Step<A> {
         // The factory is user code too: a panic in it fails the actor like a panic in a hook.
         let created = std::panic::catch_unwind(AssertUnwindSafe(|| self.factory.create()));
         let mut actor = match created {
@@ -282,13 +288,21 @@ impl<A: Actor> Runner<A> {
             // Only a one-shot factory runs dry, and `restart` checks that first.
             Ok(None) => return Step::Stop(None, StopReason::Aborted),
             Err(payload) => {
+                if restart.is_none() {
+                    self.rare().never_created = true;
+                }
                 let failure = Failure::from_panic(FailureKind::FactoryPanic, &*payload);
                 return Step::Exited(None, ChildExit::Failed(failure));
             }
         };
-        let hook = if restart {
+        let first_instance = self
+            .rare
+            .as_mut()
+            .is_some_and(|rare| std::mem::take(&mut rare.never_created));
+        let restart = restart.filter(|_| !first_instance);
+        let hook = if let Some(cause) = &restart {
             catch(FailureKind::HookPanic, async {
-                actor.post_restart(ctx).await
+                actor.post_restart(cause, ctx).await
             })
             .await
         } else {
@@ -297,7 +311,7 @@ impl<A: Actor> Runner<A> {
         if let Err(failure) = hook.and_then(|()| failed_by(ctx)) {
             return Step::Exited(Some(actor), ChildExit::Failed(failure));
         }
-        if restart {
+        if restart.is_some() {
             ctx.system().publish(SystemEvent::Restarted {
                 actor: ctx.id(),
                 path: Arc::clone(ctx.cell().path()),
@@ -358,6 +372,9 @@ impl<A: Actor> Runner<A> {
                     return outcome.into_step(actor);
                 }
             };
+            // Named before the handler takes the message, for a failure to say what it was
+            // handling: a `match` on the variant, no allocation.
+            let name = A::message_name(&msg);
             let handled = {
                 let handler = std::pin::pin!(async { actor.handle(msg, ctx).await });
                 catch_pinned(FailureKind::HandlerPanic, handler).await
@@ -370,6 +387,7 @@ impl<A: Actor> Runner<A> {
                     }
                 }
                 Err(failure) => {
+                    let failure = failure.while_handling(name);
                     if let Some(reply) = reply {
                         let _ = reply.send(Err(failure.clone()));
                     }
@@ -377,6 +395,7 @@ impl<A: Actor> Runner<A> {
                 }
             }
             if let Some(failure) = ctx.take_failure() {
+                let failure = failure.while_handling(name);
                 return Step::Exited(Some(actor), ChildExit::Failed(failure));
             }
             if let Some(mode) = ctx.take_stop_request() {
@@ -450,7 +469,9 @@ impl<A: Actor> Runner<A> {
             }
             // Resume is for a suspended actor; a running one has nothing to resume.
             SystemSignal::Command(ChildCommand::Resume) => Outcome::Continue,
-            SystemSignal::Command(ChildCommand::Restart { delay }) => Outcome::Restart(delay),
+            SystemSignal::Command(ChildCommand::Restart { delay, cause }) => {
+                Outcome::Restart(delay, cause)
+            }
             SystemSignal::Command(ChildCommand::Stop) => Outcome::Stop(StopReason::Requested),
             SystemSignal::Terminated(terminated) => {
                 match deliver_terminated(actor, terminated, ctx).await {
@@ -537,8 +558,8 @@ impl<A: Actor> Runner<A> {
                         None => Step::Stop(None, stop_reason()),
                     };
                 }
-                SystemSignal::Command(ChildCommand::Restart { delay }) => {
-                    return Step::Restart(actor, delay)
+                SystemSignal::Command(ChildCommand::Restart { delay, cause }) => {
+                    return Step::Restart(actor, delay, cause)
                 }
                 SystemSignal::Command(ChildCommand::Stop) => {
                     return Step::Stop(actor, stop_reason())
@@ -566,6 +587,7 @@ impl<A: Actor> Runner<A> {
         &mut self,
         actor: Option<A>,
         delay: Duration,
+        cause: Failure,
         ctx: &mut Context<A>,
     ) -> Step<A> {
         if !self.factory.can_recreate() {
@@ -575,7 +597,7 @@ impl<A: Actor> Runner<A> {
         if let Some(mut actor) = actor {
             // A panic in `pre_restart` does not stop the restart: the instance is going anyway.
             let _ = catch(FailureKind::HookPanic, async {
-                actor.pre_restart(ctx).await
+                actor.pre_restart(&cause, ctx).await
             })
             .await;
         }
@@ -603,7 +625,9 @@ impl<A: Actor> Runner<A> {
                 }
             }
         }
-        Step::Start { restart: true }
+        Step::Start {
+            restart: Some(cause),
+        }
     }
 
     /// Runs the remaining hooks, stops the children, and says why the actor stopped.

@@ -263,10 +263,15 @@ pub(crate) enum ChildExit {
 }
 
 /// What the supervisor sends to one child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ChildCommand {
     Resume,
-    Restart { delay: Duration },
+    /// Restart after `delay`; `cause` is the failure that led to it (the failed child's,
+    /// also for the siblings restarted with it), for the restart hooks.
+    Restart {
+        delay: Duration,
+        cause: Failure,
+    },
     Stop,
 }
 
@@ -398,7 +403,7 @@ impl Supervisor {
         }
         for (target, command) in &plan.commands {
             if let Some(entry) = self.children.get(*target) {
-                entry.send(*command);
+                entry.send(command.clone());
             }
         }
         plan.escalate.map(|failure| {
@@ -464,6 +469,7 @@ impl Supervisor {
                     };
                 }
                 self.restarts.push_back(now);
+                let cause = failure.unwrap_or_else(Failure::stopped_itself);
                 let delay = match self.strategy.backoff {
                     Some(backoff) => backoff.delay(count + 1, self.random.next_unit()),
                     None => Duration::ZERO,
@@ -481,7 +487,10 @@ impl Supervisor {
                             if sibling.policy == RestartPolicy::Temporary && sibling.id != child {
                                 ChildCommand::Stop
                             } else {
-                                ChildCommand::Restart { delay }
+                                ChildCommand::Restart {
+                                    delay,
+                                    cause: cause.clone(),
+                                }
                             };
                         (sibling.id, command)
                     })
@@ -662,7 +671,7 @@ mod tests {
         }
     }
 
-    fn command_name(command: ChildCommand) -> &'static str {
+    fn command_name(command: &ChildCommand) -> &'static str {
         match command {
             ChildCommand::Resume => "resume",
             ChildCommand::Restart { .. } => "restart",
@@ -707,7 +716,7 @@ mod tests {
                 let actual: Vec<(usize, &'static str)> = plan
                     .commands
                     .iter()
-                    .map(|(id, command)| (ids.iter().position(|x| x == id).unwrap(), command_name(*command)))
+                    .map(|(id, command)| (ids.iter().position(|x| x == id).unwrap(), command_name(command)))
                     .collect();
                 prop_assert_eq!(&actual, &expected, "commands for {:?} of child {}", event, index);
                 prop_assert_eq!(plan.escalate.is_some(), escalates, "escalation for {:?}", event);
@@ -758,7 +767,7 @@ mod tests {
                     ChildExit::Failed(failure_for(Directive::Restart)),
                 );
                 match plan.commands[..] {
-                    [(_, ChildCommand::Restart { delay })] => delay,
+                    [(_, ChildCommand::Restart { delay, .. })] => delay,
                     ref other => panic!("expected one restart, got {other:?}"),
                 }
             })

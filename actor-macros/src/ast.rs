@@ -85,6 +85,8 @@ pub(crate) enum HookParam {
     Context,
     /// The death-watch signal, for `#[terminated]`.
     Terminated,
+    /// The failure that caused a restart, for `#[pre_restart]` and `#[post_restart]`.
+    Failure,
 }
 
 impl ActorImpl {
@@ -364,8 +366,11 @@ impl Hook {
         let sig = &method.sig;
         let mut ok = valid::check_signature_shape(marker, sig, errors);
         ok &= valid::check_receiver(marker, sig, errors);
+        let takes_failure = matches!(marker, Marker::PreRestart | Marker::PostRestart);
         let expected = if marker == Marker::Terminated {
             "`&mut self`, a `Terminated` and, optionally, `ctx: &mut Context<Self>`"
+        } else if takes_failure {
+            "`&mut self` and, optionally, `failure: &Failure` and `ctx: &mut Context<Self>`"
         } else {
             "only `&mut self` and, optionally, `ctx: &mut Context<Self>`"
         };
@@ -386,6 +391,11 @@ impl Hook {
                 && !params.contains(&HookParam::Terminated)
             {
                 params.push(HookParam::Terminated);
+            } else if takes_failure
+                && valid::is_failure_ref(&pat_type.ty)
+                && !params.contains(&HookParam::Failure)
+            {
+                params.push(HookParam::Failure);
             } else {
                 errors.push(syn::Error::new_spanned(
                     pat_type,

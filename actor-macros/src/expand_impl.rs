@@ -470,9 +470,21 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         let args = hook.params.iter().map(|param| match param {
             HookParam::Context => quote!(ctx),
             HookParam::Terminated => quote!(terminated),
+            HookParam::Failure => quote!(failure),
         });
         let ctx_param = if takes_context { quote!(ctx) } else { quote!(_ctx) };
-        let terminated_param = (marker == Marker::Terminated).then(|| quote!(terminated: #private::Terminated,));
+        let terminated_param = match marker {
+            Marker::Terminated => Some(quote!(terminated: #private::Terminated,)),
+            Marker::PreRestart | Marker::PostRestart => {
+                let name = if hook.params.contains(&HookParam::Failure) {
+                    quote!(failure)
+                } else {
+                    quote!(_failure)
+                };
+                Some(quote!(#name: &#private::Failure,))
+            }
+            _ => None,
+        };
         Some(if hook.is_async {
             quote! {
                 async fn #trait_method(&mut self, #terminated_param #ctx_param: &mut #private::Context<Self>) {

@@ -198,6 +198,14 @@ pub(crate) fn is_terminated_type(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Terminated"))
 }
 
+/// `&Failure` (any path ending in `Failure`), the restart hooks' cause.
+pub(crate) fn is_failure_ref(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if reference.mutability.is_none()
+            && matches!(&*reference.elem, Type::Path(path)
+                if path.path.segments.last().is_some_and(|s| s.ident == "Failure")))
+}
+
 /// `&mut Context<...>` (or a misspelt form of it).
 pub(crate) fn is_context_type(ty: &Type) -> bool {
     let inner = match ty {

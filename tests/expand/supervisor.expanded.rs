@@ -300,6 +300,7 @@ const _: () = {
         }
         fn post_restart(
             &mut self,
+            _failure: &::actor_core::__private::Failure,
             ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             self.rehire(ctx);

@@ -732,7 +732,7 @@ async fn stop_directive_stops_the_child_with_its_failure() {
             "Decided(Stop)",
             // The queued message is dropped.
             "DeadLetter(Add)",
-            "Stopped(failed: handler panicked: done for)"
+            "Stopped(failed: handler of `ExplodeAt` panicked: done for)"
         ]
     );
     system.shutdown().await;
@@ -1127,7 +1127,7 @@ async fn a_temporary_child_is_never_restarted_even_after_a_failure() {
         [
             "Failed(gone)",
             "Decided(Stop)",
-            "Stopped(failed: handler panicked: gone)"
+            "Stopped(failed: handler of `Boom` panicked: gone)"
         ]
     );
     assert_eq!(log.with_prefix("temp#2"), Vec::<String>::new());
