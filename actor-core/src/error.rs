@@ -255,6 +255,10 @@ pub enum FailureKind {
     Error,
     /// A child's failure that its supervisor escalated to this actor.
     Escalated,
+    /// An actor this one watched has stopped, and this one has no `#[terminated]` hook to
+    /// receive the [`Terminated`](crate::Terminated) (Akka's `DeathPactException`). The
+    /// message names the watched actor's path.
+    DeathPact,
 }
 
 impl Failure {
@@ -281,6 +285,15 @@ impl Failure {
         Failure {
             kind: FailureKind::Escalated,
             message: Arc::from(format!("child {child} {failure}")),
+        }
+    }
+
+    pub(crate) fn death_pact(watched: &str, reason: &crate::StopReason) -> Self {
+        Failure {
+            kind: FailureKind::DeathPact,
+            message: Arc::from(format!(
+                "watched actor {watched} terminated ({reason}), and this actor has no `#[terminated]` hook"
+            )),
         }
     }
 
@@ -326,6 +339,7 @@ impl fmt::Display for Failure {
             FailureKind::Error => write!(f, "handler failed: {}", self.message),
             FailureKind::Escalated => write!(f, "escalated: {}", self.message),
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.message),
+            FailureKind::DeathPact => write!(f, "death pact: {}", self.message),
         }
     }
 }
