@@ -120,13 +120,19 @@ pub trait Actor: Sized + Send + 'static {
     }
 
     /// Receives the death-watch signal of an actor watched with
-    /// [`Context::watch`](crate::Context::watch).
+    /// [`Context::watch`](crate::Context::watch), once per watch; `#[terminated]` declares
+    /// it.
+    ///
+    /// The default is Akka's death pact: an actor that watches another and does not handle
+    /// its end fails, with [`FailureKind::DeathPact`](crate::FailureKind::DeathPact) and
+    /// the watched actor's path in the message, and its supervisor decides what follows.
+    /// Override it (an empty hook will do) to outlive the actors it watches.
     fn terminated(
         &mut self,
         terminated: Terminated,
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
-        let _ = (terminated, ctx);
+        ctx.death_pact(&terminated);
         async {}
     }
 }

@@ -82,20 +82,44 @@ pub(crate) struct ActorCell<A: Actor> {
     /// can hand out a new strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
     pub(crate) ask_timeout: Duration,
-    /// Boxed when first needed: most actors are never watched, and an idle actor is
-    /// about 90 bytes lighter without it.
+    /// Who watches it. Boxed when first needed and dropped again when the last watcher
+    /// goes: most actors are never watched, and an idle actor is lighter without it.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
     pub(crate) events: Arc<Events>,
 }
 
-/// Who watches an actor, and who was already told that it stopped. A watch that comes
-/// after the end (the status says `Stopped`) is told at once; the one lock over both
-/// lists, taken after the status is set, makes the signal exactly-once.
-#[derive(Default)]
-pub(crate) struct Watchers {
-    watching: Vec<(ActorId, ActorLink)>,
-    /// Watchers already told, so a repeated watch after the end is not told again.
-    told: Vec<ActorId>,
+/// Who watches an actor: each watcher's lane, keyed by its id, so that a watch, an unwatch
+/// and a dying watcher's removal cost O(1). A watch that comes after the end (the status
+/// says `Stopped`) is told at once and not recorded; the one lock over the map, taken after
+/// the status is set, makes each watch told exactly once.
+pub(crate) type Watchers = IdMap<ActorLink>;
+
+/// The other end of a watch, as the watcher keeps it: the watched actor, whatever its type,
+/// so that the watcher can take its watch back when it unwatches or dies.
+pub(crate) trait Watched: Send + Sync {
+    /// Forgets `watcher`'s watch; a no-op if there is none.
+    fn remove_watcher(&self, watcher: ActorId);
+}
+
+impl<A: Actor> Watched for ActorCell<A> {
+    fn remove_watcher(&self, watcher: ActorId) {
+        ActorCell::remove_watcher(self, watcher);
+    }
+}
+
+/// Removes `id` from a map that is boxed when first needed, and gives the room back as the
+/// map empties: a map keeps its capacity, and one that 100,000 short-lived watchers once
+/// filled would otherwise hold their room for as long as it lives. Shrinking to twice the
+/// entries once they are down to a quarter keeps each removal O(1) amortised.
+pub(crate) fn remove_shrinking<V>(map: &mut Option<Box<IdMap<V>>>, id: ActorId) -> Option<V> {
+    let entries = map.as_deref_mut()?;
+    let removed = entries.remove(&id)?;
+    if entries.is_empty() {
+        *map = None;
+    } else if entries.capacity() > 16 && entries.len() * 4 < entries.capacity() {
+        entries.shrink_to(entries.len() * 2);
+    }
+    Some(removed)
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -126,35 +150,39 @@ impl<A: Actor> ActorCell<A> {
             .dead_letter(self.id, self.path(), A::message_name(msg));
     }
 
-    fn watchers<R>(&self, edit: impl FnOnce(&mut Watchers) -> R) -> R {
-        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-        edit(watchers.get_or_insert_with(Box::default))
+    fn watchers(&self) -> std::sync::MutexGuard<'_, Option<Box<Watchers>>> {
+        self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Records `watcher`'s watch, or tells it at once if this actor has already stopped.
+    /// The watcher keeps its own record of what it watches, so a second watch while one is
+    /// active never reaches here.
     pub(crate) fn add_watcher(&self, watcher: ActorId, signals: &ActorLink) {
-        self.watchers(|watchers| match self.status().get() {
-            ActorStatus::Stopped(reason) => {
-                // Watching twice is watching once, also after the end; one still in
-                // `watching` is about to be told by `notify_watchers`.
-                let pending = watchers.watching.iter().any(|(id, _)| *id == watcher);
-                if !pending && !watchers.told.contains(&watcher) {
-                    let _ = signals.send(SystemSignal::Terminated(self.terminated(reason)));
-                    watchers.told.push(watcher);
+        let ended = {
+            let mut watchers = self.watchers();
+            match self.status().get() {
+                ActorStatus::Stopped(reason) => Some(reason),
+                _ => {
+                    let watchers = watchers.get_or_insert_with(Box::default);
+                    watchers.insert(watcher, signals.clone());
+                    None
                 }
             }
-            _ => {
-                if !watchers.watching.iter().any(|(id, _)| *id == watcher) {
-                    watchers.watching.push((watcher, signals.clone()));
-                }
-            }
-        });
+        };
+        if let Some(reason) = ended {
+            // Decided under the lock, sent outside it: the watcher's lane has its own.
+            let _ = signals.send(SystemSignal::Terminated(self.terminated(reason)));
+        }
     }
 
+    /// Forgets `watcher`'s watch: on an unwatch, and when the watcher stops.
     pub(crate) fn remove_watcher(&self, watcher: ActorId) {
-        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(watchers) = watchers.as_mut() {
-            watchers.watching.retain(|(id, _)| *id != watcher);
-        }
+        let removed = {
+            let mut watchers = self.watchers();
+            remove_shrinking(&mut watchers, watcher)
+        };
+        // Dropped outside the lock: it may be the last handle to the watcher's lane.
+        drop(removed);
     }
 
     fn terminated(&self, reason: StopReason) -> Terminated {
@@ -168,18 +196,12 @@ impl<A: Actor> ActorCell<A> {
     /// Tells every watcher of the end, once. Called after the status says `Stopped`, so a
     /// watch from now on is answered by `add_watcher` itself.
     pub(crate) fn notify_watchers(&self, reason: &StopReason) {
-        let watching = {
-            let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-            // Never watched: nothing to tell, and nothing to allocate.
-            let Some(watchers) = watchers.as_mut() else {
-                return;
-            };
-            let watching = std::mem::take(&mut watchers.watching);
-            watchers.told.extend(watching.iter().map(|(id, _)| *id));
-            watching
+        // Never watched: nothing to tell, and nothing to allocate.
+        let Some(watchers) = self.watchers().take() else {
+            return;
         };
         let terminated = self.terminated(reason.clone());
-        for (_, signals) in watching {
+        for signals in (*watchers).into_values() {
             let _ = signals.send(SystemSignal::Terminated(terminated.clone()));
         }
     }

@@ -4,10 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::actor::Actor;
-use crate::actor_ref::{ActorCell, ActorId, ActorRef, RefCore, WeakActorRef};
+use crate::actor_ref::{remove_shrinking, ActorCell, ActorId, ActorRef, IdMap, RefCore};
+use crate::actor_ref::{Watched, WeakActorRef};
 use crate::error::{Failure, SpawnError};
 use crate::lifecycle::ActorLink;
 use crate::lifecycle::StopMode;
+use crate::lifecycle::Terminated;
 use crate::props::Props;
 use crate::supervision::{ChildEntry, ChildExit, RestartPolicy, Supervisor};
 use crate::system::ActorSystem;
@@ -36,6 +38,11 @@ pub struct Context<A: Actor> {
     stop_request: Option<StopMode>,
     failure: Option<Failure>,
     policy: RestartPolicy,
+    /// What it watches, keyed by id: a `Terminated` is delivered only while its watch is
+    /// here, which makes it one per watch and none after an unwatch; the watched actor
+    /// is kept untyped so that a dying actor can take back its watches. Boxed when first
+    /// needed, like `supervisor`.
+    watching: Option<Box<IdMap<Arc<dyn Watched>>>>,
 }
 
 impl<A: Actor> Context<A> {
@@ -53,6 +60,7 @@ impl<A: Actor> Context<A> {
             stop_request: None,
             failure: None,
             policy,
+            watching: None,
         }
     }
 
@@ -132,16 +140,61 @@ impl<A: Actor> Context<A> {
             })
     }
 
-    /// Watches `other`: when it stops, this actor's `terminated` hook (`#[terminated]`)
-    /// receives a [`Terminated`](crate::Terminated) with the reason, exactly once, even
-    /// if `other` is already dead now. Watching twice is watching once.
-    pub fn watch<B: Actor>(&self, other: &ActorRef<B>) {
-        other.cell().add_watcher(self.cell.id, &self.cell.link);
+    /// Watches `other` (Akka's `Context.Watch`, OTP's `monitor`): when it stops for good,
+    /// this actor's `#[terminated]` hook receives a [`Terminated`] with the reason, once
+    /// for this watch, also if `other` is already dead now. Watching it again while this
+    /// watch is active is the same watch; a watch made after the `Terminated` was
+    /// delivered, or after an [`unwatch`](Self::unwatch), is a new one and gets its own.
+    /// Watching itself is a no-op.
+    ///
+    /// An actor without a `#[terminated]` hook that receives a `Terminated` fails with
+    /// [`FailureKind::DeathPact`](crate::FailureKind::DeathPact), and its supervisor
+    /// decides (Akka's death pact): declare the hook, even an empty one, to handle it.
+    pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) {
+        let target = other.cell();
+        if target.id == self.cell.id {
+            return;
+        }
+        let watching = self.watching.get_or_insert_with(Box::default);
+        if let std::collections::hash_map::Entry::Vacant(slot) = watching.entry(target.id) {
+            slot.insert(Arc::clone(target) as Arc<dyn Watched>);
+            target.add_watcher(self.cell.id, &self.cell.link);
+        }
     }
 
-    /// Stops watching `other`. A `Terminated` already on its way may still arrive.
-    pub fn unwatch<B: Actor>(&self, other: &ActorRef<B>) {
-        other.cell().remove_watcher(self.cell.id);
+    /// Stops watching `other`: no `Terminated` of that watch is delivered from now on,
+    /// also if one is already on its way (Akka's guarantee). A no-op if it is not watched.
+    pub fn unwatch<B: Actor>(&mut self, other: &ActorRef<B>) {
+        if remove_shrinking(&mut self.watching, other.id()).is_some() {
+            other.cell().remove_watcher(self.cell.id);
+        }
+    }
+
+    /// Whether a `Terminated` of `target` belongs to a watch still active; if so, that
+    /// watch ends with it.
+    pub(crate) fn take_watch(&mut self, target: ActorId) -> bool {
+        remove_shrinking(&mut self.watching, target).is_some()
+    }
+
+    /// Takes back every watch this actor still has, as it stops: the actors it watched
+    /// forget it at once rather than keep its lane until they stop.
+    pub(crate) fn unwatch_all(&mut self) {
+        let id = self.cell.id;
+        for target in self
+            .watching
+            .take()
+            .into_iter()
+            .flat_map(|map| map.into_values())
+        {
+            target.remove_watcher(id);
+        }
+    }
+
+    /// Akka's death pact, for an actor with no `#[terminated]` hook: it fails once the
+    /// hook returns.
+    pub(crate) fn death_pact(&mut self, terminated: &Terminated) {
+        self.failure
+            .get_or_insert_with(|| Failure::death_pact(&terminated.path, &terminated.reason));
     }
 
     /// Stops this actor gracefully once the current handler returns: new messages are

@@ -261,6 +261,10 @@ pub enum FailureKind {
     Error,
     /// A child's failure that its supervisor escalated to this actor.
     Escalated,
+    /// An actor this one watched has stopped, and this one has no `#[terminated]` hook to
+    /// receive the [`Terminated`](crate::Terminated) (Akka's `DeathPactException`). The
+    /// message names the watched actor's path.
+    DeathPact,
 }
 
 impl Failure {
@@ -290,6 +294,15 @@ impl Failure {
 
     pub(crate) fn escalated(child: &str, failure: &Failure) -> Self {
         Failure::new(FailureKind::Escalated, format!("child {child} {failure}"))
+    }
+
+    pub(crate) fn death_pact(watched: &str, reason: &crate::StopReason) -> Self {
+        Failure::new(
+            FailureKind::DeathPact,
+            format!(
+                "watched actor {watched} terminated ({reason}), and this actor has no `#[terminated]` hook"
+            ),
+        )
     }
 
     pub(crate) fn not_recreatable() -> Self {
@@ -361,6 +374,7 @@ impl fmt::Display for Failure {
             },
             FailureKind::Escalated => write!(f, "escalated: {}", self.0.message),
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.0.message),
+            FailureKind::DeathPact => write!(f, "death pact: {}", self.0.message),
         }
     }
 }

@@ -72,7 +72,8 @@ pub enum StopMode {
 }
 
 /// The death-watch signal: a watched actor has stopped. Delivered exactly once per watch,
-/// also when the actor was already dead when the watch began.
+/// also when the actor was already dead when the watch began, and never after an unwatch;
+/// see [`Context::watch`](crate::Context::watch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Terminated {
     /// The actor that stopped.

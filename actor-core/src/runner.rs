@@ -46,6 +46,8 @@ impl<A: Actor> TerminationGuard<A> {
 impl<A: Actor> Drop for TerminationGuard<A> {
     fn drop(&mut self) {
         let reason = self.reason.take().unwrap_or(StopReason::Aborted);
+        // The actors it watched forget it now, not when they stop.
+        self.ctx.unwatch_all();
         let cell = self.ctx.cell();
         let system = self.ctx.system();
         let id = cell.id;
@@ -672,13 +674,17 @@ impl<A: Actor> Runner<A> {
     }
 }
 
-/// Delivers a death-watch signal to the `terminated` hook; a panic in it, or a
-/// `ctx.fail` from it, fails the actor.
+/// Delivers a death-watch signal to the `terminated` hook, unless its watch was undone
+/// since it was sent; a panic in the hook, a `ctx.fail` from it, or the death pact of an
+/// actor without one fails the actor.
 async fn deliver_terminated<A: Actor>(
     actor: &mut A,
     terminated: Terminated,
     ctx: &mut Context<A>,
 ) -> Result<(), Failure> {
+    if !ctx.take_watch(terminated.id) {
+        return Ok(());
+    }
     catch(FailureKind::HookPanic, async {
         actor.terminated(terminated, ctx).await
     })
