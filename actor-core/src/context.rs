@@ -7,21 +7,12 @@ use crate::actor::Actor;
 use crate::actor_ref::{remove_shrinking, ActorCell, ActorId, ActorRef, IdMap, RefCore};
 use crate::actor_ref::{Watched, WeakActorRef};
 use crate::error::{Failure, SpawnError};
-use crate::lifecycle::ActorLink;
 use crate::lifecycle::StopMode;
-use crate::lifecycle::Terminated;
+use crate::lifecycle::{SystemSignal, Terminated};
 use crate::props::Props;
-use crate::supervision::{ChildEntry, ChildExit, RestartPolicy, Supervisor};
+use crate::supervision::{ChildEntry, RestartPolicy};
+use crate::supervisor::SupervisorCell;
 use crate::system::ActorSystem;
-
-/// Who supervises an actor.
-#[derive(Clone)]
-pub(crate) enum Parent {
-    /// The system's guardian: the actor is top-level.
-    Guardian,
-    /// Another actor.
-    Actor { id: ActorId, signals: ActorLink },
-}
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
 /// or fail itself.
@@ -31,10 +22,12 @@ pub(crate) enum Parent {
 pub struct Context<A: Actor> {
     cell: Arc<ActorCell<A>>,
     system: ActorSystem,
-    parent: Parent,
-    /// Its supervision of its own children, created with the first child: most actors
-    /// never have one, and an idle actor is 200 bytes lighter without it.
-    supervisor: Option<Box<Supervisor>>,
+    /// Its supervisor (its parent's, or the guardian's), shared with it: this actor's
+    /// failures are decided from it, in this actor's task.
+    parent: Arc<SupervisorCell>,
+    /// Its supervision of its own children, shared with them, created with the first
+    /// child: most actors never have one.
+    supervisor: Option<Arc<SupervisorCell>>,
     stop_request: Option<StopMode>,
     failure: Option<Failure>,
     policy: RestartPolicy,
@@ -49,7 +42,7 @@ impl<A: Actor> Context<A> {
     pub(crate) fn new(
         cell: Arc<ActorCell<A>>,
         system: ActorSystem,
-        parent: Parent,
+        parent: Arc<SupervisorCell>,
         policy: RestartPolicy,
     ) -> Self {
         Context {
@@ -81,10 +74,7 @@ impl<A: Actor> Context<A> {
 
     /// Its supervisor's id, or `None` for a top-level actor (supervised by the guardian).
     pub fn parent(&self) -> Option<ActorId> {
-        match &self.parent {
-            Parent::Guardian => None,
-            Parent::Actor { id, .. } => Some(*id),
-        }
+        self.parent.owner_id()
     }
 
     /// A strong ref to this actor, to hand to others (for example so they can reply with a
@@ -116,28 +106,30 @@ impl<A: Actor> Context<A> {
         &mut self,
         props: impl Into<Props<B>>,
     ) -> Result<ActorRef<B>, SpawnError> {
-        let parent = Parent::Actor {
-            id: self.cell.id,
-            signals: self.cell.link.clone(),
-        };
-        let id = self.cell.id;
-        let children = &mut self
-            .supervisor
-            .get_or_insert_with(|| new_supervisor::<A>(id))
-            .children;
-        self.system
-            .spawn_under(parent, self.cell.path(), props.into(), |entry| {
-                children.push(entry)
-            })
+        let (id, link) = (self.cell.id, &self.cell.link);
+        let supervisor = self.supervisor.get_or_insert_with(|| {
+            SupervisorCell::new(
+                A::supervisor_strategy(),
+                Some((id, link.clone())),
+                id.as_u64(),
+            )
+        });
+        let parent = Arc::clone(supervisor);
+        self.system.spawn_under(
+            Arc::clone(supervisor),
+            self.cell.path(),
+            props.into(),
+            |entry| {
+                parent.adopt(entry);
+            },
+        )
     }
 
     /// The ids of this actor's live children, in spawn order.
     pub fn children(&self) -> Vec<ActorId> {
         self.supervisor
             .as_ref()
-            .map_or_else(Vec::new, |supervisor| {
-                supervisor.children.iter().map(|child| child.id).collect()
-            })
+            .map_or_else(Vec::new, |supervisor| supervisor.child_ids())
     }
 
     /// Watches `other` (Akka's `Context.Watch`, OTP's `monitor`): when it stops for good,
@@ -230,33 +222,24 @@ impl<A: Actor> Context<A> {
         &self.cell
     }
 
-    /// Decides for one of this actor's children; returns the failure to fail with if the
-    /// decision escalates.
-    pub(crate) fn supervise_child(&mut self, child: ActorId, exit: ChildExit) -> Option<Failure> {
-        let id = self.cell.id;
-        self.supervisor
-            .get_or_insert_with(|| new_supervisor::<A>(id))
-            .supervise(child, exit, Some(id), &self.system)
-    }
-
-    /// Forgets a child that has stopped.
-    pub(crate) fn remove_child(&mut self, child: ActorId) {
-        if let Some(supervisor) = &mut self.supervisor {
-            supervisor.remove(child);
+    /// Sends `signal()` to each of its children.
+    pub(crate) fn tell_children(&self, signal: impl Fn() -> SystemSignal) {
+        if let Some(supervisor) = &self.supervisor {
+            supervisor.tell_children(signal);
         }
     }
 
     /// Takes every child out of supervision, to stop them.
     pub(crate) fn take_children(&mut self) -> Vec<ChildEntry> {
         self.supervisor
-            .as_mut()
-            .map_or_else(Vec::new, |supervisor| supervisor.children.take_all())
+            .as_ref()
+            .map_or_else(Vec::new, |supervisor| supervisor.take_all())
     }
 
     /// A new instance is a new supervisor, as a restarted OTP supervisor is a new
     /// process: its children's restarts start counting afresh.
     pub(crate) fn forget_restarts(&mut self) {
-        if let Some(supervisor) = &mut self.supervisor {
+        if let Some(supervisor) = &self.supervisor {
             supervisor.forget_restarts();
         }
     }
@@ -265,13 +248,10 @@ impl<A: Actor> Context<A> {
         self.policy
     }
 
-    pub(crate) fn parent_link(&self) -> &Parent {
+    /// The supervisor this actor's failures are decided by.
+    pub(crate) fn parent_supervisor(&self) -> &Arc<SupervisorCell> {
         &self.parent
     }
-}
-
-fn new_supervisor<A: Actor>(id: ActorId) -> Box<Supervisor> {
-    Box::new(Supervisor::new(A::supervisor_strategy(), id.as_u64()))
 }
 
 impl<A: Actor> fmt::Debug for Context<A> {

@@ -265,6 +265,9 @@ pub enum FailureKind {
     /// receive the [`Terminated`](crate::Terminated) (Akka's `DeathPactException`). The
     /// message names the watched actor's path.
     DeathPact,
+    /// A panic inside this actor's supervisor strategy's decider, while it decided about
+    /// a failed child: a failure of the supervisor, which its own parent decides.
+    DeciderPanic,
 }
 
 impl Failure {
@@ -301,6 +304,18 @@ impl Failure {
             FailureKind::DeathPact,
             format!(
                 "watched actor {watched} terminated ({reason}), and this actor has no `#[terminated]` hook"
+            ),
+        )
+    }
+
+    /// The supervisor's decider panicked (`panic`) deciding about its child at `child`,
+    /// which had failed with `failure`.
+    pub(crate) fn decider_panicked(child: &str, failure: &Failure, panic: &Failure) -> Self {
+        Failure::new(
+            FailureKind::DeciderPanic,
+            format!(
+                "{} (deciding about child {child}, which {failure})",
+                panic.message()
             ),
         )
     }
@@ -375,6 +390,7 @@ impl fmt::Display for Failure {
             FailureKind::Escalated => write!(f, "escalated: {}", self.0.message),
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.0.message),
             FailureKind::DeathPact => write!(f, "death pact: {}", self.0.message),
+            FailureKind::DeciderPanic => write!(f, "decider panicked: {}", self.0.message),
         }
     }
 }

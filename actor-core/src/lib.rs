@@ -51,6 +51,7 @@ mod props;
 mod request;
 mod runner;
 pub mod supervision;
+mod supervisor;
 mod system;
 
 pub mod guide;

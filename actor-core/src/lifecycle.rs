@@ -6,17 +6,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Waker;
 
+use futures::task::AtomicWaker;
+
 use crate::actor_ref::ActorId;
 use crate::error::Failure;
-use crate::supervision::{ChildCommand, ChildExit};
+use crate::supervision::ChildCommand;
 
 /// Where an actor is in its life. Read it with [`ActorRef::status`](crate::ActorRef::status).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ActorStatus {
     /// Spawned; its `started` hook has not finished yet. Messages already queue.
     Starting,
     /// Handling messages.
     Running,
+    /// Not handling messages until its supervisor decides: it failed and its supervisor's
+    /// fate decides it (an escalation), or its supervisor (or an ancestor) failed. Messages
+    /// queue meanwhile (Akka's suspended mailbox).
+    Suspended,
+    /// Being replaced after a failure: its old instance is gone, its new one not yet
+    /// started (a restart back-off, or siblings restarted together). Messages queue.
+    Restarting,
     /// A stop has begun; a graceful stop still handles what is queued.
     Stopping,
     /// Stopped for good, for this reason.
@@ -91,17 +101,25 @@ pub(crate) enum SystemSignal {
     /// The last strong ref was dropped; the actor checks the count again, since its own
     /// context may have handed out a new ref since.
     RefsDropped,
-    /// From a child: it failed (or stopped itself) and waits for this actor's decision.
-    ChildExited {
-        child: ActorId,
-        exit: ChildExit,
-    },
-    /// From a child: it has stopped for good; forget it.
-    ChildTerminated {
-        child: ActorId,
-    },
+    /// From a child's task: this actor fails with this failure (a child's escalation, or
+    /// a panic in this actor's decider). Sent with [`ActorLink::fail`], which also
+    /// interrupts a handler waiting at an await point.
+    Failed(Failure),
     /// From this actor's supervisor: what to do after a failure (or a sibling's).
     Command(ChildCommand),
+    /// From its supervisor, which failed: handle no messages until a `Resume` (or a stop).
+    Suspend,
+    /// A restart of several siblings, first step: run `pre_restart`, drop the instance,
+    /// stop the children, say so on `done`, and wait for [`SystemSignal::Start`].
+    Teardown {
+        cause: Failure,
+        done: tokio::sync::oneshot::Sender<()>,
+    },
+    /// A restart of several siblings, second step, in start order: create the new
+    /// instance, run `post_restart`, say so on `done`.
+    Start {
+        done: tokio::sync::oneshot::Sender<()>,
+    },
     /// From a watched actor: it stopped.
     Terminated(Terminated),
 }
@@ -115,9 +133,16 @@ pub(crate) enum SystemSignal {
 /// actor. This allocates nothing until a signal is sent, and its `pending` flag lets the
 /// message loop check the lane with one atomic load per message.
 struct Link {
-    queue: Mutex<VecDeque<SystemSignal>>,
+    queue: Mutex<Lane>,
     pending: AtomicBool,
     closed: AtomicBool,
+    /// Set while a [`SystemSignal::Failed`] waits in the lane: the message loop then
+    /// cancels a handler that is waiting at an await point, so that a failure is never
+    /// held up by what the handler waits for.
+    failing: AtomicBool,
+    /// Wakes a handler's wait for `failing`; registered only while an async handler
+    /// waits.
+    failing_waker: AtomicWaker,
     /// Wakes the actor's task for a signal: through its mailbox, where a waiting actor is
     /// registered anyway, so that it registers one waker per wait, not two.
     waker: Arc<dyn ActorWaker>,
@@ -144,14 +169,23 @@ pub(crate) trait ActorWaker: Send + Sync {
     fn wake(&self);
 }
 
+/// The signals queued on a lane; a failure goes before the others.
+#[derive(Default)]
+struct Lane {
+    failure: Option<Failure>,
+    signals: VecDeque<SystemSignal>,
+}
+
 pub(crate) fn actor_link(
     path: Arc<str>,
     waker: Arc<dyn ActorWaker>,
 ) -> (ActorLink, SignalReceiver) {
     let link = Arc::new(Link {
-        queue: Mutex::new(VecDeque::new()),
+        queue: Mutex::new(Lane::default()),
         pending: AtomicBool::new(false),
         closed: AtomicBool::new(false),
+        failing: AtomicBool::new(false),
+        failing_waker: AtomicWaker::new(),
         waker,
         status: StatusCell::new(ActorStatus::Starting),
         path,
@@ -160,7 +194,7 @@ pub(crate) fn actor_link(
 }
 
 impl Link {
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<SystemSignal>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Lane> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -188,9 +222,27 @@ impl ActorLink {
             if self.0.closed.load(Ordering::Acquire) {
                 return Err(signal);
             }
-            queue.push_back(signal);
+            queue.signals.push_back(signal);
             self.0.pending.store(true, Ordering::Release);
         }
+        self.0.waker.wake();
+        Ok(())
+    }
+
+    /// Fails the actor with `failure`, ahead of any other signal and also while it waits
+    /// inside an async handler (which is cancelled). A second failure before the first is
+    /// read is dropped: the actor fails once. Hands the failure back if the actor is gone.
+    pub(crate) fn fail(&self, failure: Failure) -> Result<(), Failure> {
+        {
+            let mut queue = self.0.queue();
+            if self.0.closed.load(Ordering::Acquire) {
+                return Err(failure);
+            }
+            queue.failure.get_or_insert(failure);
+            self.0.failing.store(true, Ordering::Release);
+            self.0.pending.store(true, Ordering::Release);
+        }
+        self.0.failing_waker.wake();
         self.0.waker.wake();
         Ok(())
     }
@@ -209,11 +261,41 @@ impl SignalReceiver {
             return None;
         }
         let mut queue = self.0.queue();
-        let signal = queue.pop_front();
-        if queue.is_empty() {
+        let signal = match queue.failure.take() {
+            Some(failure) => {
+                self.0.failing.store(false, Ordering::Release);
+                Some(SystemSignal::Failed(failure))
+            }
+            None => queue.signals.pop_front(),
+        };
+        if queue.signals.is_empty() && queue.failure.is_none() {
             self.0.pending.store(false, Ordering::Release);
         }
         signal
+    }
+
+    /// Takes the failure waiting in the lane, if one does, leaving the other signals.
+    pub(crate) fn take_failure(&mut self) -> Option<Failure> {
+        if !self.0.failing.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut queue = self.0.queue();
+        let failure = queue.failure.take();
+        self.0.failing.store(false, Ordering::Release);
+        if queue.signals.is_empty() {
+            self.0.pending.store(false, Ordering::Release);
+        }
+        failure
+    }
+
+    /// Whether a failure waits in the lane; if not, registers `cx` to be woken when one
+    /// arrives. For a handler that is waiting at an await point.
+    pub(crate) fn poll_failing(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if self.0.failing.load(Ordering::Acquire) {
+            return true;
+        }
+        self.0.failing_waker.register(cx.waker());
+        self.0.failing.load(Ordering::Acquire)
     }
 
     /// Waits for the next signal. Cancel safe: a signal is either returned or stays queued.

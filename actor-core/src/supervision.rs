@@ -21,10 +21,7 @@ use tokio::time::Instant;
 
 use crate::actor_ref::ActorId;
 use crate::error::{Failure, FailureKind};
-use crate::events::SystemEvent;
 use crate::lifecycle::ActorLink;
-use crate::lifecycle::SystemSignal;
-use crate::system::ActorSystem;
 
 /// What a supervisor does about a failed child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,8 +34,10 @@ pub enum Directive {
     Restart,
     /// Stop the child for good.
     Stop,
-    /// Stop the child and fail the supervisor itself with the child's failure, so that the
-    /// supervisor's own parent decides.
+    /// Fail the supervisor itself with the child's failure, so that the supervisor's own
+    /// parent decides. The child stays suspended meanwhile, and follows its supervisor's
+    /// fate: resumed with it, stopped when it is restarted (its new instance spawns new
+    /// children) or stopped (Akka).
     Escalate,
 }
 
@@ -227,10 +226,12 @@ impl SupervisorStrategy {
     }
 }
 
-/// The default decider: restart, unless the actor cannot even be created.
+/// The default decider: restart, unless the actor cannot even be created, or it failed
+/// because an actor it watched died and it has no `#[terminated]` hook (Akka's default
+/// decider stops on `ActorInitializationException` and `DeathPactException` alike).
 pub fn default_decider(failure: &ChildFailure) -> Directive {
     match failure.failure.kind() {
-        FailureKind::FactoryPanic => Directive::Stop,
+        FailureKind::FactoryPanic | FailureKind::DeathPact => Directive::Stop,
         _ => Directive::Restart,
     }
 }
@@ -296,12 +297,6 @@ pub(crate) struct ChildEntry {
     /// `None` under the guardian, whose children live while someone holds a ref.
     #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
     pub(crate) keep_alive: Option<Box<dyn Any + Send + Sync>>,
-}
-
-impl ChildEntry {
-    pub(crate) fn send(&self, command: ChildCommand) {
-        let _ = self.link.send(SystemSignal::Command(command));
-    }
 }
 
 /// A supervisor's children in spawn order, with removal by id in `O(log n)`: the guardian
@@ -373,60 +368,41 @@ impl Supervisor {
         self.restarts.clear();
     }
 
-    pub(crate) fn remove(&mut self, child: ActorId) {
-        self.children.remove(child);
-    }
-
-    /// Decides what to do about `child`'s exit, publishes the decision and sends the
-    /// commands: the whole of supervising, for an actor (`supervisor` is its id) and for the
-    /// guardian (`None`) alike. Returns the failure the supervisor itself must fail with
-    /// when the decision escalates.
-    pub(crate) fn supervise(
-        &mut self,
-        child: ActorId,
-        exit: ChildExit,
-        supervisor: Option<ActorId>,
-        system: &ActorSystem,
-    ) -> Option<Failure> {
-        let plan = self.decide(Instant::now(), child, exit);
-        let path = self
-            .children
-            .get(child)
-            .map(|entry| Arc::clone(entry.link.path()));
-        if let (Some(directive), Some(path)) = (plan.directive, &path) {
-            system.publish(SystemEvent::Decided {
-                supervisor,
-                child,
-                path: Arc::clone(path),
-                directive,
-            });
-        }
-        for (target, command) in &plan.commands {
-            if let Some(entry) = self.children.get(*target) {
-                entry.send(command.clone());
-            }
-        }
-        plan.escalate.map(|failure| {
-            let path = path.map_or_else(|| child.to_string(), |path| path.to_string());
-            Failure::escalated(&path, &failure)
-        })
-    }
-
-    /// Decides what to do about `child`'s exit at `now`.
+    /// Decides what to do about `child`'s exit at `now`, calling the decider: the pure
+    /// whole of a decision, for the model tests. The runtime calls the decider itself,
+    /// outside any lock, and then [`plan`](Self::plan).
+    #[cfg(test)]
     pub(crate) fn decide(&mut self, now: Instant, child: ActorId, exit: ChildExit) -> Plan {
         let Some(entry) = self.children.get(child) else {
-            // Already removed (it stopped meanwhile): nothing to supervise.
+            return Plan::default();
+        };
+        let directive = match &exit {
+            ChildExit::Failed(failure) => self.strategy.decide(&ChildFailure {
+                child,
+                name: entry.link.name().map(Arc::from),
+                failure: failure.clone(),
+            }),
+            ChildExit::StoppedItself => Directive::Stop,
+        };
+        self.plan(now, child, directive, exit)
+    }
+
+    /// What `directive` (the decider's, for a failure; ignored for a self-stop, which the
+    /// restart policy decides) means for `child` and its siblings at `now`, after the
+    /// restart intensity and the restart policies.
+    pub(crate) fn plan(
+        &mut self,
+        now: Instant,
+        child: ActorId,
+        directive: Directive,
+        exit: ChildExit,
+    ) -> Plan {
+        let Some(entry) = self.children.get(child) else {
+            // Already taken out: its supervisor is stopping it, and its stop is on the way.
             return Plan::default();
         };
         let (directive, failure) = match exit {
-            ChildExit::Failed(failure) => {
-                let seen = ChildFailure {
-                    child,
-                    name: entry.link.name().map(Arc::from),
-                    failure: failure.clone(),
-                };
-                (self.strategy.decide(&seen), Some(failure))
-            }
+            ChildExit::Failed(failure) => (directive, Some(failure)),
             ChildExit::StoppedItself if entry.policy == RestartPolicy::Permanent => {
                 (Directive::Restart, None)
             }
@@ -444,9 +420,15 @@ impl Supervisor {
                 directive: Some(directive),
             },
             Directive::Stop => stop_only(directive),
-            Directive::Escalate => Plan {
-                escalate: failure,
-                ..stop_only(directive)
+            // The child stays suspended: its supervisor's own fate decides it (Akka). A
+            // self-stop has nothing to escalate and stops.
+            Directive::Escalate => match failure {
+                Some(failure) => Plan {
+                    commands: Vec::new(),
+                    escalate: Some(failure),
+                    directive: Some(directive),
+                },
+                None => stop_only(Directive::Stop),
             },
             Directive::Restart if entry.policy == RestartPolicy::Temporary => {
                 stop_only(Directive::Stop)
@@ -641,7 +623,8 @@ mod tests {
             match directive {
                 Directive::Resume => (vec![(index, "resume")], false),
                 Directive::Stop => (vec![(index, "stop")], false),
-                Directive::Escalate => (vec![(index, "stop")], matches!(event, Event::Fail(_))),
+                // The child stays suspended; only a failure can be escalated.
+                Directive::Escalate => (vec![], true),
                 Directive::Restart => {
                     let recent = self
                         .history

@@ -13,7 +13,6 @@ use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
 use crate::actor_ref::{ActorCell, ActorId, ActorRef, IdMap, RefCore, WeakActorRef};
-use crate::context::Parent;
 use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
 use crate::lifecycle::{actor_link, ActorLink};
@@ -21,7 +20,8 @@ use crate::lifecycle::{StopMode, StopReason, SystemSignal};
 use crate::mailbox::mailbox;
 use crate::props::Props;
 use crate::runner;
-use crate::supervision::{ChildEntry, ChildExit, Supervisor, SupervisorStrategy};
+use crate::supervision::{ChildEntry, SupervisorStrategy};
+use crate::supervisor::SupervisorCell;
 
 /// A group of actors that share configuration and shut down together.
 ///
@@ -55,7 +55,7 @@ struct SystemInner {
     runtime: Option<Handle>,
     registry: Mutex<Registry>,
     /// Supervises the top-level actors.
-    guardian: Mutex<Supervisor>,
+    guardian: Arc<SupervisorCell>,
     events: Arc<Events>,
 }
 
@@ -145,7 +145,7 @@ impl SystemBuilder {
                 shutdown_timeout: self.shutdown_timeout,
                 runtime: self.runtime.or_else(|| Handle::try_current().ok()),
                 registry: Mutex::new(Registry::default()),
-                guardian: Mutex::new(Supervisor::new(self.guardian, 0x9e37_79b9_7f4a_7c15)),
+                guardian: SupervisorCell::new(self.guardian, None, 0x9e37_79b9_7f4a_7c15),
                 events: Events::new(self.event_capacity),
             }),
         }
@@ -230,8 +230,9 @@ impl ActorSystem {
     /// [`SpawnError::SystemShutDown`] once shutdown has begun, [`SpawnError::NoRuntime`]
     /// outside a tokio runtime.
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
-        self.spawn_under(Parent::Guardian, "/user", props.into(), |entry| {
-            self.guardian().children.push(entry);
+        let guardian = &self.inner.guardian;
+        self.spawn_under(Arc::clone(guardian), "/user", props.into(), |entry| {
+            guardian.adopt(entry);
         })
     }
 
@@ -240,7 +241,7 @@ impl ActorSystem {
     /// supervisor already knowing it.
     pub(crate) fn spawn_under<A: Actor>(
         &self,
-        parent: Parent,
+        parent: Arc<SupervisorCell>,
         parent_path: &str,
         props: Props<A>,
         supervise: impl FnOnce(ChildEntry),
@@ -275,7 +276,7 @@ impl ActorSystem {
             events: Arc::clone(&self.inner.events),
         });
         let actor_ref = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
-        let top_level = matches!(parent, Parent::Guardian);
+        let top_level = parent.owner_id().is_none();
         let keep_alive: Option<Box<dyn Any + Send + Sync>> = if top_level {
             None
         } else {
@@ -427,24 +428,6 @@ impl ActorSystem {
 
     pub(crate) fn publish(&self, event: SystemEvent) {
         self.inner.events.publish(event);
-    }
-
-    /// A top-level actor failed (or stopped itself): the guardian decides at once and
-    /// sends the commands. An escalation has nowhere to go, so it stops the actor.
-    pub(crate) fn guardian_decide(&self, child: ActorId, exit: ChildExit) {
-        // An escalation has no one above: the plan already stops the child.
-        let _escalated = self.guardian().supervise(child, exit, None, self);
-    }
-
-    pub(crate) fn guardian_forget(&self, child: ActorId) {
-        self.guardian().remove(child);
-    }
-
-    fn guardian(&self) -> MutexGuard<'_, Supervisor> {
-        self.inner
-            .guardian
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether [`shutdown`](Self::shutdown) has begun.

@@ -63,7 +63,10 @@ async fn the_default_pre_restart_runs_stopped_so_cleanup_is_not_leaked() {
         .unwrap();
     assert_eq!(bounded("first ping", cleaner.ping()).await.unwrap(), 1);
     assert!(bounded("boom", cleaner.boom()).await.is_err());
-    assert_eq!(bounded("ping after restart", cleaner.ping()).await.unwrap(), 1);
+    assert_eq!(
+        bounded("ping after restart", cleaner.ping()).await.unwrap(),
+        1
+    );
     // started (first instance), stopped (its default pre_restart), started (the new one's
     // default post_restart).
     assert_eq!(log.snapshot(), ["started", "stopped", "started"]);
@@ -102,7 +105,8 @@ impl Witness {
     #[post_restart]
     async fn after(&mut self, ctx: &mut Context<Self>, failure: &Failure) {
         let _ = ctx.id();
-        self.log.push(format!("post_restart {:?}", failure.handling()));
+        self.log
+            .push(format!("post_restart {:?}", failure.handling()));
     }
 
     #[stopped]

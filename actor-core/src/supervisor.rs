@@ -1,0 +1,275 @@
+//! The supervisor an actor (or the system's guardian) shares with its children.
+//!
+//! A child's failure is decided in the child's own task, from its supervisor's strategy,
+//! which is static data: the decision never waits for the supervisor's handler, whatever
+//! that handler is awaiting (OTP's supervisors run no user code; Akka handles system
+//! messages while an async handler is suspended). What the decision needs of the
+//! supervisor's state (its children, the restarts counted against the intensity) sits
+//! behind a lock taken only for that bookkeeping: the decider, a user function, runs
+//! before the lock is taken, and every signal is sent after it is released.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::actor_ref::ActorId;
+use crate::error::{Failure, FailureKind};
+use crate::events::SystemEvent;
+use crate::lifecycle::{ActorLink, StopReason, SystemSignal};
+use crate::supervision::{
+    ChildCommand, ChildEntry, ChildExit, ChildFailure, Directive, Supervisor, SupervisorStrategy,
+};
+use crate::system::ActorSystem;
+
+/// A supervisor: its strategy, who it is, and its children's bookkeeping.
+pub(crate) struct SupervisorCell {
+    strategy: SupervisorStrategy,
+    /// The supervising actor's id and lane; `None` for the guardian, which has no one
+    /// above it to escalate to.
+    owner: Option<(ActorId, ActorLink)>,
+    state: Mutex<Supervisor>,
+}
+
+/// What a child does after its supervisor's decision about it.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    Resume,
+    Restart {
+        delay: Duration,
+        cause: Failure,
+    },
+    Stop(StopReason),
+    /// Wait for a command: its supervisor's fate decides it (an escalation, a panicking
+    /// decider), or a restart together with its siblings is under way.
+    Wait,
+}
+
+impl SupervisorCell {
+    pub(crate) fn new(
+        strategy: SupervisorStrategy,
+        owner: Option<(ActorId, ActorLink)>,
+        seed: u64,
+    ) -> Arc<Self> {
+        Arc::new(SupervisorCell {
+            state: Mutex::new(Supervisor::new(strategy.clone(), seed)),
+            strategy,
+            owner,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Supervisor> {
+        // Edited only in short sections that run no user code; a poisoned lock still
+        // holds consistent data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The supervising actor, or `None` for the guardian.
+    pub(crate) fn owner_id(&self) -> Option<ActorId> {
+        self.owner.as_ref().map(|(id, _)| *id)
+    }
+
+    pub(crate) fn adopt(&self, entry: ChildEntry) {
+        self.lock().children.push(entry);
+    }
+
+    /// Forgets a child that has stopped.
+    pub(crate) fn remove(&self, child: ActorId) {
+        let entry = self.lock().children.remove(child);
+        // Dropped unlocked: its keep-alive ref signals the child when it goes.
+        drop(entry);
+    }
+
+    /// Takes every child out, in spawn order, to stop them.
+    pub(crate) fn take_all(&self) -> Vec<ChildEntry> {
+        self.lock().children.take_all()
+    }
+
+    /// The children's ids, in spawn order.
+    pub(crate) fn child_ids(&self) -> Vec<ActorId> {
+        self.lock().children.iter().map(|child| child.id).collect()
+    }
+
+    /// Sends `signal()` to every child: a failed supervisor suspends its children, and
+    /// resumes them with itself.
+    pub(crate) fn tell_children(&self, signal: impl Fn() -> SystemSignal) {
+        let links: Vec<ActorLink> = self
+            .lock()
+            .children
+            .iter()
+            .map(|child| child.link.clone())
+            .collect();
+        for link in links {
+            let _ = link.send(signal());
+        }
+    }
+
+    /// A new instance of the supervisor is a new supervisor, as a restarted OTP
+    /// supervisor is a new process: its children's restarts count afresh.
+    pub(crate) fn forget_restarts(&self) {
+        self.lock().forget_restarts();
+    }
+
+    /// Decides what `child` does after `exit`: called by the child's own task, so that a
+    /// decision never waits for the supervisor. Publishes the decision, sends the siblings
+    /// their commands, and fails the supervisor when the decision escalates.
+    pub(crate) fn decide(&self, child: ActorId, exit: ChildExit, system: &ActorSystem) -> Verdict {
+        let directive = match &exit {
+            ChildExit::Failed(failure) => {
+                let name = match self.lock().children.get(child) {
+                    Some(entry) => entry.link.name().map(Arc::from),
+                    // Taken out: the supervisor is stopping it, and the stop is on its way.
+                    None => return Verdict::Wait,
+                };
+                let seen = ChildFailure {
+                    child,
+                    name,
+                    failure: failure.clone(),
+                };
+                // The decider is user code: it runs unlocked, and a panic in it is a
+                // failure of the supervisor, decided by the supervisor's own parent.
+                let decided =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| self.strategy.decide(&seen)));
+                match decided {
+                    Ok(directive) => directive,
+                    Err(payload) => {
+                        let panic = Failure::from_panic(FailureKind::DeciderPanic, &*payload);
+                        return self.decider_panicked(child, failure, &panic);
+                    }
+                }
+            }
+            // A self-stop is decided by the child's restart policy alone.
+            ChildExit::StoppedItself => Directive::Stop,
+        };
+        let failure = match &exit {
+            ChildExit::Failed(failure) => Some(failure.clone()),
+            ChildExit::StoppedItself => None,
+        };
+        let (plan, path, targets) = {
+            let mut state = self.lock();
+            let plan = state.plan(Instant::now(), child, directive, exit);
+            let path = state
+                .children
+                .get(child)
+                .map(|entry| Arc::clone(entry.link.path()));
+            let targets: Vec<(ActorId, ActorLink, ChildCommand)> = plan
+                .commands
+                .iter()
+                .filter_map(|(id, command)| {
+                    let entry = state.children.get(*id)?;
+                    Some((*id, entry.link.clone(), command.clone()))
+                })
+                .collect();
+            (plan, path, targets)
+        };
+        let Some(path) = path else {
+            return Verdict::Wait;
+        };
+        if let Some(directive) = plan.directive {
+            system.publish(SystemEvent::Decided {
+                supervisor: self.owner_id(),
+                child,
+                path: Arc::clone(&path),
+                directive,
+            });
+        }
+        let stop_reason = || match &failure {
+            Some(failure) => StopReason::Failed(failure.clone()),
+            None => StopReason::Requested,
+        };
+        let mut verdict = Verdict::Wait;
+        if let Some(escalated) = plan.escalate {
+            let escalated = Failure::escalated(&path, &escalated);
+            let reached = match &self.owner {
+                Some((_, owner)) => owner.fail(escalated).is_ok(),
+                // The guardian has no one above it: the child stops.
+                None => false,
+            };
+            if !reached {
+                verdict = Verdict::Stop(stop_reason());
+            }
+        }
+        let restarts = targets
+            .iter()
+            .filter(|(_, _, command)| matches!(command, ChildCommand::Restart { .. }))
+            .count();
+        if restarts > 1 {
+            // Siblings restarted together, as OTP does: every one is stopped, in reverse
+            // start order, before any is started again, in start order.
+            tokio::spawn(restart_together(targets));
+            return Verdict::Wait;
+        }
+        for (id, link, command) in targets {
+            if id == child {
+                verdict = match command {
+                    ChildCommand::Resume => Verdict::Resume,
+                    ChildCommand::Restart { delay, cause } => Verdict::Restart { delay, cause },
+                    ChildCommand::Stop => Verdict::Stop(stop_reason()),
+                };
+            } else {
+                let _ = link.send(SystemSignal::Command(command));
+            }
+        }
+        verdict
+    }
+
+    /// The decider panicked while deciding about `child`'s `failure`: the supervisor fails,
+    /// and the child waits for its fate. The guardian cannot fail, so its child stops.
+    fn decider_panicked(&self, child: ActorId, failure: &Failure, panic: &Failure) -> Verdict {
+        let path = self
+            .lock()
+            .children
+            .get(child)
+            .map(|entry| Arc::clone(entry.link.path()));
+        let path = path.map_or_else(|| child.to_string(), |path| path.to_string());
+        let supervisor_failure = Failure::decider_panicked(&path, failure, panic);
+        match &self.owner {
+            Some((_, owner)) if owner.fail(supervisor_failure.clone()).is_ok() => Verdict::Wait,
+            _ => Verdict::Stop(StopReason::Failed(supervisor_failure)),
+        }
+    }
+}
+
+/// Restarts several siblings together: each is torn down (its `pre_restart` runs, its
+/// instance is dropped, its children are stopped) in reverse start order, and a temporary
+/// one is stopped, before any is started again, in start order. A sibling that stops
+/// meanwhile is skipped: its lane refuses the signal, or drops the reply.
+async fn restart_together(targets: Vec<(ActorId, ActorLink, ChildCommand)>) {
+    let mut delay = Duration::ZERO;
+    for (_, link, command) in targets.iter().rev() {
+        match command {
+            ChildCommand::Restart { delay: wait, cause } => {
+                delay = *wait;
+                let (done, torn_down) = oneshot::channel();
+                let teardown = SystemSignal::Teardown {
+                    cause: cause.clone(),
+                    done,
+                };
+                if link.send(teardown).is_ok() {
+                    let _ = torn_down.await;
+                }
+            }
+            ChildCommand::Stop => {
+                if link.send(SystemSignal::Command(ChildCommand::Stop)).is_ok() {
+                    link.status().stopped().await;
+                }
+            }
+            ChildCommand::Resume => {
+                let _ = link.send(SystemSignal::Command(ChildCommand::Resume));
+            }
+        }
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    for (_, link, command) in &targets {
+        if matches!(command, ChildCommand::Restart { .. }) {
+            let (done, started) = oneshot::channel();
+            if link.send(SystemSignal::Start { done }).is_ok() {
+                let _ = started.await;
+            }
+        }
+    }
+}
