@@ -34,7 +34,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Path};
 
-use crate::ast::{ActorImpl, HookParam, Message};
+use crate::ast::{ActorImpl, Hook, HookParam, Message};
 use crate::attr::{ImplOptions, Marker};
 use crate::naming::generated_type;
 
@@ -97,8 +97,10 @@ fn variant_with_fields(msg: &Ident, message: &Message) -> TokenStream {
 //     AccountMsg::Reset => <arm>,
 // }
 //
-// A match over a `&AccountMsg` with one arm per message, each carrying the message's
-// `#[cfg]`s; for a generic actor, the uninhabited phantom arm too.
+// A match over the place behind a `&AccountMsg`, with one arm per message, each carrying
+// the message's `#[cfg]`s; for a generic actor, the uninhabited phantom arm too. The place,
+// not the reference: when every message is `#[cfg]`'d out, the enum is empty, and only a
+// match on an empty type's place may have no arms.
 fn match_by_variant(
     names: &Names<'_>,
     msg_ref: &TokenStream,
@@ -117,19 +119,28 @@ fn match_by_variant(
         quote! { #(#cfgs)* #pattern => #body, }
     });
     let phantom =
-        phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match *never {},));
-    // With no variant at all, only `match *x {}` is exhaustive.
-    let scrutinee = if names.model.messages.is_empty() && phantom.is_none() {
-        quote!(*#msg_ref)
-    } else {
-        quote!(#msg_ref)
-    };
+        phantom_variant(names).map(|_| quote!(#msg::__Phantom(ref never, _) => match *never {},));
     quote! {
-        match #scrutinee {
+        match *#msg_ref {
             #(#arms)*
             #phantom
         }
     }
+}
+
+/// Whether the generated match may end up with no message arm: there are none, or each
+/// one is under a `#[cfg]`.
+fn all_messages_may_be_absent(model: &ActorImpl) -> bool {
+    model
+        .messages
+        .iter()
+        .all(|message| !message.cfgs.is_empty())
+}
+
+/// `#[allow(deprecated)]` for a generated item that names a deprecated message's method
+/// or variant: the user is warned where they send the message, not inside `#[actor]`.
+fn allow_deprecated(any_deprecated: bool) -> Option<TokenStream> {
+    any_deprecated.then(|| quote!(#[allow(deprecated)]))
 }
 
 /// `#[doc]` attributes for generated text, one per line with a leading space, so the
@@ -208,6 +219,7 @@ fn msg_enum(names: &Names<'_>) -> TokenStream {
             variant,
             cfgs,
             method,
+            deprecated,
             ..
         } = message;
         let docs = docs_or(message, &format!("The message of `{actor}::{method}`."));
@@ -223,7 +235,7 @@ fn msg_enum(names: &Names<'_>) -> TokenStream {
         } else {
             quote!({ #(#fields),* })
         };
-        quote! { #docs #(#cfgs)* #variant #body, }
+        quote! { #docs #(#cfgs)* #(#deprecated)* #variant #body, }
     });
     let phantom = phantom_variant(names);
     let doc = doc_attrs(&format!(
@@ -309,7 +321,7 @@ fn client(names: &Names<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
 
     let methods = model.messages.iter().map(|message| {
-        let Message { method, variant, vis, cfgs, .. } = message;
+        let Message { method, variant, vis, cfgs, deprecated, .. } = message;
         let docs = docs_or(
             message,
             &format!("Sends `{}::{method}` to the actor: `.await` the request for the reply, or `.tell()` it.", model.actor_ident),
@@ -321,9 +333,12 @@ fn client(names: &Names<'_>) -> TokenStream {
             None => (quote!(()), quote!(#reply::#variant => ())),
         };
         let mismatch = format!("`{reply}` variant other than `{variant}` in reply to `{msg}::{variant}`");
+        let allow_deprecated = allow_deprecated(!deprecated.is_empty());
         quote_spanned! {method.span()=>
             #docs
             #(#cfgs)*
+            #(#deprecated)*
+            #allow_deprecated
             #vis fn #method(&self, #(#args),*) -> #krate::__private::Request<'_, #self_ty, #reply_ty> {
                 #krate::__private::Request::new(&self.core, #construct, |reply| match reply {
                     #unwrap,
@@ -355,6 +370,11 @@ fn client(names: &Names<'_>) -> TokenStream {
             }
         }
 
+        // A client method is generated API, like a `pub` item: one that is never called
+        // (the message is sent as an enum value, by a timer say) is not the user's dead code,
+        // and a warning about it would point at the user's handler, which the dispatch
+        // does call.
+        #[allow(dead_code)]
         impl #impl_generics #client #ty_generics #where_clause {
             #(#methods)*
         }
@@ -368,7 +388,7 @@ fn client(names: &Names<'_>) -> TokenStream {
 //     fn mailbox() -> MailboxConfig { <Self as ActorOptions>::MAILBOX }
 //     fn handle(&mut self, msg: AccountMsg, ctx: &mut Context<Self>) -> impl Future<...> {
 //         ::core::future::ready(match msg {
-//             AccountMsg::Deposit { amount } => AccountReply::Deposit(self.deposit(amount)),
+//             AccountMsg::Deposit { amount } => AccountReply::Deposit(Self::deposit(self, amount)),
 //         })
 //     }
 // }
@@ -401,8 +421,7 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             crate::ast::Param::Context => quote!(#ctx),
             crate::ast::Param::Arg { ident, .. } => quote!(#ident),
         });
-        let await_ = is_async.then(|| quote!(.await));
-        let call = quote!(self.#method(#(#call_args),*) #await_);
+        let call = inherent_call(method, call_args, *is_async);
         let body = if message.fail_on_err {
             // The `Err` goes to the asker as the reply, and fails the actor after it.
             quote!({
@@ -419,15 +438,22 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
     });
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
-    let uses_ctx = model
+    let ctx_users: Vec<&Message> = model
         .messages
         .iter()
-        .any(|m| m.takes_context() || m.fail_on_err);
-    let ctx_param = if uses_ctx {
-        ctx.clone()
-    } else {
+        .filter(|m| m.takes_context() || m.fail_on_err)
+        .collect();
+    let ctx_param = if ctx_users.is_empty() {
         Ident::new(&format!("_{ctx}"), ctx.span())
+    } else {
+        ctx.clone()
     };
+    // The context is named because some message takes it; if each of those is under a
+    // `#[cfg]`, all of them may be compiled out.
+    let allow_unused_ctx = (!ctx_users.is_empty() && ctx_users.iter().all(|m| !m.cfgs.is_empty()))
+        .then(|| quote!(#[allow(unused_variables)]));
+    let allow_deprecated =
+        allow_deprecated(model.messages.iter().any(|m| !m.deprecated.is_empty()));
     let any_async = model.messages.iter().any(|message| message.is_async);
     // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
     let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
@@ -435,6 +461,8 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::supervisor_strategy());
     let handle = if any_async {
         quote! {
+            #allow_unused_ctx
+            #allow_deprecated
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
                 match msg {
                     #(#arms)*
@@ -443,13 +471,14 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         }
     } else {
-        // With no messages, `match msg {}` diverges and `ready(..)` is unreachable.
-        let allow_unreachable = model
-            .messages
-            .is_empty()
-            .then(|| quote!(#[allow(unreachable_code)]));
+        // With no messages (or all of them `#[cfg]`'d out), `match msg {}` diverges and
+        // `ready(..)` is unreachable.
+        let allow_unreachable =
+            all_messages_may_be_absent(model).then(|| quote!(#[allow(unreachable_code)]));
         quote! {
             #allow_unreachable
+            #allow_unused_ctx
+            #allow_deprecated
             fn handle(
                 &mut self,
                 msg: #msg #ty_generics,
@@ -462,48 +491,10 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
         }
     };
-    let hooks = Marker::HOOKS.into_iter().filter_map(|marker| {
-        let hook = model.hook(marker)?;
-        let trait_method = Ident::new(marker.name(), hook.method.span());
-        let user_method = &hook.method;
-        let takes_context = hook.params.contains(&HookParam::Context);
-        let args = hook.params.iter().map(|param| match param {
-            HookParam::Context => quote!(ctx),
-            HookParam::Terminated => quote!(terminated),
-            HookParam::Failure => quote!(failure),
-        });
-        let ctx_param = if takes_context { quote!(ctx) } else { quote!(_ctx) };
-        let terminated_param = match marker {
-            Marker::Terminated => Some(quote!(terminated: #private::Terminated,)),
-            Marker::PreRestart | Marker::PostRestart => {
-                let name = if hook.params.contains(&HookParam::Failure) {
-                    quote!(failure)
-                } else {
-                    quote!(_failure)
-                };
-                Some(quote!(#name: &#private::Failure,))
-            }
-            _ => None,
-        };
-        Some(if hook.is_async {
-            quote! {
-                async fn #trait_method(&mut self, #terminated_param #ctx_param: &mut #private::Context<Self>) {
-                    self.#user_method(#(#args),*).await;
-                }
-            }
-        } else {
-            quote! {
-                fn #trait_method(
-                    &mut self,
-                    #terminated_param
-                    #ctx_param: &mut #private::Context<Self>,
-                ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                    self.#user_method(#(#args),*);
-                    ::core::future::ready(())
-                }
-            }
-        })
-    });
+    let hooks = Marker::HOOKS
+        .into_iter()
+        .flat_map(|marker| model.hooks(marker))
+        .map(|hook| hook_method(names, hook));
     let name_match = match_by_variant(names, &quote!(msg), |message| {
         let text = message.variant.to_string();
         quote!(#text)
@@ -523,12 +514,94 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
                 #supervisor_body
             }
 
+            #allow_deprecated
             fn message_name(msg: &#msg #ty_generics) -> &'static str {
                 #name_match
             }
 
             #handle
             #(#hooks)*
+        }
+    }
+}
+
+/// `Self::deposit(self, amount)`: a call of the user's method that method resolution cannot
+/// take elsewhere. `self.deposit(amount)` would prefer, on the `&mut Self` receiver, any
+/// trait method of that name taking `&mut self` over an inherent one taking `&self`:
+/// `Actor::stopping` for a message named `stopping`, `Actor::started` itself for a
+/// `#[started] fn started(&self, ..)` (which then recursed until the stack overflowed), a
+/// user trait's `reset` for a message named `reset`. A path `Self::name` looks among the
+/// inherent methods first. A `&self` method gets `self` by the coercion of `&mut Self`
+/// to `&Self`.
+fn inherent_call(
+    method: &Ident,
+    args: impl Iterator<Item = TokenStream>,
+    is_async: bool,
+) -> TokenStream {
+    let await_ = is_async.then(|| quote!(.await));
+    quote!(Self::#method(self #(, #args)*) #await_)
+}
+
+// fn started(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+//     Self::on_start(self, ctx);
+//     ::core::future::ready(())
+// }
+//
+// One of the trait's hook methods, forwarding to the user's method with the parameters it
+// takes, in its order; `async` when that method is.
+fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
+    let private = {
+        let krate = &names.krate;
+        quote!(#krate::__private)
+    };
+    let marker = hook.marker;
+    let trait_method = Ident::new(marker.name(), hook.method.span());
+    let takes_context = hook.params.contains(&HookParam::Context);
+    let args = hook.params.iter().map(|param| match param {
+        HookParam::Context => quote!(ctx),
+        HookParam::Terminated => quote!(terminated),
+        HookParam::Failure => quote!(failure),
+    });
+    let call = inherent_call(&hook.method, args, hook.is_async);
+    let ctx_param = if takes_context {
+        quote!(ctx)
+    } else {
+        quote!(_ctx)
+    };
+    let signal_param = match marker {
+        Marker::Terminated => Some(quote!(terminated: #private::Terminated,)),
+        Marker::PreRestart | Marker::PostRestart => {
+            let name = if hook.params.contains(&HookParam::Failure) {
+                quote!(failure)
+            } else {
+                quote!(_failure)
+            };
+            Some(quote!(#name: &#private::Failure,))
+        }
+        _ => None,
+    };
+    let cfgs = &hook.cfgs;
+    let allow_deprecated = allow_deprecated(hook.deprecated);
+    if hook.is_async {
+        quote! {
+            #(#cfgs)*
+            #allow_deprecated
+            async fn #trait_method(&mut self, #signal_param #ctx_param: &mut #private::Context<Self>) {
+                #call;
+            }
+        }
+    } else {
+        quote! {
+            #(#cfgs)*
+            #allow_deprecated
+            fn #trait_method(
+                &mut self,
+                #signal_param
+                #ctx_param: &mut #private::Context<Self>,
+            ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                #call;
+                ::core::future::ready(())
+            }
         }
     }
 }
@@ -547,12 +620,16 @@ fn msg_debug(names: &Names<'_>) -> TokenStream {
         };
         quote!(f.write_str(#text))
     });
-    let self_unused = model.messages.is_empty().then(|| quote!(let _ = f;));
+    // With every message compiled out, the match has no arm to use `f` in.
+    let f_unused = all_messages_may_be_absent(model).then(|| quote!(let _ = f;));
+    let allow_deprecated =
+        allow_deprecated(model.messages.iter().any(|m| !m.deprecated.is_empty()));
     quote! {
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #msg #ty_generics #where_clause {
+            #allow_deprecated
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #self_unused
+                #f_unused
                 #debug_match
             }
         }

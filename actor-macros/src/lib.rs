@@ -139,8 +139,10 @@ pub fn terminated(args: TokenStream, input: TokenStream) -> TokenStream {
 
 fn misplaced_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
     let input = proc_macro2::TokenStream::from(input);
+    // The second case cannot be told from the first here: `#[actor]` reads its block
+    // before the macro calls in it expand, and never sees what they produce.
     let text = format!(
-        "`#[{name}]` only works on a method inside an `#[actor]` impl block: add `#[actor]` to the impl block"
+        "`#[{name}]` only works on a method written inside an `#[actor]` impl block: add `#[actor]` to the impl block. If this method comes from a macro called inside such a block, write it in the block itself: `#[actor]` reads the block before the macros in it expand, and a macro cannot see another macro's output"
     );
     // An attribute macro's call site is the attribute itself: the error underlines it.
     let span = proc_macro2::Span::call_site();
