@@ -475,3 +475,64 @@ pub(crate) fn check_marker_has_no_args(marker: Marker, attr: &Attribute) -> syn:
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    fn text(tokens: &impl ToTokens) -> String {
+        tokens.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn a_marker_inside_cfg_attr_is_taken_out_with_its_predicates() {
+        let mut attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[doc = " Docs."]),
+            syn::parse_quote!(#[cfg_attr(feature = "x", cfg_attr(unix, message(fail_on_err)), inline)]),
+            syn::parse_quote!(#[cfg_attr(test, allow(unused))]),
+        ];
+        let markers = take_markers(&mut attrs);
+        assert_eq!(markers.len(), 1);
+        assert_eq!(markers[0].marker, Marker::Message);
+        assert_eq!(text(&markers[0].attr), "# [message (fail_on_err)]");
+        assert_eq!(
+            text(&markers[0].cfgs[0]),
+            "# [cfg (all (feature = \"x\" , unix))]"
+        );
+        let kept: Vec<String> = attrs.iter().map(text).collect();
+        assert_eq!(
+            kept,
+            [
+                "# [doc = \" Docs.\"]",
+                "# [cfg_attr (feature = \"x\" , inline)]",
+                "# [cfg_attr (test , allow (unused))]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cfg_attr_holding_only_a_marker_disappears() {
+        let mut attrs: Vec<Attribute> = vec![syn::parse_quote!(#[cfg_attr(test, started)])];
+        let markers = take_markers(&mut attrs);
+        assert_eq!(markers[0].marker, Marker::Started);
+        assert_eq!(text(&markers[0].cfgs[0]), "# [cfg (test)]");
+        assert!(attrs.is_empty());
+    }
+
+    #[test]
+    fn cfgs_and_deprecations_inside_cfg_attr_are_carried_under_their_predicate() {
+        let attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[cfg(unix)]),
+            syn::parse_quote!(#[cfg_attr(a, cfg_attr(b, cfg(c)), deprecated)]),
+        ];
+        let cfgs: Vec<String> = carried(&attrs, "cfg").iter().map(text).collect();
+        assert_eq!(
+            cfgs,
+            ["# [cfg (unix)]", "# [cfg_attr (all (a , b) , cfg (c))]"]
+        );
+        let deprecated: Vec<String> = carried(&attrs, "deprecated").iter().map(text).collect();
+        assert_eq!(deprecated, ["# [cfg_attr (a , deprecated)]"]);
+    }
+}

@@ -2,14 +2,15 @@
 //! generated code refers to the runtime through `::actor_core::__private`.
 //!
 //! The stages, one file each: `attr` parses the macro's own attributes, `ast` builds a
-//! model of the impl block, `valid` checks it, `expand_impl` and `expand_struct`
-//! generate code. Errors are collected in `errors` so all of them show at once, and the
-//! valid part of the input still expands, so one mistake does not cause a flood of
-//! follow-on errors.
+//! model of the impl block, `valid` checks it, `expand_impl` (the enums and the client),
+//! `expand_dispatch` (the `impl Actor`) and `expand_struct` generate code. Errors are
+//! collected in `errors` so all of them show at once, and the valid part of the input
+//! still expands, so one mistake does not cause a flood of follow-on errors.
 
 mod ast;
 mod attr;
 mod errors;
+mod expand_dispatch;
 mod expand_impl;
 mod expand_struct;
 mod naming;

@@ -452,3 +452,42 @@ fn what(marker: Marker) -> String {
         hook => format!("a `#[{}]` hook", hook.name()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(ty: &str) -> bool {
+        let ty: Type = syn::parse_str(ty).unwrap();
+        check_owned(&ty, Position::Argument, &Errors::default())
+    }
+
+    #[test]
+    fn lifetimes_of_a_signature_are_not_borrows() {
+        for ty in [
+            "Box<dyn Fn(&str) -> usize + Send>",
+            "Box<dyn Fn(&'_ str) -> &str + Send>",
+            "Box<dyn for<'a> Fn(&'a str) -> &'a str + Send>",
+            "Box<dyn for<'a> FnMut(std::borrow::Cow<'a, str>) + Send + 'static>",
+            "fn(&u8) -> &u8",
+            "&'static str",
+            "Vec<Box<dyn Fn(&[u8]) + Send + Sync>>",
+        ] {
+            assert!(owned(ty), "`{ty}` was taken for a borrow");
+        }
+    }
+
+    #[test]
+    fn borrows_are_still_found() {
+        for ty in [
+            "&str",
+            "Box<dyn Fn(&str) + '_>",
+            "std::borrow::Cow<'_, str>",
+            "&'static [&str]",
+            "Box<dyn Iterator<Item = &str>>",
+            "Box<dyn for<'a> Fn(&'a str, &'b str)>",
+        ] {
+            assert!(!owned(ty), "`{ty}` was taken for owned data");
+        }
+    }
+}
