@@ -34,8 +34,12 @@ pub(crate) struct Message {
     pub(crate) vis: Visibility,
     /// `#[doc]` attributes, carried onto the variant and the client method.
     pub(crate) docs: Vec<Attribute>,
-    /// `#[cfg]` attributes, carried onto everything generated for this message.
+    /// `#[cfg]` attributes (also those inside `#[cfg_attr]`, and the predicate of a
+    /// `#[cfg_attr(pred, message)]`), carried onto everything generated for this message.
     pub(crate) cfgs: Vec<Attribute>,
+    /// `#[deprecated]` attributes, carried onto the variant and the client method, so that
+    /// whoever sends the message is warned and the generated dispatch is not.
+    pub(crate) deprecated: Vec<Attribute>,
     pub(crate) is_async: bool,
     /// The method's parameters after `self`, in order.
     pub(crate) params: Vec<Param>,
@@ -74,6 +78,11 @@ impl Message {
 pub(crate) struct Hook {
     pub(crate) marker: Marker,
     pub(crate) method: Ident,
+    /// As for a message: the hook exists under these.
+    pub(crate) cfgs: Vec<Attribute>,
+    /// Whether the method is `#[deprecated]`, so that calling it from the trait's hook
+    /// must not warn.
+    pub(crate) deprecated: bool,
     pub(crate) is_async: bool,
     /// The hook's parameters after `self`, in the user's order.
     pub(crate) params: Vec<HookParam>,
@@ -123,61 +132,74 @@ impl ActorImpl {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
             };
-            let Some(marker) = single_marker(&markers, errors) else {
+            let Some(found) = single_marker(&markers, errors) else {
                 continue;
             };
-            match marker {
+            let mut cfgs = attr::carried(&method.attrs, "cfg");
+            cfgs.extend(found.cfgs.iter().cloned());
+            match found.marker {
                 Marker::Message => {
                     // `#[actor]` requires owned arguments (they wait in a mailbox), so the
                     // lint that suggests borrowing them can only mislead here.
                     method
                         .attrs
                         .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
-                    let options = match attr::parse_message_options(&markers[0].1) {
+                    let options = match attr::parse_message_options(&found.attr) {
                         Ok(options) => options,
                         Err(err) => {
                             errors.push(err);
                             continue;
                         }
                     };
-                    if let Some(message) =
+                    let Some(message) =
                         Message::from_method(method, &self_ty, &actor_ident, &options, errors)
-                    {
-                        if let Some(clash) = messages
-                            .iter()
-                            .find(|existing| existing.variant == message.variant)
-                        {
-                            errors.push(syn::Error::new(
-                                message.method.span(),
-                                format!(
-                                    "`{}` and `{}` would both become the message variant `{}`; rename one of them",
-                                    clash.method, message.method, message.variant
-                                ),
-                            ));
-                        } else {
-                            messages.push(message);
-                        }
+                    else {
+                        continue;
+                    };
+                    let message = Message { cfgs, ..message };
+                    // Two methods under `#[cfg]`s may be alternatives (`cfg(unix)` and
+                    // `cfg(not(unix))`); if both are compiled in, rustc reports the
+                    // duplicate variant.
+                    let clash = messages.iter().find(|existing| {
+                        existing.variant == message.variant
+                            && (existing.cfgs.is_empty() || message.cfgs.is_empty())
+                    });
+                    if let Some(clash) = clash {
+                        errors.push(syn::Error::new(
+                            message.method.span(),
+                            format!(
+                                "`{}` and `{}` would both become the message variant `{}`; rename one of them",
+                                clash.method, message.method, message.variant
+                            ),
+                        ));
+                    } else {
+                        messages.push(message);
                     }
                 }
                 hook_marker => {
-                    if let Some(hook) = Hook::from_method(hook_marker, method, &actor_ident, errors)
-                    {
-                        if let Some(first) =
-                            hooks.iter().find(|existing| existing.marker == hook_marker)
-                        {
-                            errors.push(syn::Error::new(
-                                hook.method.span(),
-                                format!(
-                                    "`{}` is already the `#[{marker}]` hook, and an actor has one: move the body of `{}` into `{}` and remove `#[{marker}]` here",
-                                    first.method,
-                                    hook.method,
-                                    first.method,
-                                    marker = hook_marker.name()
-                                ),
-                            ));
-                        } else {
-                            hooks.push(hook);
-                        }
+                    let Some(hook) = Hook::from_method(hook_marker, method, &actor_ident, errors)
+                    else {
+                        continue;
+                    };
+                    let hook = Hook { cfgs, ..hook };
+                    // As for messages: hooks under `#[cfg]`s may be alternatives.
+                    let first = hooks.iter().find(|existing| {
+                        existing.marker == hook_marker
+                            && (existing.cfgs.is_empty() || hook.cfgs.is_empty())
+                    });
+                    if let Some(first) = first {
+                        errors.push(syn::Error::new(
+                            hook.method.span(),
+                            format!(
+                                "`{}` is already the `#[{marker}]` hook, and an actor has one: move the body of `{}` into `{}` and remove `#[{marker}]` here",
+                                first.method,
+                                hook.method,
+                                first.method,
+                                marker = hook_marker.name()
+                            ),
+                        ));
+                    } else {
+                        hooks.push(hook);
                     }
                 }
             }
@@ -192,8 +214,9 @@ impl ActorImpl {
         })
     }
 
-    pub(crate) fn hook(&self, marker: Marker) -> Option<&Hook> {
-        self.hooks.iter().find(|hook| hook.marker == marker)
+    /// The hooks of one kind: one, or several under alternative `#[cfg]`s.
+    pub(crate) fn hooks(&self, marker: Marker) -> impl Iterator<Item = &Hook> {
+        self.hooks.iter().filter(move |hook| hook.marker == marker)
     }
 }
 
@@ -235,13 +258,13 @@ fn without_lifetimes(item: &ItemImpl) -> (Type, Generics) {
     (self_ty, generics)
 }
 
-fn reject_markers(markers: Vec<(Marker, Attribute)>, errors: &Errors) -> Vec<(Marker, Attribute)> {
-    for (marker, attr) in &markers {
+fn reject_markers(markers: Vec<attr::FoundMarker>, errors: &Errors) -> Vec<attr::FoundMarker> {
+    for found in &markers {
         errors.push(syn::Error::new_spanned(
-            attr,
+            &found.attr,
             format!(
                 "`#[{}]` goes on a method (a `fn` with a `self` receiver)",
-                marker.name()
+                found.marker.name()
             ),
         ));
     }
@@ -249,27 +272,33 @@ fn reject_markers(markers: Vec<(Marker, Attribute)>, errors: &Errors) -> Vec<(Ma
 }
 
 /// The one marker of a method, or `None` (after an error if there were several).
-fn single_marker(markers: &[(Marker, Attribute)], errors: &Errors) -> Option<Marker> {
-    let (first, first_attr) = markers.first()?;
-    if let Some((second, second_attr)) = markers.get(1) {
-        let text = if second == first {
-            format!("`#[{}]` is written twice: remove this one", first.name())
+fn single_marker<'a>(
+    markers: &'a [attr::FoundMarker],
+    errors: &Errors,
+) -> Option<&'a attr::FoundMarker> {
+    let first = markers.first()?;
+    if let Some(second) = markers.get(1) {
+        let text = if second.marker == first.marker {
+            format!(
+                "`#[{}]` is written twice: remove this one",
+                first.marker.name()
+            )
         } else {
             format!(
                 "a method is either a message or one hook: remove `#[{}]` or `#[{}]`",
-                first.name(),
-                second.name()
+                first.marker.name(),
+                second.marker.name()
             )
         };
-        errors.push(syn::Error::new_spanned(second_attr, text));
+        errors.push(syn::Error::new_spanned(&second.attr, text));
         return None;
     }
-    if *first != Marker::Message {
-        if let Err(err) = attr::check_marker_has_no_args(*first, first_attr) {
+    if first.marker != Marker::Message {
+        if let Err(err) = attr::check_marker_has_no_args(first.marker, &first.attr) {
             errors.push(err);
         }
     }
-    Some(*first)
+    Some(first)
 }
 
 impl Message {
@@ -290,13 +319,17 @@ impl Message {
             let FnArg::Typed(pat_type) = input else {
                 continue;
             };
-            if valid::is_context_type(&pat_type.ty) {
-                if valid::check_context_param(pat_type, actor, &params, errors) {
+            let seen_context = params.iter().any(|param| matches!(param, Param::Context));
+            match valid::context_param(pat_type, actor, seen_context, errors) {
+                valid::ContextParam::Valid => {
                     params.push(Param::Context);
-                } else {
-                    ok = false;
+                    continue;
                 }
-                continue;
+                valid::ContextParam::Invalid => {
+                    ok = false;
+                    continue;
+                }
+                valid::ContextParam::NotContext => {}
             }
             let Some(ident) = arg_ident(&pat_type.pat, errors) else {
                 ok = false;
@@ -329,13 +362,18 @@ impl Message {
                 ok = false;
             }
         }
-        if !ok {
-            return None;
-        }
+        let variant = match variant_name(&sig.ident) {
+            Ok(variant) => Some(variant),
+            Err(err) => {
+                errors.push(err);
+                None
+            }
+        };
+        let variant = variant.filter(|_| ok)?;
         Some(Message {
             fail_on_err: options.fail_on_err.is_some(),
             method: sig.ident.clone(),
-            variant: variant_name(&sig.ident),
+            variant,
             vis: method.vis.clone(),
             docs: method
                 .attrs
@@ -343,12 +381,9 @@ impl Message {
                 .filter(|a| a.path().is_ident("doc"))
                 .cloned()
                 .collect(),
-            cfgs: method
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("cfg"))
-                .cloned()
-                .collect(),
+            // Set by the caller, which also knows the marker's own `cfg_attr` predicate.
+            cfgs: Vec::new(),
+            deprecated: attr::carried(&method.attrs, "deprecated"),
             is_async: sig.asyncness.is_some(),
             params,
             output,
@@ -368,11 +403,11 @@ impl Hook {
         ok &= valid::check_receiver(marker, sig, errors);
         let takes_failure = matches!(marker, Marker::PreRestart | Marker::PostRestart);
         let expected = if marker == Marker::Terminated {
-            "`&mut self`, a `Terminated` and, optionally, `ctx: &mut Context<Self>`"
+            "`&mut self` (or `&self`), a `terminated: Terminated` and, optionally, `ctx: &mut Context<Self>`, in any order"
         } else if takes_failure {
-            "`&mut self` and, optionally, `failure: &Failure` and `ctx: &mut Context<Self>`"
+            "`&mut self` (or `&self`) and, optionally, `failure: &Failure` and `ctx: &mut Context<Self>`, in any order"
         } else {
-            "only `&mut self` and, optionally, `ctx: &mut Context<Self>`"
+            "only `&mut self` (or `&self`) and, optionally, `ctx: &mut Context<Self>`"
         };
         let mut params = Vec::new();
         for input in sig.inputs.iter().skip(1) {
@@ -380,13 +415,18 @@ impl Hook {
                 continue;
             };
             let seen_context = params.contains(&HookParam::Context);
-            if valid::is_context_type(&pat_type.ty) && !seen_context {
-                if valid::check_context_param(pat_type, actor, &[], errors) {
+            match valid::context_param(pat_type, actor, seen_context, errors) {
+                valid::ContextParam::Valid => {
                     params.push(HookParam::Context);
-                } else {
-                    ok = false;
+                    continue;
                 }
-            } else if marker == Marker::Terminated
+                valid::ContextParam::Invalid => {
+                    ok = false;
+                    continue;
+                }
+                valid::ContextParam::NotContext => {}
+            }
+            if marker == Marker::Terminated
                 && valid::is_terminated_type(&pat_type.ty)
                 && !params.contains(&HookParam::Terminated)
             {
@@ -426,6 +466,8 @@ impl Hook {
         ok.then(|| Hook {
             marker,
             method: sig.ident.clone(),
+            cfgs: Vec::new(),
+            deprecated: !attr::carried(&method.attrs, "deprecated").is_empty(),
             is_async: sig.asyncness.is_some(),
             params,
         })
@@ -478,6 +520,26 @@ fn with_self_replaced(ty: &Type, self_ty: &Type) -> Type {
                 }
             }
             syn::visit_mut::visit_type_mut(self, ty);
+        }
+
+        // `Self::LEN` in an array length (or a const argument) is an expression path: it
+        // becomes `<Actor>::LEN`.
+        fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+            let starts_with_self = path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "Self");
+            if starts_with_self && path.path.segments.len() > 1 {
+                let actor = self.0;
+                let rest: Vec<_> = path.path.segments.iter().skip(1).collect();
+                let attrs = std::mem::take(&mut path.attrs);
+                *path = syn::parse_quote!(<#actor>::#(#rest)::*);
+                path.attrs = attrs;
+                return;
+            }
+            syn::visit_mut::visit_expr_path_mut(self, path);
         }
     }
     let mut ty = ty.clone();

@@ -6,7 +6,8 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, LitInt, LitStr, Path, Token};
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr, Meta, Path, Token};
 
 mod kw {
     syn::custom_keyword!(mailbox);
@@ -248,18 +249,174 @@ impl Marker {
     }
 }
 
-/// Removes the markers from `attrs` and returns them with their attributes (for spans and
-/// for rejecting arguments).
-pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<(Marker, Attribute)> {
+/// A marker found on a method: `#[message]`, or one inside `#[cfg_attr(pred, message)]`.
+pub(crate) struct FoundMarker {
+    pub(crate) marker: Marker,
+    /// The marker as an attribute of its own, spanned at the user's marker, for its options
+    /// and for errors.
+    pub(crate) attr: Attribute,
+    /// For a marker inside `#[cfg_attr(pred, ..)]`, the `#[cfg(pred)]` under which the
+    /// method is a message (or hook); nested `cfg_attr`s give one each.
+    pub(crate) cfgs: Vec<Attribute>,
+}
+
+/// Removes the markers from `attrs`, also from inside `#[cfg_attr(..)]` (whose other
+/// attributes stay), and returns them.
+///
+/// An attribute macro sees the `#[cfg_attr]`s of the items inside it unexpanded, and cannot
+/// evaluate their predicates; so `#[cfg_attr(pred, message)]` becomes a message whose
+/// generated items all carry `#[cfg(pred)]`: when `pred` is false, they vanish and the
+/// method stays an ordinary one, as if the marker had never been written.
+pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<FoundMarker> {
     let mut markers = Vec::new();
-    attrs.retain(|attr| match Marker::of(attr) {
-        Some(marker) => {
-            markers.push((marker, attr.clone()));
-            false
+    let mut kept = Vec::with_capacity(attrs.len());
+    for attr in std::mem::take(attrs) {
+        if let Some(marker) = Marker::of(&attr) {
+            markers.push(FoundMarker {
+                marker,
+                attr,
+                cfgs: Vec::new(),
+            });
+        } else if let Some(cfg_attr) = CfgAttr::of(&attr) {
+            match cfg_attr.without_markers(&[], &mut markers) {
+                Some(rest) if rest.changed => kept.push(Attribute {
+                    meta: rest.meta,
+                    ..attr
+                }),
+                Some(_) => kept.push(attr),
+                None => {}
+            }
+        } else {
+            kept.push(attr);
         }
-        None => true,
-    });
+    }
+    *attrs = kept;
     markers
+}
+
+/// The attributes named `name` (`cfg`, `deprecated`), including those inside
+/// `#[cfg_attr(..)]`, as attributes to carry onto generated items: the one inside
+/// `#[cfg_attr(a, cfg_attr(b, deprecated))]` becomes `#[cfg_attr(all(a, b), deprecated)]`.
+pub(crate) fn carried(attrs: &[Attribute], name: &str) -> Vec<Attribute> {
+    let mut carried = Vec::new();
+    for attr in attrs {
+        if attr.path().is_ident(name) {
+            carried.push(attr.clone());
+        } else if let Some(cfg_attr) = CfgAttr::of(attr) {
+            cfg_attr.find(name, &[], &mut carried);
+        }
+    }
+    carried
+}
+
+/// One predicate that holds when all of `preds` do: `a`, or `all(a, b)`.
+fn all(preds: &[Meta]) -> TokenStream {
+    match preds {
+        [pred] => quote::quote!(#pred),
+        preds => quote::quote!(all(#(#preds),*)),
+    }
+}
+
+/// `#[cfg_attr(pred, attr, attr, ..)]`, parsed.
+struct CfgAttr {
+    pred: Meta,
+    attrs: Punctuated<Meta, Token![,]>,
+}
+
+/// A `cfg_attr` with the markers taken out.
+struct Rewritten {
+    meta: Meta,
+    changed: bool,
+}
+
+impl CfgAttr {
+    fn of(attr: &Attribute) -> Option<CfgAttr> {
+        match &attr.meta {
+            Meta::List(list) if list.path.is_ident("cfg_attr") => CfgAttr::parse_list(list),
+            _ => None,
+        }
+    }
+
+    /// `None` for a malformed `cfg_attr`, which is left to rustc.
+    fn parse_list(list: &syn::MetaList) -> Option<CfgAttr> {
+        list.parse_args_with(|input: ParseStream<'_>| {
+            let pred: Meta = input.parse()?;
+            input.parse::<Token![,]>()?;
+            let attrs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+            Ok(CfgAttr { pred, attrs })
+        })
+        .ok()
+    }
+
+    /// The `all(..)` of the enclosing predicates and this one.
+    fn preds(&self, outer: &[Meta]) -> Vec<Meta> {
+        let mut preds = outer.to_vec();
+        preds.push(self.pred.clone());
+        preds
+    }
+
+    /// This `cfg_attr` without its markers (pushed to `markers`), or `None` if nothing else
+    /// is left in it.
+    fn without_markers(self, outer: &[Meta], markers: &mut Vec<FoundMarker>) -> Option<Rewritten> {
+        let preds = self.preds(outer);
+        let mut changed = false;
+        let mut rest = Punctuated::<Meta, Token![,]>::new();
+        for meta in self.attrs {
+            let span = meta.path().span();
+            let as_attr = Attribute {
+                pound_token: Token![#](span),
+                style: syn::AttrStyle::Outer,
+                bracket_token: syn::token::Bracket(span),
+                meta,
+            };
+            if let Some(marker) = Marker::of(&as_attr) {
+                let pred = all(&preds);
+                markers.push(FoundMarker {
+                    marker,
+                    attr: as_attr,
+                    cfgs: vec![syn::parse_quote_spanned!(span=> #[cfg(#pred)])],
+                });
+                changed = true;
+                continue;
+            }
+            let nested = match &as_attr.meta {
+                Meta::List(list) if list.path.is_ident("cfg_attr") => CfgAttr::parse_list(list),
+                _ => None,
+            };
+            match nested.map(|nested| nested.without_markers(&preds, markers)) {
+                Some(Some(rewritten)) => {
+                    changed |= rewritten.changed;
+                    rest.push(rewritten.meta);
+                }
+                Some(None) => changed = true,
+                None => rest.push(as_attr.meta),
+            }
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        let pred = &self.pred;
+        Some(Rewritten {
+            meta: syn::parse_quote!(cfg_attr(#pred, #rest)),
+            changed,
+        })
+    }
+
+    fn find(&self, name: &str, outer: &[Meta], carried: &mut Vec<Attribute>) {
+        let preds = self.preds(outer);
+        for meta in &self.attrs {
+            if meta.path().is_ident(name) {
+                let pred = all(&preds);
+                carried.push(syn::parse_quote!(#[cfg_attr(#pred, #meta)]));
+            } else if let Meta::List(list) = meta {
+                if list.path.is_ident("cfg_attr") {
+                    if let Some(nested) = CfgAttr::parse_list(list) {
+                        nested.find(name, &preds, carried);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Options of `#[message(...)]`.
@@ -316,5 +473,66 @@ pub(crate) fn check_marker_has_no_args(marker: Marker, attr: &Attribute) -> syn:
                 marker.name()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    fn text(tokens: &impl ToTokens) -> String {
+        tokens.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn a_marker_inside_cfg_attr_is_taken_out_with_its_predicates() {
+        let mut attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[doc = " Docs."]),
+            syn::parse_quote!(#[cfg_attr(feature = "x", cfg_attr(unix, message(fail_on_err)), inline)]),
+            syn::parse_quote!(#[cfg_attr(test, allow(unused))]),
+        ];
+        let markers = take_markers(&mut attrs);
+        assert_eq!(markers.len(), 1);
+        assert_eq!(markers[0].marker, Marker::Message);
+        assert_eq!(text(&markers[0].attr), "# [message (fail_on_err)]");
+        assert_eq!(
+            text(&markers[0].cfgs[0]),
+            "# [cfg (all (feature = \"x\" , unix))]"
+        );
+        let kept: Vec<String> = attrs.iter().map(text).collect();
+        assert_eq!(
+            kept,
+            [
+                "# [doc = \" Docs.\"]",
+                "# [cfg_attr (feature = \"x\" , inline)]",
+                "# [cfg_attr (test , allow (unused))]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cfg_attr_holding_only_a_marker_disappears() {
+        let mut attrs: Vec<Attribute> = vec![syn::parse_quote!(#[cfg_attr(test, started)])];
+        let markers = take_markers(&mut attrs);
+        assert_eq!(markers[0].marker, Marker::Started);
+        assert_eq!(text(&markers[0].cfgs[0]), "# [cfg (test)]");
+        assert!(attrs.is_empty());
+    }
+
+    #[test]
+    fn cfgs_and_deprecations_inside_cfg_attr_are_carried_under_their_predicate() {
+        let attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[cfg(unix)]),
+            syn::parse_quote!(#[cfg_attr(a, cfg_attr(b, cfg(c)), deprecated)]),
+        ];
+        let cfgs: Vec<String> = carried(&attrs, "cfg").iter().map(text).collect();
+        assert_eq!(
+            cfgs,
+            ["# [cfg (unix)]", "# [cfg_attr (all (a , b) , cfg (c))]"]
+        );
+        let deprecated: Vec<String> = carried(&attrs, "deprecated").iter().map(text).collect();
+        assert_eq!(deprecated, ["# [cfg_attr (a , deprecated)]"]);
     }
 }

@@ -2,14 +2,15 @@
 //! generated code refers to the runtime through `::actor_core::__private`.
 //!
 //! The stages, one file each: `attr` parses the macro's own attributes, `ast` builds a
-//! model of the impl block, `valid` checks it, `expand_impl` and `expand_struct`
-//! generate code. Errors are collected in `errors` so all of them show at once, and the
-//! valid part of the input still expands, so one mistake does not cause a flood of
-//! follow-on errors.
+//! model of the impl block, `valid` checks it, `expand_impl` (the enums and the client),
+//! `expand_dispatch` (the `impl Actor`) and `expand_struct` generate code. Errors are
+//! collected in `errors` so all of them show at once, and the valid part of the input
+//! still expands, so one mistake does not cause a flood of follow-on errors.
 
 mod ast;
 mod attr;
 mod errors;
+mod expand_dispatch;
 mod expand_impl;
 mod expand_struct;
 mod naming;
@@ -139,8 +140,10 @@ pub fn terminated(args: TokenStream, input: TokenStream) -> TokenStream {
 
 fn misplaced_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
     let input = proc_macro2::TokenStream::from(input);
+    // The second case cannot be told from the first here: `#[actor]` reads its block
+    // before the macro calls in it expand, and never sees what they produce.
     let text = format!(
-        "`#[{name}]` only works on a method inside an `#[actor]` impl block: add `#[actor]` to the impl block"
+        "`#[{name}]` only works on a method written inside an `#[actor]` impl block: add `#[actor]` to the impl block. If this method comes from a macro called inside such a block, write it in the block itself: `#[actor]` reads the block before the macros in it expand, and a macro cannot see another macro's output"
     );
     // An attribute macro's call site is the attribute itself: the error underlines it.
     let span = proc_macro2::Span::call_site();

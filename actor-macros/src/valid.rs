@@ -5,7 +5,6 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{FnArg, GenericParam, Ident, ItemImpl, PatType, Signature, Type};
 
-use crate::ast::Param;
 use crate::attr::Marker;
 use crate::errors::Errors;
 
@@ -206,85 +205,100 @@ pub(crate) fn is_failure_ref(ty: &Type) -> bool {
                 if path.path.segments.last().is_some_and(|s| s.ident == "Failure")))
 }
 
-/// `&mut Context<...>` (or a misspelt form of it).
-pub(crate) fn is_context_type(ty: &Type) -> bool {
-    let inner = match ty {
-        Type::Reference(reference) => &*reference.elem,
-        other => other,
-    };
-    matches!(inner, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Context"))
+/// What a parameter is, as far as the actor's context goes.
+pub(crate) enum ContextParam {
+    /// `ctx: &mut Context<Self>`: the dispatch passes the context in.
+    Valid,
+    /// Meant as the context, but written wrong; the error is reported.
+    Invalid,
+    /// Anything else, including a type of the user's own named `Context`.
+    NotContext,
 }
 
-pub(crate) fn check_context_param(
+/// Sorts out the context parameter. The actor's context is a `Context<Self>` (or
+/// `Context<Actor>`), whatever path leads to it; a type named `Context` without that
+/// argument (`app::Context`, `opentelemetry::Context`, a struct of the user's) is an
+/// ordinary argument. A reference to a `Context<Other>` is taken for the context of
+/// another actor, since, as a borrowed argument, it could not be a message's field anyway.
+pub(crate) fn context_param(
     pat_type: &PatType,
     actor: &Ident,
-    seen: &[Param],
+    seen_context: bool,
     errors: &Errors,
-) -> bool {
+) -> ContextParam {
     let ty = &*pat_type.ty;
-    let Type::Reference(reference) = ty else {
-        errors.push(syn::Error::new_spanned(
-            ty,
-            "take the context by reference: `ctx: &mut Context<Self>`",
-        ));
-        return false;
+    let (reference, referent) = match ty {
+        Type::Reference(reference) => (Some(reference), &*reference.elem),
+        other => (None, other),
     };
-    if reference.mutability.is_none() {
-        errors.push(syn::Error::new_spanned(
-            reference.and_token,
-            "take the context as `&mut Context<Self>`: `&mut` is what the dispatch passes in",
-        ));
-        return false;
-    }
-    if let Some(lifetime) = &reference.lifetime {
-        errors.push(syn::Error::new_spanned(
-            lifetime,
-            "remove the lifetime: write `ctx: &mut Context<Self>`",
-        ));
-        return false;
-    }
-    if let Some(other) = context_of_other_actor(&reference.elem, actor) {
-        errors.push(syn::Error::new_spanned(
-            other,
-            format!(
-                "the context is that of the actor that runs this method: write `Context<Self>`, not `Context<{}>`; to reach another actor, keep its `ActorRef` in a field",
-                quote::ToTokens::to_token_stream(other)
-            ),
-        ));
-        return false;
-    }
-    if seen.iter().any(|param| matches!(param, Param::Context)) {
-        errors.push(syn::Error::new_spanned(
-            pat_type,
-            "the context is already a parameter; take it once",
-        ));
-        return false;
-    }
-    true
-}
-
-/// The type argument of `Context<...>` when it names neither `Self` nor the actor. Only the
-/// name is compared: `Context<Store<T>>` in `impl<T> Store<T>` is left to rustc.
-fn context_of_other_actor<'a>(context: &'a Type, actor: &Ident) -> Option<&'a Type> {
-    let Type::Path(path) = context else {
-        return None;
-    };
-    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
-        return None;
-    };
-    let mut types = args.args.iter().filter_map(|arg| match arg {
-        syn::GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    let (Some(ty), None) = (types.next(), types.next()) else {
-        return None;
+    let Some(argument) = context_argument(referent) else {
+        return ContextParam::NotContext;
     };
     let names_the_actor = matches!(
-        ty,
+        argument,
         Type::Path(arg) if arg.qself.is_none()
             && arg.path.segments.last().is_some_and(|s| s.ident == "Self" || s.ident == *actor)
     );
-    (!names_the_actor).then_some(ty)
+    let fail = |error: syn::Error| {
+        errors.push(error);
+        ContextParam::Invalid
+    };
+    let Some(reference) = reference else {
+        if !names_the_actor {
+            return ContextParam::NotContext;
+        }
+        return fail(syn::Error::new_spanned(
+            ty,
+            "take the context by reference: `ctx: &mut Context<Self>`",
+        ));
+    };
+    if !names_the_actor {
+        return fail(syn::Error::new_spanned(
+            argument,
+            format!(
+                "the context is that of the actor that runs this method: write `Context<Self>`, not `Context<{}>`; to reach another actor, keep its `ActorRef` in a field",
+                quote::ToTokens::to_token_stream(argument)
+            ),
+        ));
+    }
+    if reference.mutability.is_none() {
+        return fail(syn::Error::new_spanned(
+            reference.and_token,
+            "take the context as `&mut Context<Self>`: `&mut` is what the dispatch passes in",
+        ));
+    }
+    if let Some(lifetime) = &reference.lifetime {
+        return fail(syn::Error::new_spanned(
+            lifetime,
+            "remove the lifetime: write `ctx: &mut Context<Self>`",
+        ));
+    }
+    if seen_context {
+        return fail(syn::Error::new_spanned(
+            pat_type,
+            "the context is already a parameter; take it once",
+        ));
+    }
+    ContextParam::Valid
+}
+
+/// The one type argument of a path ending in `Context<..>`.
+fn context_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Context" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut args = args.args.iter();
+    match (args.next(), args.next()) {
+        (Some(syn::GenericArgument::Type(ty)), None) => Some(ty),
+        _ => None,
+    }
 }
 
 /// Where a type appears, for the wording of its error.
@@ -296,59 +310,16 @@ pub(crate) enum Position {
 
 /// Arguments and replies are owned data: they wait in a mailbox or travel back to the asker,
 /// and later cross the network, so they cannot borrow.
+///
+/// Lifetimes that belong to a signature rather than to the data do not count: those elided
+/// or written `'_` in `Fn(&str) -> &str` sugar, those bound by `for<'a>`, and everything
+/// inside a `fn(..)` pointer type. A `Box<dyn Fn(&str) -> usize + Send>` owns its closure.
 pub(crate) fn check_owned(ty: &Type, position: Position, errors: &Errors) -> bool {
-    struct FindBorrow<'a> {
-        found: Option<syn::Error>,
-        position: Position,
-        _ty: &'a Type,
-    }
-    impl<'ast> Visit<'ast> for FindBorrow<'_> {
-        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
-            if self.found.is_some() {
-                return;
-            }
-            if reference
-                .lifetime
-                .as_ref()
-                .is_some_and(|l| l.ident == "static")
-            {
-                return;
-            }
-            self.found = Some(syn::Error::new(
-                reference.and_token.span(),
-                borrowed_text(reference, self.position),
-            ));
-        }
-        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
-            if self.found.is_none() && lifetime.ident != "static" {
-                self.found = Some(syn::Error::new_spanned(
-                    lifetime,
-                    match self.position {
-                        Position::Argument => "a message argument cannot borrow: it waits in a mailbox after the call that sent it returns. Use an owned type or `'static`",
-                        Position::Reply => "a reply cannot borrow from the actor: it travels to the asker after the handler returns. Return an owned type",
-                    },
-                ));
-            }
-        }
-        fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
-            if self.found.is_none() {
-                self.found = Some(syn::Error::new_spanned(
-                    impl_trait,
-                    match self.position {
-                        Position::Argument => "a message cannot take `impl Trait`: the message enum needs a concrete type. Take a concrete type, or `Box<dyn Trait + Send>`",
-                        Position::Reply => "a reply cannot be `impl Trait`: the reply enum needs a concrete type. Return a concrete type, or `Box<dyn Trait + Send>`",
-                    },
-                ));
-            }
-        }
-        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
-            // Lifetimes inside `fn(&str)` are higher-ranked; the pointer itself is `'static`.
-        }
-    }
     let mut finder = FindBorrow {
         found: None,
         position,
-        _ty: ty,
+        higher_ranked: Vec::new(),
+        in_fn_sugar: 0,
     };
     finder.visit_type(ty);
     match finder.found {
@@ -357,6 +328,95 @@ pub(crate) fn check_owned(ty: &Type, position: Position, errors: &Errors) -> boo
             false
         }
         None => true,
+    }
+}
+
+struct FindBorrow {
+    found: Option<syn::Error>,
+    position: Position,
+    /// The lifetimes bound by the `for<..>`s around the current point.
+    higher_ranked: Vec<Ident>,
+    /// How deep inside `Fn(..) -> ..` sugar the current point is.
+    in_fn_sugar: usize,
+}
+
+impl FindBorrow {
+    /// Whether `lifetime` (`None` for an elided one) borrows from outside the type.
+    fn borrows(&self, lifetime: Option<&syn::Lifetime>) -> bool {
+        match lifetime {
+            None => self.in_fn_sugar == 0,
+            Some(lifetime) if lifetime.ident == "static" => false,
+            Some(lifetime) if lifetime.ident == "_" => self.in_fn_sugar == 0,
+            Some(lifetime) => !self.higher_ranked.contains(&lifetime.ident),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FindBorrow {
+    fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+        if self.found.is_some() {
+            return;
+        }
+        if self.borrows(reference.lifetime.as_ref()) {
+            self.found = Some(syn::Error::new(
+                reference.and_token.span(),
+                borrowed_text(reference, self.position),
+            ));
+            return;
+        }
+        self.visit_type(&reference.elem);
+    }
+
+    fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+        if self.found.is_none() && self.borrows(Some(lifetime)) {
+            self.found = Some(syn::Error::new_spanned(
+                lifetime,
+                match self.position {
+                    Position::Argument => "a message argument cannot borrow: it waits in a mailbox after the call that sent it returns. Use an owned type or `'static`",
+                    Position::Reply => "a reply cannot borrow from the actor: it travels to the asker after the handler returns. Return an owned type",
+                },
+            ));
+        }
+    }
+
+    fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
+        if self.found.is_none() {
+            self.found = Some(syn::Error::new_spanned(
+                impl_trait,
+                match self.position {
+                    Position::Argument => "a message cannot take `impl Trait`: the message enum needs a concrete type. Take a concrete type, or `Box<dyn Trait + Send>`",
+                    Position::Reply => "a reply cannot be `impl Trait`: the reply enum needs a concrete type. Return a concrete type, or `Box<dyn Trait + Send>`",
+                },
+            ));
+        }
+    }
+
+    fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
+        // Lifetimes inside `fn(&str)` are higher-ranked; the pointer itself is `'static`.
+    }
+
+    fn visit_trait_bound(&mut self, bound: &'ast syn::TraitBound) {
+        // `for<'a> Fn(&'a str)`: `'a` is the closure's to choose, not a borrow. Only the
+        // path is visited, so the `'a` declared in `for<'a>` is not taken for a use.
+        let bound_here = bound.lifetimes.iter().flat_map(|lifetimes| {
+            lifetimes.lifetimes.iter().filter_map(|param| match param {
+                GenericParam::Lifetime(param) => Some(param.lifetime.ident.clone()),
+                _ => None,
+            })
+        });
+        let outer = self.higher_ranked.len();
+        self.higher_ranked.extend(bound_here);
+        self.visit_path(&bound.path);
+        self.higher_ranked.truncate(outer);
+    }
+
+    fn visit_parenthesized_generic_arguments(
+        &mut self,
+        arguments: &'ast syn::ParenthesizedGenericArguments,
+    ) {
+        self.in_fn_sugar += 1;
+        syn::visit::visit_parenthesized_generic_arguments(self, arguments);
+        self.in_fn_sugar -= 1;
     }
 }
 
@@ -371,7 +431,12 @@ fn borrowed_text(reference: &syn::TypeReference, position: Position) -> String {
             quote::ToTokens::to_token_stream(other)
         ),
     };
+    let names_context = matches!(&*reference.elem, Type::Path(path)
+        if path.path.segments.last().is_some_and(|s| s.ident == "Context"));
     match position {
+        Position::Argument if names_context => format!(
+            "the actor's context is `ctx: &mut Context<Self>`; any other `Context` is a message argument, and must be owned: the message waits in a mailbox after the call that sent it returns. Write `Context<Self>`, or take {owned}"
+        ),
         Position::Argument => format!(
             "a message argument must be owned: the message waits in a mailbox after the call that sent it returns. Take {owned} instead"
         ),
@@ -385,5 +450,44 @@ fn what(marker: Marker) -> String {
     match marker {
         Marker::Message => "a `#[message]` method".to_owned(),
         hook => format!("a `#[{}]` hook", hook.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(ty: &str) -> bool {
+        let ty: Type = syn::parse_str(ty).unwrap();
+        check_owned(&ty, Position::Argument, &Errors::default())
+    }
+
+    #[test]
+    fn lifetimes_of_a_signature_are_not_borrows() {
+        for ty in [
+            "Box<dyn Fn(&str) -> usize + Send>",
+            "Box<dyn Fn(&'_ str) -> &str + Send>",
+            "Box<dyn for<'a> Fn(&'a str) -> &'a str + Send>",
+            "Box<dyn for<'a> FnMut(std::borrow::Cow<'a, str>) + Send + 'static>",
+            "fn(&u8) -> &u8",
+            "&'static str",
+            "Vec<Box<dyn Fn(&[u8]) + Send + Sync>>",
+        ] {
+            assert!(owned(ty), "`{ty}` was taken for a borrow");
+        }
+    }
+
+    #[test]
+    fn borrows_are_still_found() {
+        for ty in [
+            "&str",
+            "Box<dyn Fn(&str) + '_>",
+            "std::borrow::Cow<'_, str>",
+            "&'static [&str]",
+            "Box<dyn Iterator<Item = &str>>",
+            "Box<dyn for<'a> Fn(&'a str, &'b str)>",
+        ] {
+            assert!(!owned(ty), "`{ty}` was taken for owned data");
+        }
     }
 }

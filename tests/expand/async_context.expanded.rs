@@ -54,6 +54,7 @@ impl ::actor_core::__private::Client<Ledger> for LedgerClient {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl LedgerClient {
     /// Records an entry and returns the new total.
     pub fn record(
@@ -88,7 +89,7 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &LedgerMsg) -> &'static str {
-            match msg {
+            match *msg {
                 LedgerMsg::Record { .. } => "Record",
             }
         }
@@ -100,7 +101,7 @@ const _: () = {
             ::core::future::ready(
                 match msg {
                     LedgerMsg::Record { amount } => {
-                        LedgerReply::Record(self.record(amount))
+                        LedgerReply::Record(Self::record(self, amount))
                     }
                 },
             )
@@ -109,7 +110,7 @@ const _: () = {
     #[automatically_derived]
     impl ::core::fmt::Debug for LedgerMsg {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 LedgerMsg::Record { .. } => f.write_str("Record { .. }"),
             }
         }
@@ -186,6 +187,7 @@ impl ::actor_core::__private::Client<Auditor> for AuditorClient {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl AuditorClient {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
     pub fn audit(&self) -> ::actor_core::__private::Request<'_, Auditor, String> {
@@ -233,7 +235,7 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &AuditorMsg) -> &'static str {
-            match msg {
+            match *msg {
                 AuditorMsg::Audit => "Audit",
                 AuditorMsg::Retire => "Retire",
             }
@@ -244,9 +246,9 @@ const _: () = {
             ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> AuditorReply {
             match msg {
-                AuditorMsg::Audit => AuditorReply::Audit(self.audit(ctx).await),
+                AuditorMsg::Audit => AuditorReply::Audit(Self::audit(self, ctx).await),
                 AuditorMsg::Retire => {
-                    self.retire(ctx);
+                    Self::retire(self, ctx);
                     AuditorReply::Retire
                 }
             }
@@ -255,17 +257,17 @@ const _: () = {
             &mut self,
             ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            self.reset_count(ctx);
+            Self::reset_count(self, ctx);
             ::core::future::ready(())
         }
         async fn stopped(&mut self, _ctx: &mut ::actor_core::__private::Context<Self>) {
-            self.sign_off().await;
+            Self::sign_off(self).await;
         }
     }
     #[automatically_derived]
     impl ::core::fmt::Debug for AuditorMsg {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 AuditorMsg::Audit => f.write_str("Audit"),
                 AuditorMsg::Retire => f.write_str("Retire"),
             }

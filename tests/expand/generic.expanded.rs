@@ -79,6 +79,7 @@ for StoreClient<T> {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl<T: Clone + Send + 'static> StoreClient<T> {
     /// Appends a value.
     pub fn push(&self, item: T) -> ::actor_core::__private::Request<'_, Store<T>, ()> {
@@ -145,11 +146,11 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &StoreMsg<T>) -> &'static str {
-            match msg {
+            match *msg {
                 StoreMsg::Push { .. } => "Push",
                 StoreMsg::Get { .. } => "Get",
                 StoreMsg::Count => "Count",
-                StoreMsg::__Phantom(never, _) => match *never {}
+                StoreMsg::__Phantom(ref never, _) => match *never {}
             }
         }
         fn handle(
@@ -160,11 +161,11 @@ const _: () = {
             ::core::future::ready(
                 match msg {
                     StoreMsg::Push { item } => {
-                        self.push(item);
+                        Self::push(self, item);
                         StoreReply::Push
                     }
-                    StoreMsg::Get { index } => StoreReply::Get(self.get(index)),
-                    StoreMsg::Count => StoreReply::Count(self.count()),
+                    StoreMsg::Get { index } => StoreReply::Get(Self::get(self, index)),
+                    StoreMsg::Count => StoreReply::Count(Self::count(self)),
                     StoreMsg::__Phantom(never, _) => match never {}
                 },
             )
@@ -173,11 +174,11 @@ const _: () = {
     #[automatically_derived]
     impl<T: Clone + Send + 'static> ::core::fmt::Debug for StoreMsg<T> {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 StoreMsg::Push { .. } => f.write_str("Push { .. }"),
                 StoreMsg::Get { .. } => f.write_str("Get { .. }"),
                 StoreMsg::Count => f.write_str("Count"),
-                StoreMsg::__Phantom(never, _) => match *never {}
+                StoreMsg::__Phantom(ref never, _) => match *never {}
             }
         }
     }

@@ -103,6 +103,7 @@ impl ::actor_core::__private::Client<Account> for AccountClient {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl AccountClient {
     /// Adds `amount` and returns the new balance.
     pub fn deposit(
@@ -192,7 +193,7 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &AccountMsg) -> &'static str {
-            match msg {
+            match *msg {
                 AccountMsg::Deposit { .. } => "Deposit",
                 AccountMsg::Withdraw { .. } => "Withdraw",
                 AccountMsg::Balance => "Balance",
@@ -207,14 +208,14 @@ const _: () = {
             ::core::future::ready(
                 match msg {
                     AccountMsg::Deposit { amount } => {
-                        AccountReply::Deposit(self.deposit(amount))
+                        AccountReply::Deposit(Self::deposit(self, amount))
                     }
                     AccountMsg::Withdraw { amount } => {
-                        AccountReply::Withdraw(self.withdraw(amount))
+                        AccountReply::Withdraw(Self::withdraw(self, amount))
                     }
-                    AccountMsg::Balance => AccountReply::Balance(self.balance()),
+                    AccountMsg::Balance => AccountReply::Balance(Self::balance(self)),
                     AccountMsg::Close => {
-                        self.close();
+                        Self::close(self);
                         AccountReply::Close
                     }
                 },
@@ -224,7 +225,7 @@ const _: () = {
     #[automatically_derived]
     impl ::core::fmt::Debug for AccountMsg {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 AccountMsg::Deposit { .. } => f.write_str("Deposit { .. }"),
                 AccountMsg::Withdraw { .. } => f.write_str("Withdraw { .. }"),
                 AccountMsg::Balance => f.write_str("Balance"),

@@ -73,6 +73,7 @@ impl ::actor_core::__private::Client<Parser> for ParserClient {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl ParserClient {
     /// Parses `text`; an `Err` also fails (and so restarts) the parser.
     ///
@@ -111,7 +112,7 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &ParserMsg) -> &'static str {
-            match msg {
+            match *msg {
                 ParserMsg::Parse { .. } => "Parse",
             }
         }
@@ -123,7 +124,7 @@ const _: () = {
             ::core::future::ready(
                 match msg {
                     ParserMsg::Parse { text } => {
-                        let reply = self.parse(text);
+                        let reply = Self::parse(self, text);
                         ::actor_core::__private::fail_on_err(ctx, &reply);
                         ParserReply::Parse(reply)
                     }
@@ -134,7 +135,7 @@ const _: () = {
     #[automatically_derived]
     impl ::core::fmt::Debug for ParserMsg {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 ParserMsg::Parse { .. } => f.write_str("Parse { .. }"),
             }
         }
@@ -223,6 +224,7 @@ impl ::actor_core::__private::Client<Foreman> for ForemanClient {
         &self.core
     }
 }
+#[allow(dead_code)]
 impl ForemanClient {
     /// The parser, once started.
     pub fn parser(
@@ -274,7 +276,7 @@ const _: () = {
             <Self as ::actor_core::__private::ActorOptions>::supervisor_strategy()
         }
         fn message_name(msg: &ForemanMsg) -> &'static str {
-            match msg {
+            match *msg {
                 ForemanMsg::Parser => "Parser",
                 ForemanMsg::Report => "Report",
             }
@@ -286,8 +288,8 @@ const _: () = {
         ) -> impl ::core::future::Future<Output = ForemanReply> + ::core::marker::Send {
             ::core::future::ready(
                 match msg {
-                    ForemanMsg::Parser => ForemanReply::Parser(self.parser()),
-                    ForemanMsg::Report => ForemanReply::Report(self.report()),
+                    ForemanMsg::Parser => ForemanReply::Parser(Self::parser(self)),
+                    ForemanMsg::Report => ForemanReply::Report(Self::report(self)),
                 },
             )
         }
@@ -295,7 +297,7 @@ const _: () = {
             &mut self,
             ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            self.hire(ctx);
+            Self::hire(self, ctx);
             ::core::future::ready(())
         }
         fn post_restart(
@@ -303,7 +305,7 @@ const _: () = {
             _failure: &::actor_core::__private::Failure,
             ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            self.rehire(ctx);
+            Self::rehire(self, ctx);
             ::core::future::ready(())
         }
         fn terminated(
@@ -311,14 +313,14 @@ const _: () = {
             terminated: ::actor_core::__private::Terminated,
             _ctx: &mut ::actor_core::__private::Context<Self>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            self.on_terminated(terminated);
+            Self::on_terminated(self, terminated);
             ::core::future::ready(())
         }
     }
     #[automatically_derived]
     impl ::core::fmt::Debug for ForemanMsg {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            match self {
+            match *self {
                 ForemanMsg::Parser => f.write_str("Parser"),
                 ForemanMsg::Report => f.write_str("Report"),
             }

@@ -21,6 +21,10 @@ pub mod async_context;
 #[path = "../expand/supervisor.rs"]
 pub mod supervisor;
 
+/// The fixture with methods named like trait methods, and a deprecated message.
+#[path = "../expand/namesakes.rs"]
+pub mod namesakes;
+
 use actor_core::prelude::*;
 
 #[tokio::test]
@@ -60,5 +64,17 @@ async fn the_fixtures_behave_as_their_source_says() {
         format!("{:?}", simple::AccountMsg::Deposit { amount: 1 }),
         "Deposit { .. }"
     );
+
+    let namesake = system.spawn(namesakes::Namesake::new()).unwrap();
+    assert_eq!(namesake.handle(3).await.unwrap(), (3, 1));
+    assert!(namesake
+        .stopping()
+        .await
+        .unwrap()
+        .starts_with("1 events at /user/"));
+    assert_eq!(namesake.reset().await.unwrap(), 1);
+    #[allow(deprecated)]
+    let history = namesake.history();
+    assert_eq!(history.await.unwrap(), namesake.events().await.unwrap());
     system.shutdown().await;
 }
