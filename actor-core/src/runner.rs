@@ -665,10 +665,9 @@ impl<A: Actor> Runner<A> {
             },
             Verdict::Restart { delay, cause } => Step::Restart(actor, delay, cause),
             Verdict::Stop(reason) => Step::Stop(actor, reason),
-            Verdict::Wait => Step::Suspended(
-                actor,
-                Some(failure.unwrap_or_else(Failure::stopped_itself)),
-            ),
+            Verdict::Wait => {
+                Step::Suspended(actor, Some(failure.unwrap_or_else(Failure::stopped_itself)))
+            }
         }
     }
 

@@ -235,7 +235,9 @@ async fn a_child_is_restarted_while_its_parent_awaits_in_a_handler() {
     assert!(bounded("boom", worker.boom()).await.is_err());
     let restarted = tokio::time::timeout(Duration::from_secs(1), worker.count()).await;
     assert_eq!(
-        restarted.expect("the restarted worker answers while its parent is busy").unwrap(),
+        restarted
+            .expect("the restarted worker answers while its parent is busy")
+            .unwrap(),
         0,
         "a fresh instance"
     );
@@ -255,7 +257,10 @@ async fn a_handler_that_awaits_its_failing_child_gets_the_restarted_childs_answe
         .await
         .unwrap();
     assert!(failed, "the ask that made it fail reports the failure");
-    assert_eq!(count, 1, "the restarted instance answered, from a fresh state");
+    assert_eq!(
+        count, 1,
+        "the restarted instance answered, from a fresh state"
+    );
     system.shutdown().await;
 }
 
@@ -317,7 +322,10 @@ async fn a_panicking_decider_fails_its_supervisor_and_leaves_nothing_suspended()
     match reason {
         StopReason::Failed(failure) => {
             assert_eq!(failure.kind(), FailureKind::DeciderPanic);
-            assert!(failure.message().contains("the decider is broken"), "{failure}");
+            assert!(
+                failure.message().contains("the decider is broken"),
+                "{failure}"
+            );
         }
         other => panic!("expected the boss to fail, got {other:?}"),
     }
@@ -356,7 +364,9 @@ async fn resuming_a_parent_after_an_escalation_resumes_its_child_with_its_state(
     let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
         .await
         .unwrap();
-    let worker = bounded("hire", middle.hire(worker("w", &log))).await.unwrap();
+    let worker = bounded("hire", middle.hire(worker("w", &log)))
+        .await
+        .unwrap();
     assert_eq!(bounded("add", worker.add(5)).await.unwrap(), 5);
     assert!(bounded("boom", worker.boom()).await.is_err());
     // The middle escalated, the top resumed it, and the worker resumed with it.
@@ -374,15 +384,19 @@ async fn restarting_a_parent_after_an_escalation_stops_the_child_and_its_restart
     let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
         .await
         .unwrap();
-    let leaf = bounded("hire", middle.hire(worker("w", &log))).await.unwrap();
+    let leaf = bounded("hire", middle.hire(worker("w", &log)))
+        .await
+        .unwrap();
     assert!(bounded("boom", leaf.boom()).await.is_err());
     // The restarted middle's children were stopped by its restart; it spawns none itself.
     bounded("the worker stops", leaf.terminated()).await;
     let events = log.snapshot();
     assert!(events.contains(&"stopped w".to_owned()), "{events:?}");
-    assert!(bounded("the middle is back", middle.hire(worker("w2", &log)))
-        .await
-        .is_ok());
+    assert!(
+        bounded("the middle is back", middle.hire(worker("w2", &log)))
+            .await
+            .is_ok()
+    );
     system.shutdown().await;
 }
 
@@ -404,7 +418,9 @@ async fn while_a_decision_is_made_the_failed_actor_and_its_subtree_are_suspended
     let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
         .await
         .unwrap();
-    let leaf = bounded("hire", middle.hire(worker("w", &log))).await.unwrap();
+    let leaf = bounded("hire", middle.hire(worker("w", &log)))
+        .await
+        .unwrap();
     bounded("add", leaf.add(3)).await.unwrap();
     leaf.boom().tell().await.unwrap();
 
@@ -419,7 +435,10 @@ async fn while_a_decision_is_made_the_failed_actor_and_its_subtree_are_suspended
     assert_eq!(bounded("another actor", other.add(1)).await.unwrap(), 1);
 
     release_tx.send(Directive::Resume).unwrap();
-    assert_eq!(bounded("the worker resumed", leaf.count()).await.unwrap(), 3);
+    assert_eq!(
+        bounded("the worker resumed", leaf.count()).await.unwrap(),
+        3
+    );
     assert_eq!(leaf.status(), ActorStatus::Running);
     assert_eq!(middle.status(), ActorStatus::Running);
     system.shutdown().await;
@@ -626,7 +645,11 @@ async fn a_graceful_stop_while_suspended_drains_once_resumed() {
         bounded("the drain", tally.terminated()).await,
         StopReason::Requested
     );
-    assert_eq!(handled.load(Ordering::SeqCst), 3, "the queued messages were handled");
+    assert_eq!(
+        handled.load(Ordering::SeqCst),
+        3,
+        "the queued messages were handled"
+    );
     system.shutdown().await;
 }
 
@@ -666,8 +689,12 @@ async fn a_stop_in_a_terminated_hook_takes_effect_without_another_message() {
     let leader = system.spawn(worker("leader", &log)).unwrap();
     let follower = system.spawn(Follower { log: log.clone() }).unwrap();
     let second = system.spawn(Follower { log: log.clone() }).unwrap();
-    bounded("follow", follower.follow(leader.clone())).await.unwrap();
-    bounded("follow", second.follow(leader.clone())).await.unwrap();
+    bounded("follow", follower.follow(leader.clone()))
+        .await
+        .unwrap();
+    bounded("follow", second.follow(leader.clone()))
+        .await
+        .unwrap();
     leader.stop();
     assert_eq!(
         bounded("the follower stops", follower.terminated()).await,
@@ -734,9 +761,7 @@ async fn a_panic_in_drop_during_a_restart_does_not_stop_the_restart() {
 #[tokio::test(start_paused = true)]
 async fn a_panic_in_drop_at_a_stop_is_its_failure_not_an_abort() {
     let system = system_with(stopping_guardian());
-    let actor = system
-        .spawn(BadDrop { is_first: true })
-        .unwrap();
+    let actor = system.spawn(BadDrop { is_first: true }).unwrap();
     actor.stop();
     match bounded("the stop", actor.terminated()).await {
         StopReason::Failed(failure) => {
