@@ -128,7 +128,12 @@ impl Events {
     /// Settles where this system's timers are armed, from its runtime, unless that is
     /// settled already (the first runtime known is kept).
     pub(crate) fn timers_on(&self, runtime: &Handle) {
-        self.timers.get_or_init(|| Timers::for_runtime(runtime));
+        if self.timers.get().is_none() {
+            // Checked outside the cell's initialisation, which would block other threads
+            // meanwhile: the check calls into tokio, and its panic hook is the user's.
+            // Two threads may both check; the first to settle it wins.
+            let _ = self.timers.set(Timers::for_runtime(runtime));
+        }
     }
 
     /// Where this system's timers are armed. Before any runtime is known (no actor was

@@ -332,18 +332,27 @@ pub(crate) fn deadline_after(now: Instant, timeout: Duration) -> Instant {
 /// never pay for its thread.
 fn fallback_timers() -> &'static Handle {
     static FALLBACK: OnceLock<Handle> = OnceLock::new();
-    FALLBACK.get_or_init(|| {
-        // Only the operating system refusing a thread or a clock can fail these, as it
-        // can fail any allocation; there is no timer to fall back to then.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("the operating system refused the resources of a timer runtime");
-        let handle = runtime.handle().clone();
+    if let Some(handle) = FALLBACK.get() {
+        return handle;
+    }
+    // Built outside the cell's initialisation, which would block other threads meanwhile;
+    // of two threads that both build one, the first to settle it runs it, the other drops
+    // its own. Only the operating system refusing a thread or a clock can fail these, as
+    // it can fail any allocation; there is no timer to fall back to then.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("the operating system refused the resources of a timer runtime");
+    if FALLBACK.set(runtime.handle().clone()).is_ok() {
+        // Timers armed before this thread runs are kept, and fire once it does.
         std::thread::Builder::new()
             .name("actor-core timers".to_owned())
             .spawn(move || runtime.block_on(std::future::pending::<()>()))
             .expect("the operating system refused a thread for the timer runtime");
-        handle
-    })
+    } else {
+        // Not a plain drop: this may run inside an ask's poll, and dropping a runtime
+        // where blocking is not allowed panics.
+        runtime.shutdown_background();
+    }
+    FALLBACK.get().expect("settled just above")
 }

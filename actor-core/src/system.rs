@@ -1,7 +1,7 @@
 //! [`ActorSystem`]: spawns actors, finds them by name, shuts them all down.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::pin::pin;
 use std::sync::atomic::AtomicUsize;
@@ -73,12 +73,12 @@ struct Registry {
 impl Registry {
     /// The actor whose task is `task`, if it is an actor's, with its ancestors and its
     /// descendants: the actors a shutdown called from inside that actor cannot wait for.
-    fn caller_line(&self, task: tokio::task::Id) -> Vec<ActorId> {
+    fn caller_line(&self, task: tokio::task::Id) -> HashSet<ActorId> {
         let Some(caller) = self.actors.iter().find_map(|(id, entry)| {
             let abort = entry.abort.as_ref()?;
             (abort.id() == task).then_some(*id)
         }) else {
-            return Vec::new();
+            return HashSet::new();
         };
         let parent_of = |id: &ActorId| self.actors.get(id).and_then(|entry| entry.parent);
         let descends_from_caller = |id: &ActorId| {
@@ -91,7 +91,7 @@ impl Registry {
             }
             false
         };
-        let mut line: Vec<ActorId> = self
+        let mut line: HashSet<ActorId> = self
             .actors
             .keys()
             .filter(|id| descends_from_caller(id))
@@ -99,7 +99,7 @@ impl Registry {
             .collect();
         let mut at = Some(caller);
         while let Some(id) = at {
-            line.push(id);
+            line.insert(id);
             at = parent_of(&id);
         }
         line
@@ -522,7 +522,7 @@ impl ActorSystem {
         {
             let mut registry = self.registry();
             registry.shutting_down = true;
-            let deferred = caller_task.map_or_else(Vec::new, |task| registry.caller_line(task));
+            let deferred = caller_task.map_or_else(HashSet::new, |task| registry.caller_line(task));
             for (id, entry) in &registry.actors {
                 match entry.parent {
                     None => top_level.push(entry.link.clone()),

@@ -17,7 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_core::{LookupError, SpawnError, SystemBuilder};
+use actor_core::{BuildError, LookupError, SpawnError, SystemBuilder};
 use support::LIMIT;
 
 #[actor]
@@ -242,12 +242,33 @@ fn a_runtime_without_timers_still_asks_and_shuts_down() {
 /// An event capacity that can never be allocated is refused when the system is built.
 #[test]
 fn impossible_event_capacities_are_refused_by_build() {
-    for capacity in [0, usize::MAX, usize::MAX / 2 + 1] {
+    for capacity in [0, usize::MAX, SystemBuilder::MAX_EVENT_CAPACITY + 1] {
         let built = ActorSystem::builder().event_capacity(capacity).build();
         let err = built.expect_err("an impossible capacity must be refused");
+        match (capacity, &err) {
+            (0, BuildError::EventCapacityZero) => {}
+            (
+                _,
+                BuildError::EventCapacityTooLarge {
+                    capacity: asked,
+                    max,
+                },
+            ) => {
+                assert_eq!(
+                    (*asked, *max),
+                    (capacity, SystemBuilder::MAX_EVENT_CAPACITY)
+                );
+            }
+            _ => panic!("{capacity}: unexpected {err:?}"),
+        }
         let message = err.to_string();
         assert!(message.contains("event capacity"), "{capacity}: {message}");
     }
+    // The largest accepted one is accepted.
+    ActorSystem::builder()
+        .event_capacity(SystemBuilder::MAX_EVENT_CAPACITY)
+        .build()
+        .unwrap();
     // A large one that can be allocated is accepted (and allocates nothing until a
     // subscriber comes: see `event_channel_heap`).
     let system = ActorSystem::builder()
