@@ -291,9 +291,11 @@ impl<A: Actor> Drop for RefCore<A> {
 /// # Lifetime
 ///
 /// An actor runs until it is stopped ([`stop`](Self::stop), [`stop_now`](Self::stop_now),
-/// its context, or system shutdown), fails, or the last strong handle to it is dropped. In
-/// the last case no new message can ever arrive, so it handles what is queued and stops
-/// with [`StopReason::RefsDropped`], like a tokio channel whose senders are all gone. A
+/// its context, or system shutdown), fails for good, or, for an unnamed top-level actor,
+/// the last strong handle to it is dropped. In the last case no new message can ever
+/// arrive, so it handles what is queued and stops with [`StopReason::RefsDropped`], like a
+/// tokio channel whose senders are all gone. A named top-level actor is kept by the
+/// system's guardian, and a child by its parent, whoever else holds a handle. A
 /// [`WeakActorRef`] does not keep it alive; the actor's own
 /// [`Context::actor_ref`](crate::Context::actor_ref) does, while it is held.
 pub struct ActorRef<A: Actor> {

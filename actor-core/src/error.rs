@@ -176,6 +176,13 @@ pub enum SpawnError {
     /// There is no tokio runtime to run the actor on: spawn from inside a runtime (for
     /// example in `#[tokio::main]`), or build the system inside one.
     NoRuntime,
+    /// The tokio runtime the system spawns its actors on has shut down (it was dropped),
+    /// so the actor could not start. This happens to a system that outlives the runtime it
+    /// was built in, such as a `static` system shared by several `#[tokio::test]`s, each
+    /// of which has a runtime of its own: build one system per runtime, or give the system
+    /// a runtime that lives as long as it does with
+    /// [`SystemBuilder::runtime`](crate::SystemBuilder::runtime).
+    RuntimeShutDown,
 }
 
 impl fmt::Display for SpawnError {
@@ -197,11 +204,50 @@ impl fmt::Display for SpawnError {
             SpawnError::NoRuntime => {
                 f.write_str("no tokio runtime is running: spawn actors from inside a tokio runtime")
             }
+            SpawnError::RuntimeShutDown => f.write_str(
+                "the tokio runtime of this actor system has shut down, so it can start no actor: \
+                 build the system in a runtime that outlives it, or give it one with `SystemBuilder::runtime`",
+            ),
         }
     }
 }
 
 impl std::error::Error for SpawnError {}
+
+/// An [`ActorSystem`](crate::ActorSystem) could not be built from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// [`SystemBuilder::event_capacity`](crate::SystemBuilder::event_capacity) was 0: an
+    /// event stream that holds no event could deliver none.
+    EventCapacityZero,
+    /// [`SystemBuilder::event_capacity`](crate::SystemBuilder::event_capacity) was more
+    /// than any machine can allocate: the event stream's buffer would exceed the address
+    /// space.
+    EventCapacityTooLarge {
+        /// The capacity asked for.
+        capacity: usize,
+        /// The largest capacity accepted,
+        /// [`SystemBuilder::MAX_EVENT_CAPACITY`](crate::SystemBuilder::MAX_EVENT_CAPACITY).
+        max: usize,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::EventCapacityZero => {
+                f.write_str("the event capacity must be at least 1 event")
+            }
+            BuildError::EventCapacityTooLarge { capacity, max } => write!(
+                f,
+                "an event capacity of {capacity} events can never be allocated; the most is {max}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
 
 /// A named actor could not be looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,13 +2,15 @@
 //! stops and dead letters.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
 use crate::actor_ref::ActorId;
 use crate::error::Failure;
 use crate::lifecycle::StopReason;
+use crate::request::Timers;
 use crate::supervision::Directive;
 
 /// An event of an [`ActorSystem`](crate::ActorSystem), from
@@ -68,29 +70,43 @@ pub struct DeadLetter {
     pub message: &'static str,
 }
 
-/// The event stream and the dead-letter count, shared by a system and its actors.
+/// What a system shares with its actors' cells: the event stream, the dead-letter count,
+/// and where the timers of asks and shutdown are armed.
 pub(crate) struct Events {
-    sender: broadcast::Sender<SystemEvent>,
+    /// Created at the first subscription: a broadcast channel allocates every one of its
+    /// slots up front (about 80 bytes each), and most systems never have a subscriber.
+    sender: OnceLock<broadcast::Sender<SystemEvent>>,
+    /// Checked by `SystemBuilder::build`: at least 1, and allocatable.
+    capacity: usize,
     dead_letters: AtomicU64,
+    /// Set when the system's runtime is known: at build, or else at its first spawn.
+    timers: OnceLock<Timers>,
 }
 
 impl Events {
     pub(crate) fn new(capacity: usize) -> Arc<Self> {
-        let (sender, _) = broadcast::channel(capacity.max(1));
         Arc::new(Events {
-            sender,
+            sender: OnceLock::new(),
+            capacity,
             dead_letters: AtomicU64::new(0),
+            timers: OnceLock::new(),
         })
     }
 
     pub(crate) fn publish(&self, event: SystemEvent) {
         // No subscriber is the common case, and not an error.
-        let _ = self.sender.send(event);
+        if let Some(sender) = self.sender.get() {
+            let _ = sender.send(event);
+        }
     }
 
     pub(crate) fn dead_letter(&self, recipient: ActorId, path: &Arc<str>, message: &'static str) {
         self.dead_letters.fetch_add(1, Ordering::Relaxed);
-        if self.sender.receiver_count() > 0 {
+        if self
+            .sender
+            .get()
+            .is_some_and(|sender| sender.receiver_count() > 0)
+        {
             self.publish(SystemEvent::DeadLetter(DeadLetter {
                 recipient,
                 path: Arc::clone(path),
@@ -104,6 +120,30 @@ impl Events {
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<SystemEvent> {
-        self.sender.subscribe()
+        self.sender
+            .get_or_init(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+
+    /// Settles where this system's timers are armed, from its runtime, unless that is
+    /// settled already (the first runtime known is kept).
+    pub(crate) fn timers_on(&self, runtime: &Handle) {
+        if self.timers.get().is_none() {
+            // Checked outside the cell's initialisation, which would block other threads
+            // meanwhile: the check calls into tokio, and its panic hook is the user's.
+            // Two threads may both check; the first to settle it wins.
+            let _ = self.timers.set(Timers::for_runtime(runtime));
+        }
+    }
+
+    /// Where this system's timers are armed. Before any runtime is known (no actor was
+    /// spawned yet, so nothing can be asked), on the crate's own timer.
+    pub(crate) fn timers(&self) -> &Timers {
+        self.timers.get().unwrap_or(&Timers::Fallback)
     }
 }
+
+/// The size of one event in the broadcast channel's buffer, with the slot's bookkeeping
+/// (its lock, position and count) rounded up, to tell a capacity that can be allocated
+/// from one that never can.
+pub(crate) const EVENT_SLOT_BYTES: usize = std::mem::size_of::<SystemEvent>() + 32;

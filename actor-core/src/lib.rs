@@ -60,7 +60,7 @@ pub use crate::actor::{Actor, BasicClient, Client};
 pub use crate::actor_ref::{ActorId, ActorRef, RefCore, WeakActorRef};
 pub use crate::context::Context;
 pub use crate::error::{
-    AskError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
+    AskError, BuildError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
 };
 pub use crate::events::{DeadLetter, SystemEvent};
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason, Terminated};

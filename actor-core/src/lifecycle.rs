@@ -167,6 +167,13 @@ pub(crate) trait ActorWaker: Send + Sync {
     fn register(&self, waker: &Waker);
     /// Wakes the task, if it is registered.
     fn wake(&self);
+    /// Closes the mailbox, as a stop from outside does: new messages are refused and
+    /// senders waiting for room get theirs back. With `to_senders_only`, the actor does not
+    /// learn of it and still receives what is queued, until it closes the mailbox itself
+    /// on its way out. A waker with no mailbox behind it (a test's) has nothing to close.
+    fn close(&self, to_senders_only: bool) {
+        let _ = to_senders_only;
+    }
 }
 
 /// The signals queued on a lane; a failure goes before the others.
@@ -213,6 +220,11 @@ impl ActorLink {
     pub(crate) fn name(&self) -> Option<&str> {
         let last = self.0.path.rsplit('/').next().unwrap_or_default();
         (!last.starts_with('$')).then_some(last)
+    }
+
+    /// Closes the actor's mailbox (see [`ActorWaker::close`]), for a system shutdown.
+    pub(crate) fn close_mailbox(&self, to_senders_only: bool) {
+        self.0.waker.close(to_senders_only);
     }
 
     /// Queues `signal`; hands it back if the actor is gone.

@@ -99,7 +99,11 @@ struct Shared<T> {
 
 struct State<T> {
     queue: VecDeque<T>,
+    /// Refusing new messages.
     closed: bool,
+    /// Closed to senders only (by a system shutdown): the actor still receives what is
+    /// queued and waits for its stop signal, until it closes the mailbox itself.
+    receiving: bool,
     /// The actor's waker, set only when it found the queue empty: the first message after
     /// that wakes it, the others find it already awake.
     receiver: Option<Waker>,
@@ -132,6 +136,14 @@ impl<T: Send> ActorWaker for Shared<T> {
             receiver.wake();
         }
     }
+
+    fn close(&self, to_senders_only: bool) {
+        self.close_with(to_senders_only);
+        if !to_senders_only {
+            // The actor learns of it even if it sleeps on an empty mailbox.
+            ActorWaker::wake(self);
+        }
+    }
 }
 
 impl<T> State<T> {
@@ -160,8 +172,20 @@ impl<T> Shared<T> {
     /// Refuses new messages from now on, and wakes the senders waiting for space so that
     /// they get theirs back. Queued messages stay, for the actor to handle or drop.
     fn close(&self) {
+        self.close_with(false);
+    }
+
+    /// With `keep_receiving`, refuses new messages and wakes the senders waiting for
+    /// space, as `close` does, but the actor keeps receiving what is queued (and waiting
+    /// when nothing is) until it closes the mailbox itself; a mailbox closed already stays
+    /// as it is.
+    fn close_with(&self, keep_receiving: bool) {
         let mut state = self.lock();
+        if keep_receiving && state.closed {
+            return;
+        }
         state.closed = true;
+        state.receiving = keep_receiving;
         // The places given to senders in line go back: they will never be filled.
         self.len.fetch_sub(state.granted, Ordering::SeqCst);
         state.granted = 0;
@@ -392,6 +416,7 @@ pub(crate) fn mailbox<A: Actor>(config: MailboxConfig) -> (MailboxSender<A>, Mai
         state: Mutex::new(State {
             queue: VecDeque::new(),
             closed: false,
+            receiving: false,
             receiver: None,
             waiters: VecDeque::new(),
             granted: 0,
@@ -514,7 +539,7 @@ impl<A: Actor> MailboxReceiver<A> {
             // in which case the waker goes in under the same lock the senders look in.
             let mut state = self.shared.lock();
             if state.queue.is_empty() {
-                if state.closed {
+                if state.closed && !state.receiving {
                     return Poll::Ready(None);
                 }
                 state.register_receiver(cx.waker());

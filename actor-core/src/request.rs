@@ -3,12 +3,14 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{ready, Context as TaskContext, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
+use tokio::runtime::Handle;
 use tokio::sync::oneshot;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 use crate::actor::Actor;
 use crate::actor_ref::RefCore;
@@ -47,7 +49,8 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     }
 
     /// Sets how long the ask may take, from the first poll to the reply, waiting for
-    /// mailbox space included. Overrides the system's default ask timeout.
+    /// mailbox space included. Overrides the system's default ask timeout. A timeout too
+    /// long to add to the clock (`Duration::MAX`) is a deadline decades away.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -99,8 +102,9 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
     fn into_future(self) -> Ask<'a, A, R> {
         let timeout = self.timeout.unwrap_or(self.target.cell.ask_timeout);
         Ask {
-            // Armed for real at the first poll, which is where the timeout counts from.
-            deadline: tokio::time::sleep(timeout),
+            // Armed at the first poll, which is where the timeout counts from, and where
+            // nothing panics: a request may be made outside any runtime.
+            deadline: None,
             timeout,
             state: AskState::Unsent {
                 target: self.target,
@@ -192,7 +196,7 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct Ask<'a, A: Actor, R> {
         #[pin]
-        deadline: Sleep,
+        deadline: Option<Sleep>,
         timeout: Duration,
         state: AskState<'a, A>,
         extract: fn(A::Reply) -> R,
@@ -207,8 +211,8 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
         loop {
             match std::mem::replace(this.state, AskState::Done) {
                 AskState::Unsent { target, msg } => {
-                    let deadline = tokio::time::Instant::now() + *this.timeout;
-                    this.deadline.as_mut().reset(deadline);
+                    let timers = target.cell.events.timers();
+                    this.deadline.set(Some(timers.sleep(*this.timeout)));
                     let (tx, rx) = oneshot::channel();
                     let envelope = Envelope {
                         msg,
@@ -231,7 +235,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                         return Poll::Ready(Err(AskError::Closed(envelope.msg)));
                     }
                     Poll::Pending => {
-                        if this.deadline.as_mut().poll(cx).is_ready() {
+                        if poll_deadline(this.deadline.as_mut(), cx).is_ready() {
                             let envelope = sending
                                 .abandon()
                                 .expect("a send that is pending holds its envelope");
@@ -253,7 +257,7 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
                     Poll::Ready(Err(_)) => return Poll::Ready(Err(AskError::Stopped)),
                     Poll::Pending => {
                         *this.state = AskState::WaitingForReply { reply };
-                        ready!(this.deadline.as_mut().poll(cx));
+                        ready!(poll_deadline(this.deadline.as_mut(), cx));
                         *this.state = AskState::Done;
                         return Poll::Ready(Err(AskError::Timeout));
                     }
@@ -262,4 +266,93 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
             }
         }
     }
+}
+
+/// Polls an ask's deadline, armed at its first poll.
+fn poll_deadline(deadline: Pin<&mut Option<Sleep>>, cx: &mut TaskContext<'_>) -> Poll<()> {
+    match deadline.as_pin_mut() {
+        Some(sleep) => sleep.poll(cx),
+        // Unreachable: the first poll arms it before anything waits.
+        None => Poll::Pending,
+    }
+}
+
+/// Where a system arms the timers of its asks and of its shutdown.
+///
+/// Not simply the runtime current where an ask is awaited: that may be none (a plain
+/// thread blocking on the ask), or one built without `enable_time`, and tokio panics in
+/// both cases. The system's own runtime is known to the system, and checked once.
+#[derive(Debug, Clone)]
+pub(crate) enum Timers {
+    /// The system's runtime, which has a time driver.
+    Runtime(Handle),
+    /// The system's runtime has no time driver: a runtime of this crate's, with only a
+    /// timer, on a thread of its own, started when first needed.
+    Fallback,
+}
+
+impl Timers {
+    /// Checks whether `runtime` has a time driver. tokio offers no way to ask, only to
+    /// try, and a try that fails panics: that panic is caught, and the panic hook prints
+    /// tokio's message ("timers are disabled") once, when the system learns its runtime.
+    pub(crate) fn for_runtime(runtime: &Handle) -> Timers {
+        let _entered = runtime.enter();
+        let probe = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
+        match probe {
+            Ok(()) => Timers::Runtime(runtime.clone()),
+            Err(_) => Timers::Fallback,
+        }
+    }
+
+    /// A sleep of `timeout` from now, on this clock. A paused runtime's clock is the paused
+    /// one: `now` is read inside the runtime, where the sleep is made.
+    pub(crate) fn sleep(&self, timeout: Duration) -> Sleep {
+        let runtime = match self {
+            Timers::Runtime(runtime) => runtime,
+            Timers::Fallback => fallback_timers(),
+        };
+        let _entered = runtime.enter();
+        tokio::time::sleep_until(deadline_after(Instant::now(), timeout))
+    }
+}
+
+/// `timeout` after `now`, or, for a timeout too long to add (`Duration::MAX`), a deadline
+/// 30 years away, as tokio's own `sleep` does.
+pub(crate) fn deadline_after(now: Instant, timeout: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(FAR))
+        // A clock 30 years from its own overflow: the deadline is as far as it gets.
+        .unwrap_or(now)
+}
+
+/// The runtime that arms timers for systems whose runtime has none: a current-thread
+/// runtime with only a time driver, run by a thread of its own for the life of the
+/// process. Started the first time it is needed, so that programs that never need it
+/// never pay for its thread.
+fn fallback_timers() -> &'static Handle {
+    static FALLBACK: OnceLock<Handle> = OnceLock::new();
+    if let Some(handle) = FALLBACK.get() {
+        return handle;
+    }
+    // Built outside the cell's initialisation, which would block other threads meanwhile;
+    // of two threads that both build one, the first to settle it runs it, the other drops
+    // its own. Only the operating system refusing a thread or a clock can fail these, as
+    // it can fail any allocation; there is no timer to fall back to then.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("the operating system refused the resources of a timer runtime");
+    if FALLBACK.set(runtime.handle().clone()).is_ok() {
+        // Timers armed before this thread runs are kept, and fire once it does.
+        std::thread::Builder::new()
+            .name("actor-core timers".to_owned())
+            .spawn(move || runtime.block_on(std::future::pending::<()>()))
+            .expect("the operating system refused a thread for the timer runtime");
+    } else {
+        // Not a plain drop: this may run inside an ask's poll, and dropping a runtime
+        // where blocking is not allowed panics.
+        runtime.shutdown_background();
+    }
+    FALLBACK.get().expect("settled just above")
 }

@@ -162,12 +162,15 @@ impl SupervisorStrategy {
         Self::with_kind(StrategyKind::RestForOne)
     }
 
-    /// The guardian's default for top-level actors: stop a failed actor, so a plain `spawn`
-    /// stays as simple as it looks; restarts are for actors under a supervisor that chose
-    /// them. A top-level actor spawned with [`RestartPolicy::Permanent`] asked for restarts,
-    /// and is still restarted when it stops itself.
+    /// The guardian's default for top-level actors, as Akka's `/user` guardian: restart a
+    /// failed actor ([`default_decider`]: any failure but a factory panic), one-for-one,
+    /// within the default intensity of at most 3 restarts in 5 seconds, counted over all
+    /// top-level actors together; past it, the failed actor is stopped, since the
+    /// guardian has no one to escalate to. An actor spawned from a value cannot be
+    /// re-created, so a restart stops it. (Before, this default stopped every failed
+    /// top-level actor; `one_for_one().decider(|_| Directive::Stop)` still does.)
     pub fn guardian_default() -> Self {
-        Self::one_for_one().decider(|_| Directive::Stop)
+        Self::one_for_one()
     }
 
     fn with_kind(kind: StrategyKind) -> Self {

@@ -277,7 +277,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let system = ActorSystem::builder()
         .name("chat")
         .ask_timeout(Duration::from_secs(1))
-        .build();
+        .build()?;
 
     println!("== a named room; users find it with a lookup");
     let lobby = system.spawn(Props::new(Room::default).name("lobby"))?;

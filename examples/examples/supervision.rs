@@ -19,8 +19,9 @@
 //! permanent child that stops itself and comes back, a temporary child that is not
 //! restarted, a factory that panics, a rest-for-one restart, a child that exceeds its
 //! supervisor's restart intensity so that the failure escalates, a death watch
-//! (`#[terminated]`) and dead letters. At the end the bank itself runs out of restarts, the
-//! guardian stops it with its whole subtree, and the system shuts down.
+//! (`#[terminated]`) and dead letters. At the end the bank itself runs out of restarts and
+//! fails; the guardian restarts it (as Akka's `/user` guardian does), its whole subtree
+//! stopped first and opened anew by the new bank, and the system shuts down.
 //!
 //! Run it with:
 //!
@@ -379,7 +380,7 @@ impl Bank {
 }
 
 // ---------------------------------------------------------------------------------------
-// Top-level actors: supervised by the system's guardian, which stops them when they fail.
+// Top-level actors: supervised by the system's guardian, which restarts them when they fail.
 // ---------------------------------------------------------------------------------------
 
 /// Watches actors it is told about and remembers how they ended.
@@ -592,7 +593,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .name("bank"),
     )?;
-    // Top-level actors live while someone holds a ref: `main` keeps `monitor` and `bank`.
+    // Named top-level actors live until they are stopped, whoever holds a ref to them.
     let monitor = system.spawn(Props::new(Monitor::default).name("monitor"))?;
     print_tree((bank.path(), bank.id()), &bank.tree().await?);
     println!("  {} {}", monitor.path(), monitor.id());
@@ -719,14 +720,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     step("account-1 panics again: the bank has used its 3 restarts, so it escalates");
     // account-1, the auditor and the clearing used the bank's 3 restarts in the window:
-    // the intensity counts per supervisor, not per child. The guardian's default strategy
-    // stops a failed top-level actor, and the bank stops its subtree first, deepest first.
+    // the intensity counts per supervisor, not per child. The bank fails, and the
+    // guardian's default strategy restarts a failed top-level actor: the bank stops its
+    // subtree first, deepest first, and the new bank opens its accounts again. The monitor
+    // watching the bank hears nothing: a restart is not an end.
     monitor.watch_bank(bank.clone()).await?;
+    let seen_before = monitor.seen().await?.len();
     account1.crash().tell().await?;
-    log.expect(&[Expect::Stopped("/user/bank")]).await?;
-    for line in monitor.seen().await? {
-        println!("  the monitor saw: {line}");
-    }
+    log.expect(&[
+        Expect::Decided("/user/bank", Directive::Restart),
+        Expect::Restarted("/user/bank"),
+    ])
+    .await?;
+    print_tree((bank.path(), bank.id()), &bank.tree().await?);
+    let seen_after = monitor.seen().await?.len();
+    println!(
+        "  the monitor heard of {} more end(s): the bank is the same actor, restarted",
+        seen_after - seen_before
+    );
 
     step("shutdown");
     let report = system.shutdown().await;

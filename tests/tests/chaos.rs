@@ -438,7 +438,8 @@ impl Tree {
             .ask_timeout(ASK_LIMIT)
             .shutdown_timeout(ASK_LIMIT)
             .event_capacity(EVENT_CAPACITY)
-            .build();
+            .build()
+            .unwrap();
         let events = system.events();
         let total = MIDS * WORKERS_PER_MID;
         let probes: Vec<Arc<Probe>> = (0..total).map(Probe::new).collect();
@@ -1393,7 +1394,10 @@ async fn messages_racing_a_stop() {
         .name("stop-race")
         .ask_timeout(ASK_LIMIT)
         .shutdown_timeout(ASK_LIMIT)
-        .build();
+        // The guardian's default restarts a failed actor; this test is about a stop.
+        .guardian_strategy(SupervisorStrategy::one_for_one().decider(|_| Directive::Stop))
+        .build()
+        .unwrap();
     let mut lost = Vec::new();
     for round in 0..STOP_RACES {
         let probe = Probe::new(0);

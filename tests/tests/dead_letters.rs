@@ -9,7 +9,7 @@ use std::pin::pin;
 
 use actor_core::prelude::*;
 use actor_core::{ActorId, DeadLetter, SystemEvent};
-use support::{bounded, patient_system, poll_once, Gate};
+use support::{bounded, patient_system, patient_system_stopping_failed, poll_once, Gate};
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
 #[actor]
@@ -143,7 +143,7 @@ async fn sends_to_an_actor_that_stopped_itself_are_dead_letters() {
 
 #[tokio::test]
 async fn sends_to_an_actor_that_failed_are_dead_letters() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let mut events = system.events();
     let account = account(&system, "acct");
     assert!(matches!(

@@ -16,7 +16,7 @@ use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, Directive, SupervisorStrategy};
 use actor_core::{ActorId, ActorStatus, FailureKind, SpawnError, SystemEvent};
 use actor_core::{BasicClient, Failure};
-use support::{bounded, patient_system, poll_once, Gate};
+use support::{bounded, patient_system, patient_system_stopping_failed, poll_once, Gate};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// The watched actor.
@@ -218,13 +218,13 @@ async fn watching_a_live_actor_gives_exactly_one_terminated_with_the_reason() {
 
 #[tokio::test]
 async fn the_terminated_of_a_failed_actor_carries_its_failure() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let mut events = system.events();
     let watcher = watcher(&system);
     let target = target(&system);
     watcher.watch_target(target.clone()).await.unwrap();
 
-    // Top-level: the guardian stops it on failure.
+    // Top-level, under a guardian that stops it on failure.
     assert!(matches!(
         bounded("the failing ask", target.boom("watched boom".into())).await,
         Err(AskError::Failed(_))

@@ -457,7 +457,10 @@ async fn an_async_handler_sees_the_typed_error_of_the_actor_it_awaits() {
 
 #[tokio::test]
 async fn a_handler_knows_its_identity_and_its_system() {
-    let system = ActorSystem::builder().name("introspection").build();
+    let system = ActorSystem::builder()
+        .name("introspection")
+        .build()
+        .unwrap();
     let named = system
         .spawn(Props::new(Introspective::new).name("me"))
         .unwrap();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::{ActorStatus, FailureKind};
-use support::{bounded, patient_system, poll_once, Events, Gate};
+use support::{bounded, patient_system, patient_system_stopping_failed, poll_once, Events, Gate};
 use tokio::time::Instant;
 
 /// Records every hook and message in a shared [`Events`] log, prefixed with its label.
@@ -447,7 +447,7 @@ async fn a_handler_can_stop_its_actor_gracefully_or_at_once() {
 
 #[tokio::test]
 async fn a_failed_actor_skips_stopping_but_runs_stopped() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let events = Events::default();
     let actor = system.spawn(Tracked::new("a", &events)).unwrap();
     let failure = match bounded("the panicking ask", actor.explode()).await {
@@ -468,7 +468,7 @@ async fn a_failed_actor_skips_stopping_but_runs_stopped() {
 
 #[tokio::test]
 async fn a_panic_in_the_started_hook_fails_the_actor() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let events = Events::default();
     let actor = system
         .spawn(BadStart {
@@ -496,7 +496,7 @@ async fn a_panic_in_the_started_hook_fails_the_actor() {
 /// runner's `catch_unwind` wraps the returned future, so the panic kills the task.
 #[tokio::test]
 async fn a_panic_in_a_sync_started_hook_fails_the_actor() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let events = Events::default();
     let actor = system
         .spawn(BadSyncStart {
@@ -698,7 +698,8 @@ async fn shutdown_aborts_an_actor_stuck_in_a_handler_after_the_timeout() {
     let system = ActorSystem::builder()
         .ask_timeout(Duration::from_secs(600))
         .shutdown_timeout(Duration::from_secs(3))
-        .build();
+        .build()
+        .unwrap();
     let events = Events::default();
     let healthy = system.spawn(Tracked::new("h", &events)).unwrap();
     let stuck = system.spawn(Tracked::new("s", &events)).unwrap();

@@ -204,7 +204,8 @@ async fn hooks_named_like_the_trait_methods_do_not_recurse() {
         .ask_timeout(support::LIMIT)
         .shutdown_timeout(support::LIMIT)
         .guardian_strategy(SupervisorStrategy::one_for_one())
-        .build();
+        .build()
+        .unwrap();
     let log = Events::default();
     let for_factory = log.clone();
     let actor = system

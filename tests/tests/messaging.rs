@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::{ActorStatus, FailureKind, LookupError, SpawnError};
-use support::{bounded, patient_system, poll_once, Gate};
+use support::{bounded, patient_system, patient_system_stopping_failed, poll_once, Gate};
 use tokio::time::Instant;
 
 /// Appends numbers; can be held inside a handler, slowed down, or made to panic.
@@ -315,7 +315,8 @@ async fn an_ask_times_out_and_the_actor_still_answers_later_asks() {
 async fn an_ask_without_its_own_timeout_uses_the_systems() {
     let system = ActorSystem::builder()
         .ask_timeout(Duration::from_secs(2))
-        .build();
+        .build()
+        .unwrap();
     assert_eq!(system.ask_timeout(), Duration::from_secs(2));
     let log = system.spawn(Log::default()).unwrap();
 
@@ -392,7 +393,7 @@ async fn an_ask_to_a_stopped_actor_hands_the_message_back() {
 
 #[tokio::test]
 async fn a_panicking_handler_fails_its_ask_stops_the_actor_and_only_that_actor() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let log = system.spawn(Log::default()).unwrap();
     let bystander = system.spawn(Log::default()).unwrap();
     log.append(1).tell().await.unwrap();
@@ -486,7 +487,7 @@ async fn a_panic_with_a_non_string_payload_still_fails_the_ask() {
 /// future; the panic escapes and kills the actor's task.
 #[tokio::test]
 async fn a_panic_in_a_sync_only_actor_fails_its_ask() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let fragile = system.spawn(Fragile { hits: 0 }).unwrap();
     assert_eq!(fragile.hit().await.unwrap(), 1);
     match bounded("the panicking ask", fragile.explode(9)).await {

@@ -49,6 +49,7 @@ fn restarting_system() -> ActorSystem {
         .shutdown_timeout(support::LIMIT)
         .guardian_strategy(SupervisorStrategy::one_for_one())
         .build()
+        .unwrap()
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use std::time::Duration;
 use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, Directive, RestartPolicy, SupervisorStrategy};
 use actor_core::{ActorId, Failure, FailureKind, SpawnError, SystemEvent};
-use support::{bounded, patient_system, poll_once, Events, Gate};
+use support::{bounded, patient_system, patient_system_stopping_failed, poll_once, Events, Gate};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
@@ -951,7 +951,7 @@ async fn rest_for_one_restarts_the_failed_child_and_those_spawned_after_it() {
 
 #[tokio::test(start_paused = true)]
 async fn exceeding_the_restart_intensity_stops_the_child_and_fails_the_parent() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let log = Events::default();
     let mut events = system.events();
     let parent = parent::<TwoInTen>(&system);
@@ -1307,7 +1307,7 @@ async fn the_decider_sees_the_child_its_name_and_the_failure() {
 
 #[tokio::test(start_paused = true)]
 async fn the_intensity_counts_the_restarts_of_all_children_together() {
-    let system = patient_system();
+    let system = patient_system_stopping_failed();
     let log = Events::default();
     let mut events = system.events();
     let parent = parent::<TwoInTen>(&system);
@@ -1360,9 +1360,60 @@ async fn shutdown_does_not_wait_for_a_pending_back_off() {
     assert_eq!(log.with_prefix("w#2"), Vec::<String>::new());
 }
 
-#[tokio::test]
-async fn the_guardian_stops_a_failed_top_level_actor_by_default() {
+/// The guardian's default (since issue 10, Akka's `/user` guardian): a failed top-level
+/// actor is restarted within the intensity (3 in 5 s), and stopped past it. An actor whose
+/// every instance fails in `started` uses the three restarts, then stops with its failure.
+/// On a paused clock, so that the restarts all fall within the window.
+#[tokio::test(start_paused = true)]
+async fn the_guardian_restarts_a_failed_top_level_actor_by_default_then_stops_it() {
     let system = patient_system();
+    let mut events = system.events();
+    let shaky = system
+        .spawn(Props::new(|| ShakyStart {
+            fail_start: true,
+            count: 0,
+        }))
+        .unwrap();
+    let reason = bounded("the actor to stop", shaky.terminated()).await;
+    let failure = stop_failure(reason);
+    assert_eq!(failure.kind(), FailureKind::HookPanic);
+    assert_eq!(failure.message(), "cannot start");
+    let seen: Vec<SystemEvent> = events_until(
+        &mut events,
+        "the Stopped event",
+        |event| matches!(event, SystemEvent::Stopped { actor, .. } if *actor == shaky.id()),
+    )
+    .await;
+    let directives: Vec<Directive> = seen
+        .iter()
+        .filter_map(|event| match event {
+            SystemEvent::Decided {
+                supervisor: None,
+                child,
+                directive,
+                ..
+            } if *child == shaky.id() => Some(*directive),
+            _ => None,
+        })
+        .collect();
+    // Past the intensity the plan is an escalation, which at the top stops the actor.
+    assert_eq!(
+        directives,
+        [
+            Directive::Restart,
+            Directive::Restart,
+            Directive::Restart,
+            Directive::Escalate
+        ],
+        "{seen:?}"
+    );
+    system.shutdown().await;
+}
+
+/// The guardian's former default, set explicitly: a failed top-level actor is stopped.
+#[tokio::test]
+async fn a_stopping_guardian_strategy_stops_a_failed_top_level_actor() {
+    let system = patient_system_stopping_failed();
     let mut events = system.events();
     let shaky = system
         .spawn(Props::new(|| ShakyStart {
@@ -1395,7 +1446,8 @@ async fn a_restarting_guardian_strategy_restarts_top_level_actors() {
         .ask_timeout(support::LIMIT)
         .shutdown_timeout(support::LIMIT)
         .guardian_strategy(SupervisorStrategy::one_for_one())
-        .build();
+        .build()
+        .unwrap();
     let log = Events::default();
     let mut events = system.events();
     let top = system.spawn(worker("top", &log)).unwrap();

@@ -27,6 +27,7 @@ fn system_with(guardian: SupervisorStrategy) -> ActorSystem {
         .shutdown_timeout(LIMIT)
         .guardian_strategy(guardian)
         .build()
+        .unwrap()
 }
 
 fn stopping_guardian() -> SupervisorStrategy {

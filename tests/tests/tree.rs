@@ -491,7 +491,8 @@ async fn shutdown_aborts_a_child_stuck_in_a_handler_after_the_timeout() {
         .name("stuck")
         .ask_timeout(LIMIT)
         .shutdown_timeout(timeout)
-        .build();
+        .build()
+        .unwrap();
     let log = Events::default();
     let top = root(&system, "root", &log);
     let stuck = child(&top, "stuck").await;

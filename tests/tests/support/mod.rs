@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
+use actor_core::supervision::{Directive, SupervisorStrategy};
 use actor_core::ActorSystem;
 use tokio::sync::oneshot;
 
@@ -42,6 +43,20 @@ pub fn patient_system() -> ActorSystem {
         .ask_timeout(LIMIT)
         .shutdown_timeout(LIMIT)
         .build()
+        .unwrap()
+}
+
+/// A [`patient_system`] whose guardian stops a failed top-level actor rather than
+/// restarting it (the guardian's default before issue 10), for the tests about what a
+/// failure that ends an actor leaves behind.
+pub fn patient_system_stopping_failed() -> ActorSystem {
+    ActorSystem::builder()
+        .name("test")
+        .ask_timeout(LIMIT)
+        .shutdown_timeout(LIMIT)
+        .guardian_strategy(SupervisorStrategy::one_for_one().decider(|_| Directive::Stop))
+        .build()
+        .unwrap()
 }
 
 /// Holds an actor inside a handler: the handler calls [`Gate::pass`], which reports that it
