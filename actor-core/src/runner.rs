@@ -740,7 +740,7 @@ impl<A: Actor> Runner<A> {
         }
         self.tear_down(actor, &cause, ctx).await;
         if !delay.is_zero() {
-            let sleep = tokio::time::sleep(delay);
+            let sleep = ctx.system().sleep(delay);
             tokio::pin!(sleep);
             loop {
                 let signal = tokio::select! {

@@ -198,7 +198,7 @@ impl SupervisorCell {
         if restarts > 1 {
             // Siblings restarted together, as OTP does: every one is stopped, in reverse
             // start order, before any is started again, in start order.
-            tokio::spawn(restart_together(targets));
+            tokio::spawn(restart_together(targets, system.clone()));
             return Verdict::Wait;
         }
         for (id, link, command) in targets {
@@ -236,7 +236,7 @@ impl SupervisorCell {
 /// instance is dropped, its children are stopped) in reverse start order, and a temporary
 /// one is stopped, before any is started again, in start order. A sibling that stops
 /// meanwhile is skipped: its lane refuses the signal, or drops the reply.
-async fn restart_together(targets: Vec<(ActorId, ActorLink, ChildCommand)>) {
+async fn restart_together(targets: Vec<(ActorId, ActorLink, ChildCommand)>, system: ActorSystem) {
     let mut delay = Duration::ZERO;
     for (_, link, command) in targets.iter().rev() {
         match command {
@@ -262,7 +262,7 @@ async fn restart_together(targets: Vec<(ActorId, ActorLink, ChildCommand)>) {
         }
     }
     if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+        system.sleep(delay).await;
     }
     for (_, link, command) in &targets {
         if matches!(command, ChildCommand::Restart { .. }) {

@@ -604,6 +604,12 @@ impl ActorSystem {
         self.inner.events.dead_letter_count()
     }
 
+    /// A sleep on the system's timers, which work also when its runtime has no time
+    /// driver: for restart back-offs.
+    pub(crate) fn sleep(&self, duration: Duration) -> tokio::time::Sleep {
+        self.inner.events.timers().sleep(duration)
+    }
+
     pub(crate) fn publish(&self, event: SystemEvent) {
         self.inner.events.publish(event);
     }

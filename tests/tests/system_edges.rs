@@ -277,3 +277,45 @@ fn impossible_event_capacities_are_refused_by_build() {
         .unwrap();
     assert_eq!(system.actor_count(), 0);
 }
+
+/// Fails on request; counts its instances through its factory.
+#[actor]
+pub struct Fragile;
+
+#[actor]
+impl Fragile {
+    #[message]
+    fn boom(&self) {
+        panic!("fragile");
+    }
+
+    #[message]
+    fn ping(&self) -> u8 {
+        7
+    }
+}
+
+/// A restart back-off is a timer too: on a runtime without timers it runs on the
+/// system's own, instead of panicking inside the actor's task.
+#[test]
+fn a_restart_back_off_on_a_runtime_without_timers_restarts() {
+    use actor_core::supervision::{Backoff, SupervisorStrategy};
+    let answer = on_own_thread("a back-off on a runtime without timers", || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let strategy = SupervisorStrategy::one_for_one().backoff(Backoff::exponential(
+                Duration::from_millis(1),
+                Duration::from_millis(1),
+            ));
+            let system = build(ActorSystem::builder().guardian_strategy(strategy));
+            let fragile = system.spawn(Props::new(|| Fragile)).unwrap();
+            let failed = fragile.boom().await.is_err();
+            let answer = fragile.ping().await.map_err(|err| err.to_string());
+            system.shutdown().await;
+            (failed, answer)
+        })
+    });
+    assert_eq!(answer, (true, Ok(7)));
+}
