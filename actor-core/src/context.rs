@@ -30,6 +30,8 @@ pub struct Context<A: Actor> {
     supervisor: Option<Arc<SupervisorCell>>,
     stop_request: Option<StopMode>,
     failure: Option<Failure>,
+    /// Set once the actor has stopped its children for good: it spawns no more.
+    closing: bool,
     policy: RestartPolicy,
     /// What it watches, keyed by id: a `Terminated` is delivered only while its watch is
     /// here, which makes it one per watch and none after an unwatch; the watched actor
@@ -52,6 +54,7 @@ impl<A: Actor> Context<A> {
             supervisor: None,
             stop_request: None,
             failure: None,
+            closing: false,
             policy,
             watching: None,
         }
@@ -106,6 +109,9 @@ impl<A: Actor> Context<A> {
         &mut self,
         props: impl Into<Props<B>>,
     ) -> Result<ActorRef<B>, SpawnError> {
+        if self.closing {
+            return Err(SpawnError::ParentStopping);
+        }
         let (id, link) = (self.cell.id, &self.cell.link);
         let supervisor = self.supervisor.get_or_insert_with(|| {
             SupervisorCell::new(
@@ -227,6 +233,11 @@ impl<A: Actor> Context<A> {
         if let Some(supervisor) = &self.supervisor {
             supervisor.tell_children(signal);
         }
+    }
+
+    /// Refuses every spawn from now on: the actor is stopping its children for good.
+    pub(crate) fn close(&mut self) {
+        self.closing = true;
     }
 
     /// Takes every child out of supervision, to stop them.

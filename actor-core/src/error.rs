@@ -183,11 +183,17 @@ pub enum SpawnError {
     /// a runtime that lives as long as it does with
     /// [`SystemBuilder::runtime`](crate::SystemBuilder::runtime).
     RuntimeShutDown,
+    /// The actor spawning the child has stopped its children for good (it is in its
+    /// `stopped` hook, or past it): a child spawned now would outlive its parent.
+    ParentStopping,
 }
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SpawnError::ParentStopping => f.write_str(
+                "this actor is stopping and has stopped its children: it spawns no new ones",
+            ),
             SpawnError::NameTaken(name) => {
                 write!(
                     f,

@@ -122,6 +122,31 @@ pub(crate) enum SystemSignal {
     },
     /// From a watched actor: it stopped.
     Terminated(Terminated),
+    /// From its parent, which is stopping (or restarting): stop as `mode` says while
+    /// running; if it cannot run (suspended, restarting), stop at once, since the parent
+    /// that would let it run again is going.
+    ParentStop(StopMode, StopReason),
+}
+
+/// What interrupts an actor even inside an async handler (cancelled at its await point):
+/// its own failure, and its part of a restart together with its siblings, which must not
+/// wait for whatever the handler awaits (OTP kills a sibling that does not stop).
+#[derive(Debug)]
+pub(crate) enum Urgent {
+    Failed(Failure),
+    Teardown {
+        cause: Failure,
+        done: tokio::sync::oneshot::Sender<()>,
+    },
+}
+
+impl Urgent {
+    pub(crate) fn into_signal(self) -> SystemSignal {
+        match self {
+            Urgent::Failed(failure) => SystemSignal::Failed(failure),
+            Urgent::Teardown { cause, done } => SystemSignal::Teardown { cause, done },
+        }
+    }
 }
 
 /// What everyone who knows an actor without knowing its type shares: its system lane, its
@@ -136,13 +161,12 @@ struct Link {
     queue: Mutex<Lane>,
     pending: AtomicBool,
     closed: AtomicBool,
-    /// Set while a [`SystemSignal::Failed`] waits in the lane: the message loop then
-    /// cancels a handler that is waiting at an await point, so that a failure is never
+    /// Set while an [`Urgent`] signal waits in the lane: the message loop then cancels a
+    /// handler that is waiting at an await point, so that a failure or a restart is never
     /// held up by what the handler waits for.
-    failing: AtomicBool,
-    /// Wakes a handler's wait for `failing`; registered only while an async handler
-    /// waits.
-    failing_waker: AtomicWaker,
+    urgent: AtomicBool,
+    /// Wakes a handler's wait for `urgent`; registered only while an async handler waits.
+    urgent_waker: AtomicWaker,
     /// Wakes the actor's task for a signal: through its mailbox, where a waiting actor is
     /// registered anyway, so that it registers one waker per wait, not two.
     waker: Arc<dyn ActorWaker>,
@@ -176,11 +200,27 @@ pub(crate) trait ActorWaker: Send + Sync {
     }
 }
 
-/// The signals queued on a lane; a failure goes before the others.
+/// The signals queued on a lane; the urgent ones go before the others, a failure first.
 #[derive(Default)]
 struct Lane {
     failure: Option<Failure>,
+    /// Boxed: it is rare, and the lane sits in every actor's heap.
+    teardown: Option<Box<(Failure, tokio::sync::oneshot::Sender<()>)>>,
     signals: VecDeque<SystemSignal>,
+}
+
+impl Lane {
+    fn take_urgent(&mut self) -> Option<Urgent> {
+        if let Some(failure) = self.failure.take() {
+            return Some(Urgent::Failed(failure));
+        }
+        let (cause, done) = *self.teardown.take()?;
+        Some(Urgent::Teardown { cause, done })
+    }
+
+    fn has_urgent(&self) -> bool {
+        self.failure.is_some() || self.teardown.is_some()
+    }
 }
 
 pub(crate) fn actor_link(
@@ -191,8 +231,8 @@ pub(crate) fn actor_link(
         queue: Mutex::new(Lane::default()),
         pending: AtomicBool::new(false),
         closed: AtomicBool::new(false),
-        failing: AtomicBool::new(false),
-        failing_waker: AtomicWaker::new(),
+        urgent: AtomicBool::new(false),
+        urgent_waker: AtomicWaker::new(),
         waker,
         status: StatusCell::new(ActorStatus::Starting),
         path,
@@ -251,12 +291,36 @@ impl ActorLink {
                 return Err(failure);
             }
             queue.failure.get_or_insert(failure);
-            self.0.failing.store(true, Ordering::Release);
+            self.0.urgent.store(true, Ordering::Release);
             self.0.pending.store(true, Ordering::Release);
         }
-        self.0.failing_waker.wake();
+        self.0.urgent_waker.wake();
         self.0.waker.wake();
         Ok(())
+    }
+
+    /// Tears the actor down for a restart together with its siblings, also while it waits
+    /// inside an async handler (which is cancelled); `done` is told once it is torn down.
+    /// Returns `false` if the actor is gone.
+    pub(crate) fn teardown(&self, cause: Failure, done: tokio::sync::oneshot::Sender<()>) -> bool {
+        let replaced = {
+            let mut queue = self.0.queue();
+            if self.0.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            let replaced = queue.teardown.replace(Box::new((cause, done)));
+            self.0.urgent.store(true, Ordering::Release);
+            self.0.pending.store(true, Ordering::Release);
+            replaced
+        };
+        // Only one restart together runs at a time per supervisor, so this is rare: the
+        // earlier request is answered, the actor is torn down once.
+        if let Some(earlier) = replaced {
+            let _ = earlier.1.send(());
+        }
+        self.0.urgent_waker.wake();
+        self.0.waker.wake();
+        true
     }
 }
 
@@ -273,41 +337,52 @@ impl SignalReceiver {
             return None;
         }
         let mut queue = self.0.queue();
-        let signal = match queue.failure.take() {
-            Some(failure) => {
-                self.0.failing.store(false, Ordering::Release);
-                Some(SystemSignal::Failed(failure))
-            }
+        let signal = match queue.take_urgent() {
+            Some(urgent) => Some(urgent.into_signal()),
             None => queue.signals.pop_front(),
         };
-        if queue.signals.is_empty() && queue.failure.is_none() {
-            self.0.pending.store(false, Ordering::Release);
-        }
+        self.settle(&queue);
         signal
     }
 
-    /// Takes the failure waiting in the lane, if one does, leaving the other signals.
-    pub(crate) fn take_failure(&mut self) -> Option<Failure> {
-        if !self.0.failing.load(Ordering::Acquire) {
+    /// Resets the flags after a take, under the lane's lock.
+    fn settle(&self, queue: &Lane) {
+        if !queue.has_urgent() {
+            self.0.urgent.store(false, Ordering::Release);
+            if queue.signals.is_empty() {
+                self.0.pending.store(false, Ordering::Release);
+            }
+        }
+    }
+
+    /// Takes the urgent signal waiting in the lane, if one does, leaving the others.
+    pub(crate) fn take_urgent(&mut self) -> Option<Urgent> {
+        if !self.0.urgent.load(Ordering::Acquire) {
             return None;
         }
         let mut queue = self.0.queue();
-        let failure = queue.failure.take();
-        self.0.failing.store(false, Ordering::Release);
-        if queue.signals.is_empty() {
-            self.0.pending.store(false, Ordering::Release);
-        }
-        failure
+        let urgent = queue.take_urgent();
+        self.settle(&queue);
+        urgent
     }
 
-    /// Whether a failure waits in the lane; if not, registers `cx` to be woken when one
-    /// arrives. For a handler that is waiting at an await point.
-    pub(crate) fn poll_failing(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-        if self.0.failing.load(Ordering::Acquire) {
+    /// Drops a failure waiting in the lane: one that a child escalated before this actor
+    /// failed (or was torn down) on its own. Its children follow this actor's fate, so it
+    /// has nothing left to decide (Akka drops a `Failed` from a child it no longer has).
+    pub(crate) fn forget_failure(&mut self) {
+        let mut queue = self.0.queue();
+        queue.failure = None;
+        self.settle(&queue);
+    }
+
+    /// Whether an urgent signal waits in the lane; if not, registers `cx` to be woken when
+    /// one arrives. For a handler that is waiting at an await point.
+    pub(crate) fn poll_urgent(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if self.0.urgent.load(Ordering::Acquire) {
             return true;
         }
-        self.0.failing_waker.register(cx.waker());
-        self.0.failing.load(Ordering::Acquire)
+        self.0.urgent_waker.register(cx.waker());
+        self.0.urgent.load(Ordering::Acquire)
     }
 
     /// Waits for the next signal. Cancel safe: a signal is either returned or stays queued.

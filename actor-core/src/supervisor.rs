@@ -8,6 +8,7 @@
 //! behind a lock taken only for that bookkeeping: the decider, a user function, runs
 //! before the lock is taken, and every signal is sent after it is released.
 
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -31,7 +32,25 @@ pub(crate) struct SupervisorCell {
     /// above it to escalate to.
     owner: Option<(ActorId, ActorLink)>,
     state: Mutex<Supervisor>,
+    /// Restarts of several siblings together: one at a time, in the order decided.
+    together: Mutex<Together>,
 }
+
+/// The restarts together that are decided and not finished yet.
+#[derive(Default)]
+struct Together {
+    /// Waiting their turn, oldest first.
+    queued: VecDeque<Group>,
+    /// Whether a task is carrying them out (it takes the queue until it is empty).
+    running: bool,
+    /// Children in a queued or running restart that have not been started again yet, and
+    /// in how many: a failure of one of them is part of that restart (OTP takes the exit
+    /// of a child it is restarting into the restart), not a new decision.
+    restarting: HashMap<ActorId, usize>,
+}
+
+/// The siblings of one restart together, in start order, with each one's command.
+type Group = Vec<(ActorId, ActorLink, ChildCommand)>;
 
 /// What a child does after its supervisor's decision about it.
 #[derive(Debug)]
@@ -57,6 +76,7 @@ impl SupervisorCell {
             state: Mutex::new(Supervisor::new(strategy.clone(), seed)),
             strategy,
             owner,
+            together: Mutex::new(Together::default()),
         })
     }
 
@@ -64,6 +84,10 @@ impl SupervisorCell {
         // Edited only in short sections that run no user code; a poisoned lock still
         // holds consistent data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn together(&self) -> MutexGuard<'_, Together> {
+        self.together.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The supervising actor, or `None` for the guardian.
@@ -115,7 +139,17 @@ impl SupervisorCell {
     /// Decides what `child` does after `exit`: called by the child's own task, so that a
     /// decision never waits for the supervisor. Publishes the decision, sends the siblings
     /// their commands, and fails the supervisor when the decision escalates.
-    pub(crate) fn decide(&self, child: ActorId, exit: ChildExit, system: &ActorSystem) -> Verdict {
+    pub(crate) fn decide(
+        self: &Arc<Self>,
+        child: ActorId,
+        exit: ChildExit,
+        system: &ActorSystem,
+    ) -> Verdict {
+        if self.together().restarting.contains_key(&child) {
+            // Its restart together with its siblings is under way: this failure is part of
+            // it, and the restart tears it down and starts it again.
+            return Verdict::Wait;
+        }
         let directive = match &exit {
             ChildExit::Failed(failure) => {
                 let name = match self.lock().children.get(child) {
@@ -198,7 +232,17 @@ impl SupervisorCell {
         if restarts > 1 {
             // Siblings restarted together, as OTP does: every one is stopped, in reverse
             // start order, before any is started again, in start order.
-            tokio::spawn(restart_together(targets, system.clone()));
+            let start = {
+                let mut together = self.together();
+                for (id, _, _) in &targets {
+                    *together.restarting.entry(*id).or_insert(0) += 1;
+                }
+                together.queued.push_back(targets);
+                !std::mem::replace(&mut together.running, true)
+            };
+            if start {
+                tokio::spawn(Arc::clone(self).restart_queued(system.clone()));
+            }
             return Verdict::Wait;
         }
         for (id, link, command) in targets {
@@ -232,43 +276,71 @@ impl SupervisorCell {
     }
 }
 
-/// Restarts several siblings together: each is torn down (its `pre_restart` runs, its
-/// instance is dropped, its children are stopped) in reverse start order, and a temporary
-/// one is stopped, before any is started again, in start order. A sibling that stops
-/// meanwhile is skipped: its lane refuses the signal, or drops the reply.
-async fn restart_together(targets: Vec<(ActorId, ActorLink, ChildCommand)>, system: ActorSystem) {
-    let mut delay = Duration::ZERO;
-    for (_, link, command) in targets.iter().rev() {
-        match command {
-            ChildCommand::Restart { delay: wait, cause } => {
-                delay = *wait;
-                let (done, torn_down) = oneshot::channel();
-                let teardown = SystemSignal::Teardown {
-                    cause: cause.clone(),
-                    done,
-                };
-                if link.send(teardown).is_ok() {
-                    let _ = torn_down.await;
+impl SupervisorCell {
+    /// Carries out the queued restarts together, one after the other, until none is left.
+    async fn restart_queued(self: Arc<Self>, system: ActorSystem) {
+        loop {
+            let group = {
+                let mut together = self.together();
+                match together.queued.pop_front() {
+                    Some(group) => group,
+                    None => {
+                        together.running = false;
+                        return;
+                    }
                 }
-            }
-            ChildCommand::Stop => {
-                if link.send(SystemSignal::Command(ChildCommand::Stop)).is_ok() {
-                    link.status().stopped().await;
-                }
-            }
-            ChildCommand::Resume => {
-                let _ = link.send(SystemSignal::Command(ChildCommand::Resume));
-            }
+            };
+            self.restart_together(group, &system).await;
         }
     }
-    if !delay.is_zero() {
-        system.sleep(delay).await;
-    }
-    for (_, link, command) in &targets {
-        if matches!(command, ChildCommand::Restart { .. }) {
-            let (done, started) = oneshot::channel();
-            if link.send(SystemSignal::Start { done }).is_ok() {
-                let _ = started.await;
+
+    /// Restarts several siblings together: each is torn down (its `pre_restart` runs, its
+    /// instance is dropped, its children are stopped) in reverse start order, and a
+    /// temporary one is stopped, before any is started again, in start order. A teardown
+    /// interrupts a handler waiting at an await point, so that no sibling's wait holds
+    /// up the restart (OTP kills a child that does not stop). A sibling that stops
+    /// meanwhile is skipped: its lane refuses the signal, or drops the reply.
+    async fn restart_together(&self, group: Group, system: &ActorSystem) {
+        let mut delay = Duration::ZERO;
+        for (_, link, command) in group.iter().rev() {
+            match command {
+                ChildCommand::Restart { delay: wait, cause } => {
+                    delay = *wait;
+                    let (done, torn_down) = oneshot::channel();
+                    if link.teardown(cause.clone(), done) {
+                        let _ = torn_down.await;
+                    }
+                }
+                ChildCommand::Stop => {
+                    if link.send(SystemSignal::Command(ChildCommand::Stop)).is_ok() {
+                        link.status().stopped().await;
+                    }
+                }
+                ChildCommand::Resume => {
+                    let _ = link.send(SystemSignal::Command(ChildCommand::Resume));
+                }
+            }
+        }
+        if !delay.is_zero() {
+            system.sleep(delay).await;
+        }
+        for (id, link, command) in &group {
+            // From here on, a failure of this sibling is a failure of its new instance,
+            // decided as any other.
+            {
+                let mut together = self.together();
+                if let Some(count) = together.restarting.get_mut(id) {
+                    *count -= 1;
+                    if *count == 0 {
+                        together.restarting.remove(id);
+                    }
+                }
+            }
+            if matches!(command, ChildCommand::Restart { .. }) {
+                let (done, started) = oneshot::channel();
+                if link.send(SystemSignal::Start { done }).is_ok() {
+                    let _ = started.await;
+                }
             }
         }
     }
