@@ -127,7 +127,9 @@ struct Waiter {
 
 impl<T: Send> ActorWaker for Shared<T> {
     fn register(&self, waker: &Waker) {
-        self.lock().register_receiver(waker);
+        let replaced = self.lock().register_receiver(waker);
+        // Dropped unlocked: a waker's drop is a call into the runtime.
+        drop(replaced);
     }
 
     fn wake(&self) {
@@ -147,11 +149,13 @@ impl<T: Send> ActorWaker for Shared<T> {
 }
 
 impl<T> State<T> {
-    /// Sets the actor's waker, cloning it only when it is not the one already there.
-    fn register_receiver(&mut self, waker: &Waker) {
+    /// Sets the actor's waker, cloning it only when it is not the one already there, and
+    /// returns the one it replaces, for the caller to drop once unlocked.
+    #[must_use = "drop the replaced waker after the lock"]
+    fn register_receiver(&mut self, waker: &Waker) -> Option<Waker> {
         match &mut self.receiver {
-            Some(known) if known.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
+            Some(known) if known.will_wake(waker) => None,
+            slot => slot.replace(waker.clone()),
         }
     }
 
@@ -320,16 +324,22 @@ impl<T> Shared<T> {
             self.len.fetch_add(1, Ordering::SeqCst);
         } else {
             let waiter = &mut state.waiters[position];
-            if !waiter.waker.will_wake(waker) {
-                waiter.waker = waker.clone();
-            }
+            let replaced = if waiter.waker.will_wake(waker) {
+                None
+            } else {
+                Some(std::mem::replace(&mut waiter.waker, waker.clone()))
+            };
+            // Wakers are dropped unlocked: a waker's drop is a call into the runtime.
+            drop(state);
+            drop(replaced);
             return Err(TrySendError::Full(value));
         }
-        state.waiters.remove(position);
+        let served = state.waiters.remove(position);
         self.senders_waiting
             .store(state.has_unserved(), Ordering::SeqCst);
         *ticket = None;
         self.enqueue(state, value);
+        drop(served);
         Ok(())
     }
 
@@ -343,7 +353,7 @@ impl<T> Shared<T> {
         let Some(position) = state.position(ticket) else {
             return;
         };
-        state.waiters.remove(position);
+        let removed = state.waiters.remove(position);
         let mut next = None;
         if position < state.granted {
             state.granted -= 1;
@@ -353,6 +363,7 @@ impl<T> Shared<T> {
         self.senders_waiting
             .store(state.has_unserved(), Ordering::SeqCst);
         drop(state);
+        drop(removed);
         if let Some(next) = next {
             next.wake();
         }
@@ -542,12 +553,13 @@ impl<A: Actor> MailboxReceiver<A> {
                 if state.closed && !state.receiving {
                     return Poll::Ready(None);
                 }
-                state.register_receiver(cx.waker());
+                let replaced = state.register_receiver(cx.waker());
                 // Going idle: a burst bigger than a default mailbox, or a crowd of senders
                 // in line, leaves no big buffers.
                 shrink_when_idle(&mut state.queue);
                 shrink_when_idle(&mut state.waiters);
                 drop(state);
+                drop(replaced);
                 shrink_when_idle(&mut self.batch);
                 return Poll::Pending;
             }
