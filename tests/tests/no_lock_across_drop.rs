@@ -84,7 +84,6 @@ fn a_waiting_senders_replaced_waker_is_dropped_outside_the_mailbox_lock() {
             let full_when_dropped = dropped_rx.try_recv().ok();
             control.release();
             let _ = done.send((pending, still_pending, full_when_dropped));
-            drop(waiting);
             system.shutdown().await;
         });
     });
