@@ -10,8 +10,9 @@
 //! Every wait is bounded; time is tokio's paused time where it matters.
 
 mod support;
+#[path = "support/tree.rs"]
+mod tree;
 
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
@@ -20,178 +21,12 @@ use actor_core::prelude::*;
 use actor_core::supervision::{Backoff, Directive, SupervisorStrategy};
 use actor_core::{ActorStatus, FailureKind, SystemEvent};
 use support::{bounded, Events, Gate, LIMIT};
-
-fn system_with(guardian: SupervisorStrategy) -> ActorSystem {
-    ActorSystem::builder()
-        .ask_timeout(LIMIT)
-        .shutdown_timeout(LIMIT)
-        .guardian_strategy(guardian)
-        .build()
-        .unwrap()
-}
-
-fn stopping_guardian() -> SupervisorStrategy {
-    SupervisorStrategy::one_for_one().decider(|_| Directive::Stop)
-}
-
-/// Counts, records its hooks under its label, and panics on request.
-#[actor]
-struct Worker {
-    label: &'static str,
-    count: u32,
-    log: Events,
-}
-
-#[actor]
-impl Worker {
-    #[message]
-    fn add(&mut self, n: u32) -> u32 {
-        self.count += n;
-        self.count
-    }
-
-    #[message]
-    fn count(&self) -> u32 {
-        self.count
-    }
-
-    #[message]
-    fn boom(&mut self) {
-        panic!("boom {}", self.label);
-    }
-
-    #[started]
-    fn on_started(&mut self) {
-        self.log.push(format!("started {}", self.label));
-    }
-
-    #[pre_restart]
-    fn on_pre_restart(&mut self) {
-        self.log.push(format!("pre_restart {}", self.label));
-    }
-
-    #[stopped]
-    fn on_stopped(&mut self) {
-        self.log.push(format!("stopped {}", self.label));
-    }
-}
-
-fn worker(label: &'static str, log: &Events) -> Props<Worker> {
-    let log = log.clone();
-    Props::new(move || Worker {
-        label,
-        count: 0,
-        log: log.clone(),
-    })
-}
-
-/// A supervisor strategy chosen by type, so that one generic parent serves every test.
-trait Strategy: 'static {
-    fn strategy() -> SupervisorStrategy;
-}
-
-/// Supervises the workers the test hands it; its handlers can hold it at a gate, or await
-/// its children.
-#[actor(supervisor = S::strategy)]
-struct Boss<S: Strategy> {
-    log: Events,
-    strategy: PhantomData<fn() -> S>,
-}
-
-#[actor]
-impl<S: Strategy> Boss<S> {
-    #[message]
-    fn hire(&mut self, ctx: &mut Context<Self>, props: Props<Worker>) -> ActorRef<Worker> {
-        ctx.spawn(props).expect("spawn a worker")
-    }
-
-    #[message]
-    fn hire_boss(
-        &mut self,
-        ctx: &mut Context<Self>,
-        props: Props<Boss<Escalating>>,
-    ) -> ActorRef<Boss<Escalating>> {
-        ctx.spawn(props).expect("spawn a boss")
-    }
-
-    /// Waits at the gate: the actor is busy in a handler that awaits.
-    #[message]
-    async fn busy(&mut self, gate: Gate) {
-        gate.pass().await;
-    }
-
-    /// Asks `worker` to fail, then asks it again, all in one handler.
-    #[message]
-    async fn fail_and_ask_again(&mut self, worker: ActorRef<Worker>) -> (bool, u32) {
-        let failed = worker.boom().await.is_err();
-        let count = worker.add(1).await.unwrap_or(u32::MAX);
-        (failed, count)
-    }
-
-    #[started]
-    fn on_started(&mut self) {
-        self.log.push("boss started");
-    }
-
-    #[stopped]
-    fn on_stopped(&mut self) {
-        self.log.push("boss stopped");
-    }
-}
-
-fn boss<S: Strategy>(log: &Events) -> Props<Boss<S>> {
-    let log = log.clone();
-    Props::new(move || Boss {
-        log: log.clone(),
-        strategy: PhantomData,
-    })
-}
-
-struct Restarting;
-impl Strategy for Restarting {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(60))
-    }
-}
-
-struct Escalating;
-impl Strategy for Escalating {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| Directive::Escalate)
-    }
-}
-
-struct Resuming;
-impl Strategy for Resuming {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| Directive::Resume)
-    }
-}
+use tree::*;
 
 struct PanickingDecider;
 impl Strategy for PanickingDecider {
     fn strategy() -> SupervisorStrategy {
         SupervisorStrategy::one_for_one().decider(|_| panic!("the decider is broken"))
-    }
-}
-
-struct AllTogether;
-impl Strategy for AllTogether {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::all_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(60))
-    }
-}
-
-struct RestTogether;
-impl Strategy for RestTogether {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::rest_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(60))
     }
 }
 
@@ -362,7 +197,7 @@ async fn resuming_a_parent_after_an_escalation_resumes_its_child_with_its_state(
     let system = system_with(stopping_guardian());
     let log = Events::default();
     let top = system.spawn(boss::<Resuming>(&log)).unwrap();
-    let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
+    let middle = bounded("hire middle", top.hire_escalating(boss::<Escalating>(&log)))
         .await
         .unwrap();
     let worker = bounded("hire", middle.hire(worker("w", &log)))
@@ -382,7 +217,7 @@ async fn restarting_a_parent_after_an_escalation_stops_the_child_and_its_restart
     let system = system_with(stopping_guardian());
     let log = Events::default();
     let top = system.spawn(boss::<Restarting>(&log)).unwrap();
-    let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
+    let middle = bounded("hire middle", top.hire_escalating(boss::<Escalating>(&log)))
         .await
         .unwrap();
     let leaf = bounded("hire", middle.hire(worker("w", &log)))
@@ -416,7 +251,7 @@ async fn while_a_decision_is_made_the_failed_actor_and_its_subtree_are_suspended
     let system = system_with(stopping_guardian());
     let log = Events::default();
     let top = system.spawn(boss::<BlockingDecider>(&log)).unwrap();
-    let middle = bounded("hire middle", top.hire_boss(boss::<Escalating>(&log)))
+    let middle = bounded("hire middle", top.hire_escalating(boss::<Escalating>(&log)))
         .await
         .unwrap();
     let leaf = bounded("hire", middle.hire(worker("w", &log)))

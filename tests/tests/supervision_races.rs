@@ -22,10 +22,11 @@
 //! Every wait is bounded; time is tokio's paused time unless real concurrency matters.
 
 mod support;
+#[path = "support/tree.rs"]
+mod tree;
 
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{mpsc, Arc, Mutex, Once};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -33,272 +34,12 @@ use actor_core::supervision::{Backoff, Directive, RestartPolicy, SupervisorStrat
 use actor_core::{ActorId, ActorStatus, FailureKind, SystemEvent};
 use support::{bounded, Events, Gate, LIMIT};
 use tokio::sync::broadcast;
-
-/// What a test may wait for something that should happen promptly, in paused time: far
-/// below the system's ask timeout ([`LIMIT`]), so a stall shows up as an elapsed timeout.
-const PROMPT: Duration = Duration::from_secs(10);
-
-/// Deliberate panics start with this; the hook keeps them quiet.
-const PLANNED: &str = "break:";
-
-fn quiet_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let message = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| info.payload().downcast_ref::<&str>().copied())
-                .unwrap_or("");
-            if !message.starts_with(PLANNED) {
-                default(info);
-            }
-        }));
-    });
-}
-
-fn system_with(guardian: SupervisorStrategy) -> ActorSystem {
-    quiet_panics();
-    ActorSystem::builder()
-        .ask_timeout(LIMIT)
-        .shutdown_timeout(LIMIT)
-        .guardian_strategy(guardian)
-        .event_capacity(1 << 14)
-        .build()
-        .unwrap()
-}
-
-fn stopping_guardian() -> SupervisorStrategy {
-    SupervisorStrategy::one_for_one().decider(|_| Directive::Stop)
-}
+use tree::*;
 
 fn restarting_guardian() -> SupervisorStrategy {
     SupervisorStrategy::one_for_one()
         .max_restarts(100)
         .within(Duration::from_secs(60))
-}
-
-/// Panics when dropped (unless already unwinding).
-struct DropBomb;
-
-impl Drop for DropBomb {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("break: a local of a cancelled handler panicked in Drop");
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Actors
-// ---------------------------------------------------------------------------------------
-
-#[actor]
-struct Worker {
-    label: &'static str,
-    count: u32,
-    log: Events,
-}
-
-#[actor]
-impl Worker {
-    #[message]
-    fn add(&mut self, n: u32) -> u32 {
-        self.count += n;
-        self.count
-    }
-
-    #[message]
-    fn count(&self) -> u32 {
-        self.count
-    }
-
-    #[message]
-    fn boom(&mut self) {
-        panic!("break: boom {}", self.label);
-    }
-
-    /// Fails after a while, at an await point of its own.
-    #[message]
-    async fn slow_boom(&mut self, ms: u64) {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        panic!("break: slow boom {}", self.label);
-    }
-
-    /// Waits at the gate (a handler that awaits something outside the actor system).
-    #[message]
-    async fn hold(&mut self, gate: Gate) {
-        gate.pass().await;
-    }
-
-    /// Waits at the gate, then fails.
-    #[message]
-    async fn hold_then_boom(&mut self, gate: Gate) {
-        gate.pass().await;
-        panic!("break: boom after the gate {}", self.label);
-    }
-
-    /// Asks a sibling (a later sibling that depends on an earlier one: what rest-for-one
-    /// is for).
-    #[message]
-    async fn ask_sibling(&mut self, other: ActorRef<Worker>) -> u32 {
-        other.count().await.unwrap_or(u32::MAX)
-    }
-
-    #[message]
-    fn stop_myself(&mut self, ctx: &mut Context<Self>) {
-        ctx.stop();
-    }
-
-    #[started]
-    fn on_started(&mut self) {
-        self.log.push(format!("started {}", self.label));
-    }
-
-    #[pre_restart]
-    fn on_pre_restart(&mut self) {
-        self.log.push(format!("pre_restart {}", self.label));
-    }
-
-    #[stopped]
-    fn on_stopped(&mut self) {
-        self.log.push(format!("stopped {}", self.label));
-    }
-}
-
-fn worker(label: &'static str, log: &Events) -> Props<Worker> {
-    let log = log.clone();
-    Props::new(move || Worker {
-        label,
-        count: 0,
-        log: log.clone(),
-    })
-}
-
-trait Strategy: 'static {
-    fn strategy() -> SupervisorStrategy;
-}
-
-#[actor(supervisor = S::strategy)]
-struct Boss<S: Strategy> {
-    log: Events,
-    strategy: PhantomData<fn() -> S>,
-}
-
-#[actor]
-impl<S: Strategy> Boss<S> {
-    #[message]
-    fn hire(&mut self, ctx: &mut Context<Self>, props: Props<Worker>) -> ActorRef<Worker> {
-        ctx.spawn(props).expect("spawn a worker")
-    }
-
-    #[message]
-    fn hire_escalating(
-        &mut self,
-        ctx: &mut Context<Self>,
-        props: Props<Boss<Escalating>>,
-    ) -> ActorRef<Boss<Escalating>> {
-        ctx.spawn(props).expect("spawn a boss")
-    }
-
-    #[message]
-    fn hire_backing_off(
-        &mut self,
-        ctx: &mut Context<Self>,
-        props: Props<Boss<BackingOff>>,
-    ) -> ActorRef<Boss<BackingOff>> {
-        ctx.spawn(props).expect("spawn a boss")
-    }
-
-    #[message]
-    fn children(&self, ctx: &mut Context<Self>) -> Vec<ActorId> {
-        ctx.children()
-    }
-
-    #[message]
-    async fn busy(&mut self, gate: Gate) {
-        gate.pass().await;
-    }
-
-    /// Holds a value whose `Drop` panics across an await that never ends.
-    #[message]
-    async fn hold_with_bomb(&mut self, gate: Gate) {
-        let _bomb = DropBomb;
-        gate.hold_forever().await;
-    }
-
-    #[message]
-    fn boom(&mut self) {
-        panic!("break: boss boom");
-    }
-
-    /// Asks a child to fail (it escalates), then fails itself on the way back.
-    #[message]
-    async fn fail_child_then_fail(&mut self, child: ActorRef<Worker>) {
-        let _ = child.boom().await;
-        panic!("break: boss fails after its child did");
-    }
-
-    #[started]
-    fn on_started(&mut self) {
-        self.log.push("boss started");
-    }
-
-    #[stopped]
-    fn on_stopped(&mut self) {
-        self.log.push("boss stopped");
-    }
-}
-
-fn boss<S: Strategy>(log: &Events) -> Props<Boss<S>> {
-    let log = log.clone();
-    Props::new(move || Boss {
-        log: log.clone(),
-        strategy: PhantomData,
-    })
-}
-
-struct Restarting;
-impl Strategy for Restarting {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(60))
-    }
-}
-
-struct Escalating;
-impl Strategy for Escalating {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| Directive::Escalate)
-    }
-}
-
-struct Resuming;
-impl Strategy for Resuming {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| Directive::Resume)
-    }
-}
-
-struct AllTogether;
-impl Strategy for AllTogether {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::all_for_one()
-            .max_restarts(1000)
-            .within(Duration::from_secs(60))
-    }
-}
-
-struct RestTogether;
-impl Strategy for RestTogether {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::rest_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(60))
-    }
 }
 
 /// All-for-one with an intensity of one restart.
@@ -320,20 +61,6 @@ impl Strategy for AllTogetherBackingOff {
             .backoff(Backoff::exponential(
                 Duration::from_secs(10),
                 Duration::from_secs(10),
-            ))
-    }
-}
-
-/// One-for-one restarts after a real-time back-off (for the multi-thread test).
-struct BackingOff;
-impl Strategy for BackingOff {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one()
-            .max_restarts(100)
-            .within(Duration::from_secs(600))
-            .backoff(Backoff::exponential(
-                Duration::from_millis(50),
-                Duration::from_millis(50),
             ))
     }
 }
