@@ -138,6 +138,9 @@ pub(crate) enum Urgent {
         cause: Failure,
         done: tokio::sync::oneshot::Sender<()>,
     },
+    /// Stop at once: a temporary sibling in a restart together, or a child of an actor
+    /// being restarted.
+    Stop,
 }
 
 impl Urgent {
@@ -145,6 +148,7 @@ impl Urgent {
         match self {
             Urgent::Failed(failure) => SystemSignal::Failed(failure),
             Urgent::Teardown { cause, done } => SystemSignal::Teardown { cause, done },
+            Urgent::Stop => SystemSignal::Command(ChildCommand::Stop),
         }
     }
 }
@@ -206,6 +210,7 @@ struct Lane {
     failure: Option<Failure>,
     /// Boxed: it is rare, and the lane sits in every actor's heap.
     teardown: Option<Box<(Failure, tokio::sync::oneshot::Sender<()>)>>,
+    stop: bool,
     signals: VecDeque<SystemSignal>,
 }
 
@@ -214,12 +219,15 @@ impl Lane {
         if let Some(failure) = self.failure.take() {
             return Some(Urgent::Failed(failure));
         }
-        let (cause, done) = *self.teardown.take()?;
-        Some(Urgent::Teardown { cause, done })
+        if let Some(teardown) = self.teardown.take() {
+            let (cause, done) = *teardown;
+            return Some(Urgent::Teardown { cause, done });
+        }
+        std::mem::take(&mut self.stop).then_some(Urgent::Stop)
     }
 
     fn has_urgent(&self) -> bool {
-        self.failure.is_some() || self.teardown.is_some()
+        self.failure.is_some() || self.teardown.is_some() || self.stop
     }
 }
 
@@ -297,6 +305,24 @@ impl ActorLink {
         self.0.urgent_waker.wake();
         self.0.waker.wake();
         Ok(())
+    }
+
+    /// Stops the actor at once, also while it waits inside an async handler (which is
+    /// cancelled): a temporary sibling in a restart together (it is not restarted), and
+    /// the children of an actor being restarted. Returns `false` if the actor is gone.
+    pub(crate) fn stop_urgently(&self) -> bool {
+        {
+            let mut queue = self.0.queue();
+            if self.0.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            queue.stop = true;
+            self.0.urgent.store(true, Ordering::Release);
+            self.0.pending.store(true, Ordering::Release);
+        }
+        self.0.urgent_waker.wake();
+        self.0.waker.wake();
+        true
     }
 
     /// Tears the actor down for a restart together with its siblings, also while it waits

@@ -201,6 +201,7 @@ async fn catch<T>(kind: FailureKind, future: impl Future<Output = T>) -> Result<
             Urgent::Failed(failure) => failure,
             // Never without a lane to interrupt from; its sender goes on when dropped.
             Urgent::Teardown { cause, .. } => cause,
+            Urgent::Stop => Failure::error("stopped"),
         })
 }
 
@@ -418,6 +419,7 @@ impl<A: Actor> Runner<A> {
             Err(Urgent::Teardown { cause, done }) => {
                 return Step::Teardown(Some(actor), cause, done)
             }
+            Err(Urgent::Stop) => return Step::Stop(Some(actor), StopReason::Requested),
         }
         if let Err(failure) = failed_by(ctx) {
             return Step::Exited(Some(actor), ChildExit::Failed(failure));
@@ -506,6 +508,10 @@ impl<A: Actor> Runner<A> {
                     drop(reply);
                     return Step::Teardown(Some(actor), cause, done);
                 }
+                Err(Urgent::Stop) => {
+                    drop(reply);
+                    return Step::Stop(Some(actor), StopReason::Requested);
+                }
                 Err(Urgent::Failed(failure)) => Err(failure),
                 Ok(value) => Ok(value),
             };
@@ -567,6 +573,7 @@ impl<A: Actor> Runner<A> {
             Ok(()) => {}
             Err(Urgent::Failed(failure)) => return Outcome::Exited(ChildExit::Failed(failure)),
             Err(Urgent::Teardown { cause, done }) => return Outcome::Teardown(cause, done),
+            Err(Urgent::Stop) => return Outcome::Stop(StopReason::Requested),
         }
         match ctx.take_stop_request() {
             Some(mode) => self.stop_requested(mode, actor, ctx).await,
@@ -897,7 +904,7 @@ impl<A: Actor> Runner<A> {
         // A stop or failure asked for by the old instance's hook dies with it.
         let _ = ctx.take_stop_request();
         let _ = ctx.take_failure();
-        stop_children(ctx, StopMode::Immediate, StopReason::Requested).await;
+        stop_children_at_once(ctx).await;
         ctx.forget_restarts();
     }
 
@@ -986,6 +993,20 @@ fn children_reason(parent_reason: &StopReason) -> StopReason {
     match parent_reason {
         StopReason::Shutdown => StopReason::Shutdown,
         _ => StopReason::Requested,
+    }
+}
+
+/// Stops every child for its parent's restart: at once, a handler waiting at an await
+/// point included (Akka.NET handles a stop while an async handler waits), so that no
+/// child's wait holds the restart up. Each stops its own children first; this waits until
+/// they all have.
+async fn stop_children_at_once<A: Actor>(ctx: &mut Context<A>) {
+    let children = ctx.take_children();
+    for child in &children {
+        child.link.stop_urgently();
+    }
+    for child in children {
+        let _ = child.link.status().stopped().await;
     }
 }
 

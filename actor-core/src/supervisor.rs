@@ -229,7 +229,7 @@ impl SupervisorCell {
             .iter()
             .filter(|(_, _, command)| matches!(command, ChildCommand::Restart { .. }))
             .count();
-        if restarts > 1 {
+        if restarts >= 1 && targets.len() > 1 {
             // Siblings restarted together, as OTP does: every one is stopped, in reverse
             // start order, before any is started again, in start order.
             let start = {
@@ -312,7 +312,7 @@ impl SupervisorCell {
                     }
                 }
                 ChildCommand::Stop => {
-                    if link.send(SystemSignal::Command(ChildCommand::Stop)).is_ok() {
+                    if link.stop_urgently() {
                         link.status().stopped().await;
                     }
                 }
