@@ -208,9 +208,8 @@ pub(crate) trait ActorWaker: Send + Sync {
 #[derive(Default)]
 struct Lane {
     failure: Option<Failure>,
-    /// Boxed: it is rare, and the lane sits in every actor's heap.
-    teardown: Option<Box<(Failure, tokio::sync::oneshot::Sender<()>)>>,
-    stop: bool,
+    /// A teardown or a stop. Boxed: it is rare, and the lane sits in every actor's heap.
+    ending: Option<Box<Urgent>>,
     signals: VecDeque<SystemSignal>,
 }
 
@@ -219,15 +218,11 @@ impl Lane {
         if let Some(failure) = self.failure.take() {
             return Some(Urgent::Failed(failure));
         }
-        if let Some(teardown) = self.teardown.take() {
-            let (cause, done) = *teardown;
-            return Some(Urgent::Teardown { cause, done });
-        }
-        std::mem::take(&mut self.stop).then_some(Urgent::Stop)
+        self.ending.take().map(|ending| *ending)
     }
 
     fn has_urgent(&self) -> bool {
-        self.failure.is_some() || self.teardown.is_some() || self.stop
+        self.failure.is_some() || self.ending.is_some()
     }
 }
 
@@ -311,15 +306,18 @@ impl ActorLink {
     /// cancelled): a temporary sibling in a restart together (it is not restarted), and
     /// the children of an actor being restarted. Returns `false` if the actor is gone.
     pub(crate) fn stop_urgently(&self) -> bool {
-        {
+        let replaced = {
             let mut queue = self.0.queue();
             if self.0.closed.load(Ordering::Acquire) {
                 return false;
             }
-            queue.stop = true;
+            // A stop is final: it replaces a teardown, whose sender then goes on.
+            let replaced = queue.ending.replace(Box::new(Urgent::Stop));
             self.0.urgent.store(true, Ordering::Release);
             self.0.pending.store(true, Ordering::Release);
-        }
+            replaced
+        };
+        drop(replaced);
         self.0.urgent_waker.wake();
         self.0.waker.wake();
         true
@@ -334,15 +332,22 @@ impl ActorLink {
             if self.0.closed.load(Ordering::Acquire) {
                 return false;
             }
-            let replaced = queue.teardown.replace(Box::new((cause, done)));
+            let teardown = Box::new(Urgent::Teardown { cause, done });
+            let replaced = match &queue.ending {
+                // A stop is final: the teardown is dropped, and its sender goes on.
+                Some(ending) if matches!(**ending, Urgent::Stop) => Some(teardown),
+                _ => queue.ending.replace(teardown),
+            };
             self.0.urgent.store(true, Ordering::Release);
             self.0.pending.store(true, Ordering::Release);
             replaced
         };
         // Only one restart together runs at a time per supervisor, so this is rare: the
-        // earlier request is answered, the actor is torn down once.
+        // earlier request is answered (or dropped), the actor is torn down once.
         if let Some(earlier) = replaced {
-            let _ = earlier.1.send(());
+            if let Urgent::Teardown { done, .. } = *earlier {
+                let _ = done.send(());
+            }
         }
         self.0.urgent_waker.wake();
         self.0.waker.wake();
