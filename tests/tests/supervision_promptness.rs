@@ -609,3 +609,46 @@ async fn a_panic_in_drop_at_a_stop_is_its_failure_not_an_abort() {
     let report = system.shutdown().await;
     assert_eq!(report.aborted, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_whose_last_ref_is_dropped_while_its_failure_is_decided_stops_once_resumed() {
+    // The guardian's decider blocks in the failed actor's task until released, so the last
+    // ref is dropped while the decision is pending; the decision is to resume.
+    let (entered_tx, entered_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<Directive>();
+    let entered_tx = Mutex::new(entered_tx);
+    let release_rx = Mutex::new(release_rx);
+    let guardian = SupervisorStrategy::one_for_one().decider(move |_| {
+        let _ = entered_tx.lock().unwrap().send(());
+        release_rx
+            .lock()
+            .unwrap()
+            .recv_timeout(LIMIT)
+            .unwrap_or(Directive::Stop)
+    });
+    let handled = Arc::new(AtomicU32::new(0));
+    let system = system_with(guardian);
+    let counter = Arc::clone(&handled);
+    let tally = system
+        .spawn(Props::new(move || Tally {
+            handled: Arc::clone(&counter),
+        }))
+        .unwrap();
+    let weak = tally.downgrade();
+    tally.boom().tell().await.unwrap();
+    tally.add().tell().await.unwrap();
+    let entered = tokio::task::spawn_blocking(move || entered_rx.recv_timeout(LIMIT));
+    bounded("the decider", entered).await.unwrap().unwrap();
+    drop(tally);
+    release_tx.send(Directive::Resume).unwrap();
+    assert_eq!(
+        bounded("it stops once resumed", weak.terminated()).await,
+        StopReason::RefsDropped
+    );
+    assert_eq!(
+        handled.load(Ordering::SeqCst),
+        1,
+        "what was queued was handled first"
+    );
+    system.shutdown().await;
+}
