@@ -802,39 +802,29 @@ impl<A: Actor> Runner<A> {
             return Step::Stop(actor, StopReason::Failed(Failure::not_recreatable()));
         }
         self.tear_down(actor, &cause, ctx).await;
-        // Its supervisor failed meanwhile: the new instance waits for it to be resumed,
-        // as the rest of the subtree does.
+        // The back-off, boxed: only a strategy with one pays for the timer. And while its
+        // supervisor has failed (`held`), the new instance waits for it to be resumed, as
+        // the rest of the subtree does.
+        let mut back_off = (!delay.is_zero()).then(|| Box::pin(ctx.system().sleep(delay)));
         let mut held = false;
-        if !delay.is_zero() {
-            let sleep = ctx.system().sleep(delay);
-            tokio::pin!(sleep);
-            loop {
-                let signal = tokio::select! {
+        loop {
+            let waited = match back_off.as_mut() {
+                Some(sleep) => tokio::select! {
                     biased;
-                    waited = self.wait_signal() => waited,
-                    () = &mut sleep => break,
-                };
-                match signal {
-                    Waited::Stop(reason) => return Step::Stop(None, reason),
-                    // Siblings restarted together: already torn down, it waits for its
-                    // turn to start instead of its back-off.
-                    Waited::Other(SystemSignal::Teardown { done, .. }) => {
-                        let _ = done.send(());
-                        return self.wait_to_start(cause).await;
-                    }
-                    Waited::Other(SystemSignal::Start { done }) => {
-                        let _ = done.send(());
-                    }
-                    Waited::Other(SystemSignal::Suspend) => held = true,
-                    Waited::Other(SystemSignal::Command(ChildCommand::Resume)) => held = false,
-                    Waited::Other(_) => {}
-                }
-            }
-        }
-        while held {
-            match self.wait_signal().await {
+                    waited = self.wait_signal() => Some(waited),
+                    () = sleep => None,
+                },
+                None if held => Some(self.wait_signal().await),
+                None => break,
+            };
+            let Some(waited) = waited else {
+                back_off = None;
+                continue;
+            };
+            match waited {
                 Waited::Stop(reason) => return Step::Stop(None, reason),
-                Waited::Other(SystemSignal::Command(ChildCommand::Resume)) => held = false,
+                // Siblings restarted together: already torn down, it waits for its turn
+                // to start instead.
                 Waited::Other(SystemSignal::Teardown { done, .. }) => {
                     let _ = done.send(());
                     return self.wait_to_start(cause).await;
@@ -842,6 +832,8 @@ impl<A: Actor> Runner<A> {
                 Waited::Other(SystemSignal::Start { done }) => {
                     let _ = done.send(());
                 }
+                Waited::Other(SystemSignal::Suspend) => held = true,
+                Waited::Other(SystemSignal::Command(ChildCommand::Resume)) => held = false,
                 Waited::Other(_) => {}
             }
         }
