@@ -449,18 +449,7 @@ impl Tally {
 async fn a_graceful_stop_while_suspended_drains_once_resumed() {
     // The decider runs in the failed actor's task and blocks there until released, so
     // the stop below arrives while the decision is pending.
-    let (entered_tx, entered_rx) = mpsc::channel::<()>();
-    let (release_tx, release_rx) = mpsc::channel::<Directive>();
-    let entered_tx = Mutex::new(entered_tx);
-    let release_rx = Mutex::new(release_rx);
-    let guardian = SupervisorStrategy::one_for_one().decider(move |_| {
-        let _ = entered_tx.lock().unwrap().send(());
-        release_rx
-            .lock()
-            .unwrap()
-            .recv_timeout(LIMIT)
-            .unwrap_or(Directive::Stop)
-    });
+    let (guardian, entered_rx, release_tx) = blocking_guardian();
     let handled = Arc::new(AtomicU32::new(0));
     let system = system_with(guardian);
     let counter = Arc::clone(&handled);
@@ -614,18 +603,7 @@ async fn a_panic_in_drop_at_a_stop_is_its_failure_not_an_abort() {
 async fn an_actor_whose_last_ref_is_dropped_while_its_failure_is_decided_stops_once_resumed() {
     // The guardian's decider blocks in the failed actor's task until released, so the last
     // ref is dropped while the decision is pending; the decision is to resume.
-    let (entered_tx, entered_rx) = mpsc::channel::<()>();
-    let (release_tx, release_rx) = mpsc::channel::<Directive>();
-    let entered_tx = Mutex::new(entered_tx);
-    let release_rx = Mutex::new(release_rx);
-    let guardian = SupervisorStrategy::one_for_one().decider(move |_| {
-        let _ = entered_tx.lock().unwrap().send(());
-        release_rx
-            .lock()
-            .unwrap()
-            .recv_timeout(LIMIT)
-            .unwrap_or(Directive::Stop)
-    });
+    let (guardian, entered_rx, release_tx) = blocking_guardian();
     let handled = Arc::new(AtomicU32::new(0));
     let system = system_with(guardian);
     let counter = Arc::clone(&handled);

@@ -36,22 +36,6 @@ use support::{bounded, Events, Gate, LIMIT};
 use tokio::sync::broadcast;
 use tree::*;
 
-fn restarting_guardian() -> SupervisorStrategy {
-    SupervisorStrategy::one_for_one()
-        .max_restarts(100)
-        .within(Duration::from_secs(60))
-}
-
-/// All-for-one with an intensity of one restart.
-struct AllTogetherOnce;
-impl Strategy for AllTogetherOnce {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::all_for_one()
-            .max_restarts(1)
-            .within(Duration::from_secs(60))
-    }
-}
-
 struct AllTogetherBackingOff;
 impl Strategy for AllTogetherBackingOff {
     fn strategy() -> SupervisorStrategy {

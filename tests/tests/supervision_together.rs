@@ -18,29 +18,13 @@ mod tree;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_core::supervision::{Directive, RestartPolicy, SupervisorStrategy};
+use actor_core::supervision::{Directive, RestartPolicy};
 use actor_core::{ActorId, ActorStatus, SystemEvent};
 use support::{bounded, Events, Gate};
 use tokio::sync::broadcast;
 use tree::*;
-
-fn restarting_guardian() -> SupervisorStrategy {
-    SupervisorStrategy::one_for_one()
-        .max_restarts(100)
-        .within(Duration::from_secs(60))
-}
-
-struct AllTogetherOnce;
-impl Strategy for AllTogetherOnce {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::all_for_one()
-            .max_restarts(1)
-            .within(Duration::from_secs(60))
-    }
-}
 
 /// What a [`Hooked`] actor's hooks do; shared by all its instances.
 #[derive(Default)]

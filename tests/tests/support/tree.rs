@@ -40,6 +40,16 @@ pub fn quiet_panics() {
     });
 }
 
+/// All-for-one with an intensity of one restart.
+pub struct AllTogetherOnce;
+impl Strategy for AllTogetherOnce {
+    fn strategy() -> SupervisorStrategy {
+        SupervisorStrategy::all_for_one()
+            .max_restarts(1)
+            .within(Duration::from_secs(60))
+    }
+}
+
 /// A system for these tests: patient timeouts, the given guardian strategy, room for
 /// many events, deliberate panics kept quiet.
 pub fn system_with(guardian: SupervisorStrategy) -> ActorSystem {
@@ -51,6 +61,38 @@ pub fn system_with(guardian: SupervisorStrategy) -> ActorSystem {
         .event_capacity(1 << 14)
         .build()
         .unwrap()
+}
+
+/// A guardian strategy that restarts failed top-level actors, within a generous intensity.
+pub fn restarting_guardian() -> SupervisorStrategy {
+    SupervisorStrategy::one_for_one()
+        .max_restarts(100)
+        .within(Duration::from_secs(60))
+}
+
+/// A guardian strategy whose decider blocks in the failed actor's task until released:
+/// it says on the first channel that it was entered, and decides what the second one
+/// sends (`Stop` if nothing comes within [`LIMIT`]). Its channels are its own, so tests
+/// using it may run at the same time; run them on a multi-thread runtime, since the
+/// decider blocks a worker.
+pub fn blocking_guardian() -> (
+    SupervisorStrategy,
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<Directive>,
+) {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<Directive>();
+    let entered_tx = std::sync::Mutex::new(entered_tx);
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let strategy = SupervisorStrategy::one_for_one().decider(move |_| {
+        let _ = entered_tx.lock().unwrap().send(());
+        release_rx
+            .lock()
+            .unwrap()
+            .recv_timeout(LIMIT)
+            .unwrap_or(Directive::Stop)
+    });
+    (strategy, entered_rx, release_tx)
 }
 
 /// The guardian strategy that stops a failed top-level actor.
