@@ -14,7 +14,7 @@ mod support;
 mod tree;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -27,25 +27,6 @@ struct PanickingDecider;
 impl Strategy for PanickingDecider {
     fn strategy() -> SupervisorStrategy {
         SupervisorStrategy::one_for_one().decider(|_| panic!("the decider is broken"))
-    }
-}
-
-/// The decider blocks until the test lets it go, reporting that it was entered: the test
-/// looks at the tree while a decision is being made.
-struct BlockingDecider;
-static DECIDER_ENTERED: Mutex<Option<mpsc::Sender<()>>> = Mutex::new(None);
-static DECIDER_RELEASE: Mutex<Option<mpsc::Receiver<Directive>>> = Mutex::new(None);
-impl Strategy for BlockingDecider {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| {
-            if let Some(entered) = DECIDER_ENTERED.lock().unwrap().take() {
-                let _ = entered.send(());
-            }
-            let release = DECIDER_RELEASE.lock().unwrap().take();
-            release
-                .and_then(|release| release.recv_timeout(LIMIT).ok())
-                .unwrap_or(Directive::Stop)
-        })
     }
 }
 
@@ -243,10 +224,7 @@ async fn restarting_a_parent_after_an_escalation_stops_the_child_and_its_restart
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_a_decision_is_made_the_failed_actor_and_its_subtree_are_suspended() {
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel();
-    *DECIDER_ENTERED.lock().unwrap() = Some(entered_tx);
-    *DECIDER_RELEASE.lock().unwrap() = Some(release_rx);
+    let (entered_rx, release_tx) = block_the_next_decision();
 
     let system = system_with(stopping_guardian());
     let log = Events::default();

@@ -26,7 +26,7 @@ mod support;
 mod tree;
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -46,25 +46,6 @@ impl Strategy for AllTogetherBackingOff {
                 Duration::from_secs(10),
                 Duration::from_secs(10),
             ))
-    }
-}
-
-static DECIDER_ENTERED: Mutex<Option<mpsc::Sender<()>>> = Mutex::new(None);
-static DECIDER_RELEASE: Mutex<Option<mpsc::Receiver<Directive>>> = Mutex::new(None);
-
-/// Its decider blocks (in the failing child's task) until the test says what to do.
-struct BlockingDecider;
-impl Strategy for BlockingDecider {
-    fn strategy() -> SupervisorStrategy {
-        SupervisorStrategy::one_for_one().decider(|_| {
-            if let Some(entered) = DECIDER_ENTERED.lock().unwrap().take() {
-                let _ = entered.send(());
-            }
-            let release = DECIDER_RELEASE.lock().unwrap().take();
-            release
-                .and_then(|release| release.recv_timeout(LIMIT).ok())
-                .unwrap_or(Directive::Stop)
-        })
     }
 }
 
@@ -364,10 +345,7 @@ async fn finding_a_child_spawned_in_stopped_outlives_its_parent() {
 /// whole subtree).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_a_child_in_back_off_is_not_suspended_with_its_failed_parent() {
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel();
-    *DECIDER_ENTERED.lock().unwrap() = Some(entered_tx);
-    *DECIDER_RELEASE.lock().unwrap() = Some(release_rx);
+    let (entered_rx, release_tx) = block_the_next_decision();
 
     let system = system_with(stopping_guardian());
     let log = Events::default();

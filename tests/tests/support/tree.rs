@@ -40,6 +40,42 @@ pub fn quiet_panics() {
     });
 }
 
+/// A strategy whose decider blocks (in the failed child's task) until the test says what
+/// to decide, through [`block_the_next_decision`]: a test looks at the tree while a
+/// decision is being made. Its channels are statics of the test binary, so one test per
+/// binary may use it.
+pub struct BlockingDecider;
+static DECIDER_ENTERED: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> =
+    std::sync::Mutex::new(None);
+static DECIDER_RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Receiver<Directive>>> =
+    std::sync::Mutex::new(None);
+impl Strategy for BlockingDecider {
+    fn strategy() -> SupervisorStrategy {
+        SupervisorStrategy::one_for_one().decider(|_| {
+            if let Some(entered) = DECIDER_ENTERED.lock().unwrap().take() {
+                let _ = entered.send(());
+            }
+            let release = DECIDER_RELEASE.lock().unwrap().take();
+            release
+                .and_then(|release| release.recv_timeout(LIMIT).ok())
+                .unwrap_or(Directive::Stop)
+        })
+    }
+}
+
+/// Makes [`BlockingDecider`]'s next decision wait: the receiver says it was entered, the
+/// sender gives the directive.
+pub fn block_the_next_decision() -> (
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<Directive>,
+) {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    *DECIDER_ENTERED.lock().unwrap() = Some(entered_tx);
+    *DECIDER_RELEASE.lock().unwrap() = Some(release_rx);
+    (entered_rx, release_tx)
+}
+
 /// All-for-one with an intensity of one restart.
 pub struct AllTogetherOnce;
 impl Strategy for AllTogetherOnce {
