@@ -2,12 +2,12 @@
 
 use std::future::Future;
 
-use crate::actor_ref::RefCore;
+use crate::address::core::RefCore;
 use crate::context::Context;
+use crate::death_watch::Terminated;
 use crate::error::Failure;
-use crate::lifecycle::Terminated;
 use crate::mailbox::MailboxConfig;
-use crate::supervision::SupervisorStrategy;
+use crate::supervision::strategy::SupervisorStrategy;
 
 /// An actor: state that handles one message at a time, reached only through its mailbox.
 ///

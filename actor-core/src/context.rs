@@ -4,14 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::actor::Actor;
-use crate::actor_ref::{remove_shrinking, ActorCell, ActorId, ActorRef, IdMap, RefCore};
-use crate::actor_ref::{Watched, WeakActorRef};
+use crate::address::actor_ref::{ActorRef, WeakActorRef};
+use crate::address::cell::ActorCell;
+use crate::address::core::{RefCore, Target};
+use crate::address::id::ActorId;
+use crate::death_watch::{Terminated, Watching};
 use crate::error::{Failure, SpawnError};
 use crate::lifecycle::StopMode;
-use crate::lifecycle::{SystemSignal, Terminated};
-use crate::props::Props;
-use crate::supervision::{ChildEntry, RestartPolicy};
-use crate::supervisor::SupervisorCell;
+use crate::mailbox::signal::SystemSignal;
+use crate::supervision::strategy::RestartPolicy;
+use crate::supervision::supervisor::{ChildEntry, Supervisor};
 use crate::system::ActorSystem;
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
@@ -24,27 +26,24 @@ pub struct Context<A: Actor> {
     system: ActorSystem,
     /// Its supervisor (its parent's, or the guardian's), shared with it: this actor's
     /// failures are decided from it, in this actor's task.
-    parent: Arc<SupervisorCell>,
+    parent: Arc<Supervisor>,
     /// Its supervision of its own children, shared with them, created with the first
     /// child: most actors never have one.
-    supervisor: Option<Arc<SupervisorCell>>,
+    supervisor: Option<Arc<Supervisor>>,
     stop_request: Option<StopMode>,
     failure: Option<Failure>,
     /// Set once the actor has stopped its children for good: it spawns no more.
     closing: bool,
     policy: RestartPolicy,
-    /// What it watches, keyed by id: a `Terminated` is delivered only while its watch is
-    /// here, which makes it one per watch and none after an unwatch; the watched actor
-    /// is kept untyped so that a dying actor can take back its watches. Boxed when first
-    /// needed, like `supervisor`.
-    watching: Option<Box<IdMap<Arc<dyn Watched>>>>,
+    /// What it watches: a `Terminated` is delivered only while its watch is there.
+    watching: Watching,
 }
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(
         cell: Arc<ActorCell<A>>,
         system: ActorSystem,
-        parent: Arc<SupervisorCell>,
+        parent: Arc<Supervisor>,
         policy: RestartPolicy,
     ) -> Self {
         Context {
@@ -56,7 +55,7 @@ impl<A: Actor> Context<A> {
             failure: None,
             closing: false,
             policy,
-            watching: None,
+            watching: Watching::default(),
         }
     }
 
@@ -67,7 +66,7 @@ impl<A: Actor> Context<A> {
 
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
-        self.cell.link.name()
+        self.cell.handle.name()
     }
 
     /// Its path in the supervision tree, like `/user/bank/account-7`.
@@ -89,7 +88,7 @@ impl<A: Actor> Context<A> {
 
     /// A weak ref to this actor.
     pub fn weak_ref(&self) -> WeakActorRef<A> {
-        WeakActorRef::from_cell(Arc::clone(&self.cell))
+        WeakActorRef::from_target(Target::Local(Arc::clone(&self.cell)))
     }
 
     /// The system the actor runs in.
@@ -97,38 +96,20 @@ impl<A: Actor> Context<A> {
         &self.system
     }
 
-    /// Spawns a child: this actor supervises it with its
-    /// [`supervisor_strategy`](Actor::supervisor_strategy), keeps it alive while it runs,
-    /// and stops it before stopping itself (or restarting). Its path is this actor's path
-    /// plus its name (names are unique among siblings).
-    ///
-    /// # Errors
-    ///
-    /// As [`ActorSystem::spawn`], with [`SpawnError::NameTaken`] for a sibling's name.
-    pub fn spawn<B: Actor>(
-        &mut self,
-        props: impl Into<Props<B>>,
-    ) -> Result<ActorRef<B>, SpawnError> {
+    /// The supervisor of this actor's children, created with the first child; an error
+    /// once the actor is stopping its children for good. Spawning is in `system::spawn`.
+    pub(crate) fn children_supervisor(&mut self) -> Result<&Arc<Supervisor>, SpawnError> {
         if self.closing {
             return Err(SpawnError::ParentStopping);
         }
-        let (id, link) = (self.cell.id, &self.cell.link);
-        let supervisor = self.supervisor.get_or_insert_with(|| {
-            SupervisorCell::new(
+        let (id, handle) = (self.cell.id, &self.cell.handle);
+        Ok(self.supervisor.get_or_insert_with(|| {
+            Supervisor::new(
                 A::supervisor_strategy(),
-                Some((id, link.clone())),
+                Some((id, handle.clone())),
                 id.as_u64(),
             )
-        });
-        let parent = Arc::clone(supervisor);
-        self.system.spawn_under(
-            Arc::clone(supervisor),
-            self.cell.path(),
-            props.into(),
-            |entry| {
-                parent.adopt(entry);
-            },
-        )
+        }))
     }
 
     /// The ids of this actor's live children, in spawn order.
@@ -149,43 +130,33 @@ impl<A: Actor> Context<A> {
     /// [`FailureKind::DeathPact`](crate::FailureKind::DeathPact), and its supervisor
     /// decides (Akka's death pact): declare the hook, even an empty one, to handle it.
     pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) {
-        let target = other.cell();
-        if target.id == self.cell.id {
+        let target = other.target();
+        let (id, handle) = (self.cell.id, &self.cell.handle);
+        if target.id() == id {
             return;
         }
-        let watching = self.watching.get_or_insert_with(Box::default);
-        if let std::collections::hash_map::Entry::Vacant(slot) = watching.entry(target.id) {
-            slot.insert(Arc::clone(target) as Arc<dyn Watched>);
-            target.add_watcher(self.cell.id, &self.cell.link);
-        }
+        self.watching
+            .insert(target.id(), || target.add_watcher(id, handle));
     }
 
     /// Stops watching `other`: no `Terminated` of that watch is delivered from now on,
     /// also if one is already on its way (Akka's guarantee). A no-op if it is not watched.
     pub fn unwatch<B: Actor>(&mut self, other: &ActorRef<B>) {
-        if remove_shrinking(&mut self.watching, other.id()).is_some() {
-            other.cell().remove_watcher(self.cell.id);
+        if let Some(watched) = self.watching.remove(other.id()) {
+            watched.remove_watcher(self.cell.id);
         }
     }
 
     /// Whether a `Terminated` of `target` belongs to a watch still active; if so, that
     /// watch ends with it.
     pub(crate) fn take_watch(&mut self, target: ActorId) -> bool {
-        remove_shrinking(&mut self.watching, target).is_some()
+        self.watching.take(target)
     }
 
     /// Takes back every watch this actor still has, as it stops: the actors it watched
     /// forget it at once rather than keep its lane until they stop.
     pub(crate) fn unwatch_all(&mut self) {
-        let id = self.cell.id;
-        for target in self
-            .watching
-            .take()
-            .into_iter()
-            .flat_map(|map| map.into_values())
-        {
-            target.remove_watcher(id);
-        }
+        self.watching.unwatch_all(self.cell.id);
     }
 
     /// Akka's death pact, for an actor with no `#[terminated]` hook: it fails once the
@@ -260,7 +231,7 @@ impl<A: Actor> Context<A> {
     }
 
     /// The supervisor this actor's failures are decided by.
-    pub(crate) fn parent_supervisor(&self) -> &Arc<SupervisorCell> {
+    pub(crate) fn parent_supervisor(&self) -> &Arc<Supervisor> {
         &self.parent
     }
 }

@@ -7,11 +7,11 @@ use std::sync::{Arc, OnceLock};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
-use crate::actor_ref::ActorId;
+use crate::address::id::ActorId;
+use crate::clock::Clock;
 use crate::error::Failure;
 use crate::lifecycle::StopReason;
-use crate::request::Timers;
-use crate::supervision::Directive;
+use crate::supervision::strategy::Directive;
 
 /// An event of an [`ActorSystem`](crate::ActorSystem), from
 /// [`ActorSystem::events`](crate::ActorSystem::events).
@@ -80,7 +80,7 @@ pub(crate) struct Events {
     capacity: usize,
     dead_letters: AtomicU64,
     /// Set when the system's runtime is known: at build, or else at its first spawn.
-    timers: OnceLock<Timers>,
+    clock: OnceLock<Clock>,
 }
 
 impl Events {
@@ -89,7 +89,7 @@ impl Events {
             sender: OnceLock::new(),
             capacity,
             dead_letters: AtomicU64::new(0),
-            timers: OnceLock::new(),
+            clock: OnceLock::new(),
         })
     }
 
@@ -127,19 +127,19 @@ impl Events {
 
     /// Settles where this system's timers are armed, from its runtime, unless that is
     /// settled already (the first runtime known is kept).
-    pub(crate) fn timers_on(&self, runtime: &Handle) {
-        if self.timers.get().is_none() {
+    pub(crate) fn clock_on(&self, runtime: &Handle) {
+        if self.clock.get().is_none() {
             // Checked outside the cell's initialisation, which would block other threads
             // meanwhile: the check calls into tokio, and its panic hook is the user's.
             // Two threads may both check; the first to settle it wins.
-            let _ = self.timers.set(Timers::for_runtime(runtime));
+            let _ = self.clock.set(Clock::for_runtime(runtime));
         }
     }
 
     /// Where this system's timers are armed. Before any runtime is known (no actor was
     /// spawned yet, so nothing can be asked), on the crate's own timer.
-    pub(crate) fn timers(&self) -> &Timers {
-        self.timers.get().unwrap_or(&Timers::Fallback)
+    pub(crate) fn clock(&self) -> &Clock {
+        self.clock.get().unwrap_or(&Clock::Fallback)
     }
 }
 

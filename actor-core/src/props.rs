@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::actor::Actor;
 use crate::mailbox::MailboxConfig;
-use crate::supervision::RestartPolicy;
+use crate::supervision::strategy::RestartPolicy;
 
 /// How to create an actor, and the options of its spawn (name, mailbox).
 ///

@@ -13,8 +13,10 @@ use std::error::Error;
 use std::marker::PhantomData;
 
 use actor_core::prelude::*;
+// Generated clients hold a `RefCore`; it is not for users, so only `__private` names it.
+use actor_core::__private::RefCore;
 use actor_core::{
-    ActorId, ActorStatus, Ask, BasicClient, Failure, FailureKind, LookupError, RefCore, Request,
+    ActorId, ActorStatus, Ask, BasicClient, Failure, FailureKind, LookupError, Request,
     ShutdownReport, SpawnError, StopMode, SystemBuilder,
 };
 

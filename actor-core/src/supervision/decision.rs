@@ -1,261 +1,19 @@
-//! Supervision: what a parent does when a child fails.
-//!
-//! The vocabulary is Akka's and OTP's: a parent's [`SupervisorStrategy`] maps each failure
-//! of a child to a [`Directive`] (`Resume`, `Restart`, `Stop`, `Escalate`), applies it to
-//! the failed child alone (one-for-one), to all children (all-for-one) or to the failed
-//! child and those spawned after it (rest-for-one), and bounds restarts by an intensity (at
-//! most N within T) with optional exponential back-off.
-//!
-//! The decision logic inside is pure (no tasks, no channels): it takes the time and the
-//! failure and returns the commands for the children, so it is tested directly against a
-//! model.
+//! The pure decision: what a supervisor does about one child's exit, given the directive
+//! its decider chose, the time, the restarts counted so far and its children's restart
+//! policies. No tasks, no channels, no locks: the supervisor ([`super::supervisor`]) runs
+//! the decider, calls [`SupervisorState::plan`] under its lock and carries the plan out,
+//! and the model tests below cover the decision whole.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
-
-use std::any::Any;
 
 use tokio::time::Instant;
 
-use crate::actor_ref::ActorId;
-use crate::error::{Failure, FailureKind};
-use crate::lifecycle::ActorLink;
-
-/// What a supervisor does about a failed child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Directive {
-    /// Keep the child's state and go on with its next message; the failing message is
-    /// dropped.
-    Resume,
-    /// Re-create the child from its props: same ref, same mailbox (queued messages are
-    /// kept), fresh state. The failing message is dropped.
-    Restart,
-    /// Stop the child for good.
-    Stop,
-    /// Fail the supervisor itself with the child's failure, so that the supervisor's own
-    /// parent decides. The child stays suspended meanwhile, and follows its supervisor's
-    /// fate: resumed with it, stopped when it is restarted (its new instance spawns new
-    /// children) or stopped (Akka).
-    Escalate,
-}
-
-/// Which children a restart applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StrategyKind {
-    /// Only the failed child (Akka's `OneForOneStrategy`, OTP's `one_for_one`).
-    OneForOne,
-    /// Every child of the supervisor (Akka's `AllForOneStrategy`, OTP's `one_for_all`).
-    AllForOne,
-    /// The failed child and the siblings spawned after it, in spawn order (OTP's
-    /// `rest_for_one`).
-    RestForOne,
-}
-
-/// When a child is restarted (OTP's child restart types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum RestartPolicy {
-    /// Restarted after a failure, and also after it stops itself (`ctx.stop()`). A stop
-    /// asked from outside (its ref, its parent, shutdown) is final.
-    Permanent,
-    /// Restarted only after a failure (the default, and what Akka does for every child).
-    #[default]
-    Transient,
-    /// Never restarted: a `Restart` directive stops it instead.
-    Temporary,
-}
-
-/// Exponential back-off between restarts: the n-th restart within the intensity window
-/// waits `min * 2^(n-1)`, at most `max`, then a random extra of up to `jitter` times that.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Backoff {
-    min: Duration,
-    max: Duration,
-    jitter: f64,
-}
-
-impl Backoff {
-    /// Back-off from `min` doubling up to `max`, with no jitter.
-    pub fn exponential(min: Duration, max: Duration) -> Self {
-        Backoff {
-            min,
-            max: max.max(min),
-            jitter: 0.0,
-        }
-    }
-
-    /// Adds up to `fraction` (0.0 to 1.0) of the delay at random, so that actors failing
-    /// together do not all restart at the same instant.
-    pub fn jitter(mut self, fraction: f64) -> Self {
-        self.jitter = if fraction.is_finite() {
-            fraction.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        self
-    }
-
-    /// The delay before restart number `attempt` (1 for the first), given a random number
-    /// in `0.0..1.0` for the jitter.
-    pub fn delay(&self, attempt: u32, random: f64) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(31);
-        let base = self.min.saturating_mul(1u32 << doublings).min(self.max);
-        base + base.mul_f64(self.jitter * random.clamp(0.0, 1.0))
-    }
-}
-
-/// A child's failure as the decider sees it.
-#[derive(Debug, Clone)]
-pub struct ChildFailure {
-    /// The failed child.
-    pub child: ActorId,
-    /// Its name, if it has one.
-    pub name: Option<Arc<str>>,
-    /// What went wrong.
-    pub failure: Failure,
-}
-
-type Decider = Arc<dyn Fn(&ChildFailure) -> Directive + Send + Sync>;
-
-/// How a parent handles its children's failures.
-///
-/// ```
-/// use actor_core::supervision::{Backoff, Directive, SupervisorStrategy};
-/// use std::time::Duration;
-///
-/// let strategy = SupervisorStrategy::one_for_one()
-///     .max_restarts(5)
-///     .within(Duration::from_secs(10))
-///     .backoff(Backoff::exponential(Duration::from_millis(10), Duration::from_secs(1)).jitter(0.2))
-///     .decider(|failure| {
-///         if failure.failure.message().contains("corrupt") {
-///             Directive::Stop
-///         } else {
-///             Directive::Restart
-///         }
-///     });
-/// assert_eq!(strategy.max_restarts_within(), (5, Duration::from_secs(10)));
-/// ```
-#[derive(Clone)]
-pub struct SupervisorStrategy {
-    kind: StrategyKind,
-    max_restarts: u32,
-    within: Duration,
-    backoff: Option<Backoff>,
-    decider: Decider,
-}
-
-impl SupervisorStrategy {
-    /// Restarts only the failed child.
-    pub fn one_for_one() -> Self {
-        Self::with_kind(StrategyKind::OneForOne)
-    }
-
-    /// Restarts every child when one fails.
-    pub fn all_for_one() -> Self {
-        Self::with_kind(StrategyKind::AllForOne)
-    }
-
-    /// Restarts the failed child and the siblings spawned after it.
-    pub fn rest_for_one() -> Self {
-        Self::with_kind(StrategyKind::RestForOne)
-    }
-
-    /// The guardian's default for top-level actors, as Akka's `/user` guardian: restart a
-    /// failed actor ([`default_decider`]: any failure but a factory panic), one-for-one,
-    /// within the default intensity of at most 3 restarts in 5 seconds, counted over all
-    /// top-level actors together; past it, the failed actor is stopped, since the
-    /// guardian has no one to escalate to. An actor spawned from a value cannot be
-    /// re-created, so a restart stops it. (Before, this default stopped every failed
-    /// top-level actor; `one_for_one().decider(|_| Directive::Stop)` still does.)
-    pub fn guardian_default() -> Self {
-        Self::one_for_one()
-    }
-
-    fn with_kind(kind: StrategyKind) -> Self {
-        SupervisorStrategy {
-            kind,
-            max_restarts: 3,
-            within: Duration::from_secs(5),
-            backoff: None,
-            decider: Arc::new(default_decider),
-        }
-    }
-
-    /// At most `max` restarts within the window (default 3); one more failure that would
-    /// restart stops the child and escalates instead (OTP's intensity).
-    pub fn max_restarts(mut self, max: u32) -> Self {
-        self.max_restarts = max;
-        self
-    }
-
-    /// The window of the restart intensity (default 5 seconds).
-    pub fn within(mut self, window: Duration) -> Self {
-        self.within = window;
-        self
-    }
-
-    /// Waits between restarts, growing exponentially within the intensity window.
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = Some(backoff);
-        self
-    }
-
-    /// Decides the directive for each failure. The default restarts after a panic in a
-    /// handler or hook, and stops a child whose factory panicked (restarting would only
-    /// panic again), as Akka does for `ActorInitializationException`.
-    pub fn decider(
-        mut self,
-        decider: impl Fn(&ChildFailure) -> Directive + Send + Sync + 'static,
-    ) -> Self {
-        self.decider = Arc::new(decider);
-        self
-    }
-
-    /// Which children a restart applies to.
-    pub fn kind(&self) -> StrategyKind {
-        self.kind
-    }
-
-    /// The restart intensity: at most this many restarts within this window.
-    pub fn max_restarts_within(&self) -> (u32, Duration) {
-        (self.max_restarts, self.within)
-    }
-
-    /// The decision for one failure, before intensity and restart policy apply.
-    pub fn decide(&self, failure: &ChildFailure) -> Directive {
-        (self.decider)(failure)
-    }
-}
-
-/// The default decider: restart, unless the actor cannot even be created, or it failed
-/// because an actor it watched died and it has no `#[terminated]` hook (Akka's default
-/// decider stops on `ActorInitializationException` and `DeathPactException` alike).
-pub fn default_decider(failure: &ChildFailure) -> Directive {
-    match failure.failure.kind() {
-        FailureKind::FactoryPanic | FailureKind::DeathPact => Directive::Stop,
-        _ => Directive::Restart,
-    }
-}
-
-impl Default for SupervisorStrategy {
-    /// One-for-one, at most 3 restarts in 5 seconds, no back-off, [`default_decider`].
-    fn default() -> Self {
-        Self::one_for_one()
-    }
-}
-
-impl fmt::Debug for SupervisorStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SupervisorStrategy")
-            .field("kind", &self.kind)
-            .field("max_restarts", &self.max_restarts)
-            .field("within", &self.within)
-            .field("backoff", &self.backoff)
-            .finish_non_exhaustive()
-    }
-}
+use crate::address::id::ActorId;
+use crate::error::Failure;
+#[cfg(test)]
+use crate::supervision::strategy::ChildFailure;
+use crate::supervision::strategy::{Directive, RestartPolicy, StrategyKind, SupervisorStrategy};
 
 /// Why a child reports to its parent.
 #[derive(Debug, Clone)]
@@ -290,16 +48,32 @@ pub(crate) struct Plan {
     pub(crate) directive: Option<Directive>,
 }
 
-/// A supervised child, as its parent knows it.
-pub(crate) struct ChildEntry {
-    pub(crate) id: ActorId,
-    pub(crate) policy: RestartPolicy,
-    /// Its lane (for commands), status (to wait for its end), and path.
-    pub(crate) link: ActorLink,
-    /// A strong ref for children of actors, which live as long as their parent wants them;
-    /// `None` under the guardian, whose children live while someone holds a ref.
-    #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
-    pub(crate) keep_alive: Option<Box<dyn Any + Send + Sync>>,
+impl Plan {
+    /// Whether the plan restarts several siblings together: then every one of them is
+    /// stopped, in reverse start order, before any is started again, in start order (OTP),
+    /// instead of each carrying out its own command.
+    pub(crate) fn restarts_together(&self) -> bool {
+        self.commands.len() > 1
+            && self
+                .commands
+                .iter()
+                .any(|(_, command)| matches!(command, ChildCommand::Restart { .. }))
+    }
+
+    /// The command for `child` itself, if the plan has one.
+    pub(crate) fn command_for(&self, child: ActorId) -> Option<&ChildCommand> {
+        self.commands
+            .iter()
+            .find_map(|(id, command)| (*id == child).then_some(command))
+    }
+}
+
+/// What the decision needs to know of a child: who it is and when it is restarted.
+pub(crate) trait Child {
+    fn id(&self) -> ActorId;
+    fn policy(&self) -> RestartPolicy;
+    /// The name it was spawned with, for the decider.
+    fn name(&self) -> Option<&str>;
 }
 
 /// A supervisor's children in spawn order, with removal by id in `O(log n)`: the guardian
@@ -309,59 +83,60 @@ pub(crate) struct ChildEntry {
 /// when a spawn begins, and an actor spawns its children from its own task, one at a
 /// time. (Top-level actors spawned at once from several threads are ordered by when
 /// their spawns began.)
-#[derive(Default)]
-pub(crate) struct Children {
-    by_id: BTreeMap<ActorId, ChildEntry>,
+pub(crate) struct Children<C> {
+    by_id: BTreeMap<ActorId, C>,
 }
 
-impl Children {
-    pub(crate) fn push(&mut self, entry: ChildEntry) {
-        self.by_id.insert(entry.id, entry);
+impl<C: Child> Children<C> {
+    pub(crate) fn push(&mut self, child: C) {
+        self.by_id.insert(child.id(), child);
     }
 
-    pub(crate) fn remove(&mut self, id: ActorId) -> Option<ChildEntry> {
+    pub(crate) fn remove(&mut self, id: ActorId) -> Option<C> {
         self.by_id.remove(&id)
     }
 
-    pub(crate) fn get(&self, id: ActorId) -> Option<&ChildEntry> {
+    pub(crate) fn get(&self, id: ActorId) -> Option<&C> {
         self.by_id.get(&id)
     }
 
     /// In spawn order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &ChildEntry> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &C> {
         self.by_id.values()
     }
 
     /// `id` and the children spawned after it, in spawn order; nothing if `id` is not a
     /// child.
-    pub(crate) fn from(&self, id: ActorId) -> impl Iterator<Item = &ChildEntry> {
+    pub(crate) fn starting_at(&self, id: ActorId) -> impl Iterator<Item = &C> {
         let known = self.by_id.contains_key(&id);
         self.by_id
             .range(id..)
             .take_while(move |_| known)
-            .map(|(_, entry)| entry)
+            .map(|(_, child)| child)
     }
 
     /// Removes and returns every child, in spawn order.
-    pub(crate) fn take_all(&mut self) -> Vec<ChildEntry> {
+    pub(crate) fn take_all(&mut self) -> Vec<C> {
         std::mem::take(&mut self.by_id).into_values().collect()
     }
 }
 
-/// A parent's supervision state: its strategy, its children in spawn order, and the
+/// A supervisor's decision state: its strategy, its children in spawn order, and the
 /// restarts counted against the intensity.
-pub(crate) struct Supervisor {
+pub(crate) struct SupervisorState<C> {
     pub(crate) strategy: SupervisorStrategy,
-    pub(crate) children: Children,
+    pub(crate) children: Children<C>,
     restarts: VecDeque<Instant>,
     random: XorShift,
 }
 
-impl Supervisor {
+impl<C: Child> SupervisorState<C> {
     pub(crate) fn new(strategy: SupervisorStrategy, seed: u64) -> Self {
-        Supervisor {
+        SupervisorState {
             strategy,
-            children: Children::default(),
+            children: Children {
+                by_id: BTreeMap::new(),
+            },
             restarts: VecDeque::new(),
             random: XorShift::new(seed),
         }
@@ -382,7 +157,7 @@ impl Supervisor {
         let directive = match &exit {
             ChildExit::Failed(failure) => self.strategy.decide(&ChildFailure {
                 child,
-                name: entry.link.name().map(Arc::from),
+                name: entry.name().map(std::sync::Arc::from),
                 failure: failure.clone(),
             }),
             ChildExit::StoppedItself => Directive::Stop,
@@ -406,7 +181,7 @@ impl Supervisor {
         };
         let (directive, failure) = match exit {
             ChildExit::Failed(failure) => (directive, Some(failure)),
-            ChildExit::StoppedItself if entry.policy == RestartPolicy::Permanent => {
+            ChildExit::StoppedItself if entry.policy() == RestartPolicy::Permanent => {
                 (Directive::Restart, None)
             }
             ChildExit::StoppedItself => (Directive::Stop, None),
@@ -433,19 +208,20 @@ impl Supervisor {
                 },
                 None => stop_only(Directive::Stop),
             },
-            Directive::Restart if entry.policy == RestartPolicy::Temporary => {
+            Directive::Restart if entry.policy() == RestartPolicy::Temporary => {
                 stop_only(Directive::Stop)
             }
             Directive::Restart => {
+                let (max_restarts, within) = self.strategy.max_restarts_within();
                 while self
                     .restarts
                     .front()
-                    .is_some_and(|at| now.duration_since(*at) >= self.strategy.within)
+                    .is_some_and(|at| now.duration_since(*at) >= within)
                 {
                     self.restarts.pop_front();
                 }
                 let count = u32::try_from(self.restarts.len()).unwrap_or(u32::MAX);
-                if count >= self.strategy.max_restarts {
+                if count >= max_restarts {
                     // Intensity exceeded: OTP gives up on the child and fails upwards.
                     let failure = failure.unwrap_or_else(|| Failure::intensity_exceeded(child));
                     return Plan {
@@ -455,29 +231,30 @@ impl Supervisor {
                 }
                 self.restarts.push_back(now);
                 let cause = failure.unwrap_or_else(Failure::stopped_itself);
-                let delay = match self.strategy.backoff {
+                let delay = match self.strategy.restart_backoff() {
                     Some(backoff) => backoff.delay(count + 1, self.random.next_unit()),
                     None => Duration::ZERO,
                 };
-                let targets: Vec<&ChildEntry> = match self.strategy.kind {
+                let targets: Vec<&C> = match self.strategy.kind() {
                     StrategyKind::OneForOne => vec![entry],
                     StrategyKind::AllForOne => self.children.iter().collect(),
-                    StrategyKind::RestForOne => self.children.from(child).collect(),
+                    StrategyKind::RestForOne => self.children.starting_at(child).collect(),
                 };
                 let commands = targets
                     .into_iter()
                     .map(|sibling| {
                         // A temporary sibling is stopped, not restarted (OTP).
-                        let command =
-                            if sibling.policy == RestartPolicy::Temporary && sibling.id != child {
-                                ChildCommand::Stop
-                            } else {
-                                ChildCommand::Restart {
-                                    delay,
-                                    cause: cause.clone(),
-                                }
-                            };
-                        (sibling.id, command)
+                        let command = if sibling.policy() == RestartPolicy::Temporary
+                            && sibling.id() != child
+                        {
+                            ChildCommand::Stop
+                        } else {
+                            ChildCommand::Restart {
+                                delay,
+                                cause: cause.clone(),
+                            }
+                        };
+                        (sibling.id(), command)
                     })
                     .collect();
                 Plan {
@@ -518,6 +295,8 @@ mod tests {
     //! directives, restart counts and escalations out.
 
     use super::*;
+    use crate::error::FailureKind;
+    use crate::supervision::strategy::Backoff;
     use proptest::prelude::*;
 
     #[derive(Debug, Clone, Copy, PartialEq)]
@@ -572,26 +351,32 @@ mod tests {
         }
     }
 
-    /// No task waits on these children: the model only reads their entries.
-    struct Unwoken;
-
-    impl crate::lifecycle::ActorWaker for Unwoken {
-        fn register(&self, _: &std::task::Waker) {}
-        fn wake(&self) {}
+    /// A child as the decision sees it: an id and a restart policy, nothing that runs.
+    struct TestChild {
+        id: ActorId,
+        policy: RestartPolicy,
     }
 
-    fn children(policies: &[RestartPolicy]) -> Vec<ChildEntry> {
+    impl Child for TestChild {
+        fn id(&self) -> ActorId {
+            self.id
+        }
+
+        fn policy(&self) -> RestartPolicy {
+            self.policy
+        }
+
+        fn name(&self) -> Option<&str> {
+            None
+        }
+    }
+
+    fn children(policies: &[RestartPolicy]) -> Vec<TestChild> {
         policies
             .iter()
-            .map(|policy| {
-                let (link, _) =
-                    crate::lifecycle::actor_link(Arc::from("/user/$test"), Arc::new(Unwoken));
-                ChildEntry {
-                    id: ActorId::next(),
-                    policy: *policy,
-                    link,
-                    keep_alive: None,
-                }
+            .map(|policy| TestChild {
+                id: ActorId::next(),
+                policy: *policy,
             })
             .collect()
     }
@@ -681,7 +466,7 @@ mod tests {
                 .max_restarts(max)
                 .within(within)
                 .decider(decide_by_message);
-            let mut supervisor = Supervisor::new(strategy, 7);
+            let mut supervisor = SupervisorState::new(strategy, 7);
             for entry in children(&policies) {
                 supervisor.children.push(entry);
             }
@@ -706,6 +491,12 @@ mod tests {
                     .collect();
                 prop_assert_eq!(&actual, &expected, "commands for {:?} of child {}", event, index);
                 prop_assert_eq!(plan.escalate.is_some(), escalates, "escalation for {:?}", event);
+                // Several siblings with a restart among them go together; anything else is
+                // carried out child by child, the failed one's command by itself.
+                let restarts = expected.iter().filter(|(_, command)| *command == "restart").count();
+                prop_assert_eq!(plan.restarts_together(), restarts >= 1 && expected.len() > 1);
+                let own = expected.iter().find(|(target, _)| *target == index).map(|(_, command)| *command);
+                prop_assert_eq!(plan.command_for(ids[index]).map(command_name), own);
                 if plan.directive == Some(Directive::Restart) {
                     restarts_at.push(now);
                 }
@@ -739,7 +530,7 @@ mod tests {
                 Duration::from_millis(100),
                 Duration::from_millis(350),
             ));
-        let mut supervisor = Supervisor::new(strategy, 1);
+        let mut supervisor = SupervisorState::new(strategy, 1);
         for entry in children(&[RestartPolicy::Transient]) {
             supervisor.children.push(entry);
         }

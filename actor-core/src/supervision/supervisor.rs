@@ -1,4 +1,5 @@
-//! The supervisor an actor (or the system's guardian) shares with its children.
+//! [`Supervisor`]: the parent a failure is reported to, guardian or actor alike, shared by
+//! the parent and its children.
 //!
 //! A child's failure is decided in the child's own task, from its supervisor's strategy,
 //! which is static data: the decision never waits for the supervisor's handler, whatever
@@ -8,6 +9,7 @@
 //! behind a lock taken only for that bookkeeping: the decider, a user function, runs
 //! before the lock is taken, and every signal is sent after it is released.
 
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -16,22 +18,60 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::actor_ref::ActorId;
+use crate::address::handle::ActorHandle;
+use crate::address::id::ActorId;
 use crate::error::{Failure, FailureKind};
-use crate::events::SystemEvent;
-use crate::lifecycle::{ActorLink, StopReason, SystemSignal};
-use crate::supervision::{
-    ChildCommand, ChildEntry, ChildExit, ChildFailure, Directive, Supervisor, SupervisorStrategy,
-};
-use crate::system::ActorSystem;
+use crate::events::{Events, SystemEvent};
+use crate::lifecycle::StopReason;
+use crate::mailbox::signal::SystemSignal;
+use crate::supervision::decision::{Child, ChildCommand, ChildExit, SupervisorState};
+use crate::supervision::strategy::{ChildFailure, Directive, RestartPolicy, SupervisorStrategy};
+
+/// A supervised child, as its parent knows it.
+pub(crate) struct ChildEntry {
+    pub(crate) id: ActorId,
+    pub(crate) policy: RestartPolicy,
+    /// Its lane (for commands), status (to wait for its end), and path.
+    pub(crate) handle: ActorHandle,
+    /// A strong ref for children of actors, which live as long as their parent wants them;
+    /// `None` under the guardian, whose children live while someone holds a ref.
+    #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
+    pub(crate) keep_alive: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl Child for ChildEntry {
+    fn id(&self) -> ActorId {
+        self.id
+    }
+
+    fn policy(&self) -> RestartPolicy {
+        self.policy
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.handle.name()
+    }
+}
+
+/// The signal that carries `command` to a child.
+fn command_signal(command: ChildCommand) -> SystemSignal {
+    match command {
+        ChildCommand::Resume => SystemSignal::Resume,
+        ChildCommand::Restart { delay, cause } => SystemSignal::Restart { delay, cause },
+        // The supervisor's stop is immediate: the child failed, or a sibling did.
+        ChildCommand::Stop => {
+            SystemSignal::Stop(crate::lifecycle::StopMode::Immediate, StopReason::Requested)
+        }
+    }
+}
 
 /// A supervisor: its strategy, who it is, and its children's bookkeeping.
-pub(crate) struct SupervisorCell {
+pub(crate) struct Supervisor {
     strategy: SupervisorStrategy,
     /// The supervising actor's id and lane; `None` for the guardian, which has no one
     /// above it to escalate to.
-    owner: Option<(ActorId, ActorLink)>,
-    state: Mutex<Supervisor>,
+    owner: Option<(ActorId, ActorHandle)>,
+    state: Mutex<SupervisorState<ChildEntry>>,
     /// Restarts of several siblings together: one at a time, in the order decided.
     together: Mutex<Together>,
 }
@@ -50,7 +90,7 @@ struct Together {
 }
 
 /// The siblings of one restart together, in start order, with each one's command.
-type Group = Vec<(ActorId, ActorLink, ChildCommand)>;
+type Group = Vec<(ActorId, ActorHandle, ChildCommand)>;
 
 /// What a child does after its supervisor's decision about it.
 #[derive(Debug)]
@@ -66,21 +106,21 @@ pub(crate) enum Verdict {
     Wait,
 }
 
-impl SupervisorCell {
+impl Supervisor {
     pub(crate) fn new(
         strategy: SupervisorStrategy,
-        owner: Option<(ActorId, ActorLink)>,
+        owner: Option<(ActorId, ActorHandle)>,
         seed: u64,
     ) -> Arc<Self> {
-        Arc::new(SupervisorCell {
-            state: Mutex::new(Supervisor::new(strategy.clone(), seed)),
+        Arc::new(Supervisor {
+            state: Mutex::new(SupervisorState::new(strategy.clone(), seed)),
             strategy,
             owner,
             together: Mutex::new(Together::default()),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Supervisor> {
+    fn lock(&self) -> MutexGuard<'_, SupervisorState<ChildEntry>> {
         // Edited only in short sections that run no user code; a poisoned lock still
         // holds consistent data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -119,14 +159,14 @@ impl SupervisorCell {
     /// Sends `signal()` to every child: a failed supervisor suspends its children, and
     /// resumes them with itself.
     pub(crate) fn tell_children(&self, signal: impl Fn() -> SystemSignal) {
-        let links: Vec<ActorLink> = self
+        let handles: Vec<ActorHandle> = self
             .lock()
             .children
             .iter()
-            .map(|child| child.link.clone())
+            .map(|child| child.handle.clone())
             .collect();
-        for link in links {
-            let _ = link.send(signal());
+        for handle in handles {
+            let _ = handle.send(signal());
         }
     }
 
@@ -143,7 +183,7 @@ impl SupervisorCell {
         self: &Arc<Self>,
         child: ActorId,
         exit: ChildExit,
-        system: &ActorSystem,
+        events: &Arc<Events>,
     ) -> Verdict {
         if self.together().restarting.contains_key(&child) {
             // Its restart together with its siblings is under way: this failure is part of
@@ -153,7 +193,7 @@ impl SupervisorCell {
         let directive = match &exit {
             ChildExit::Failed(failure) => {
                 let name = match self.lock().children.get(child) {
-                    Some(entry) => entry.link.name().map(Arc::from),
+                    Some(entry) => entry.name().map(Arc::from),
                     // Taken out: the supervisor is stopping it, and the stop is on its way.
                     None => return Verdict::Wait,
                 };
@@ -187,13 +227,13 @@ impl SupervisorCell {
             let path = state
                 .children
                 .get(child)
-                .map(|entry| Arc::clone(entry.link.path()));
-            let targets: Vec<(ActorId, ActorLink, ChildCommand)> = plan
+                .map(|entry| Arc::clone(entry.handle.path()));
+            let targets: Group = plan
                 .commands
                 .iter()
                 .filter_map(|(id, command)| {
                     let entry = state.children.get(*id)?;
-                    Some((*id, entry.link.clone(), command.clone()))
+                    Some((*id, entry.handle.clone(), command.clone()))
                 })
                 .collect();
             (plan, path, targets)
@@ -201,8 +241,10 @@ impl SupervisorCell {
         let Some(path) = path else {
             return Verdict::Wait;
         };
+        let together = plan.restarts_together();
+        let own = plan.command_for(child).cloned();
         if let Some(directive) = plan.directive {
-            system.publish(SystemEvent::Decided {
+            events.publish(SystemEvent::Decided {
                 supervisor: self.owner_id(),
                 child,
                 path: Arc::clone(&path),
@@ -225,11 +267,7 @@ impl SupervisorCell {
                 verdict = Verdict::Stop(stop_reason());
             }
         }
-        let restarts = targets
-            .iter()
-            .filter(|(_, _, command)| matches!(command, ChildCommand::Restart { .. }))
-            .count();
-        if restarts >= 1 && targets.len() > 1 {
+        if together {
             // Siblings restarted together, as OTP does: every one is stopped, in reverse
             // start order, before any is started again, in start order.
             let start = {
@@ -241,22 +279,22 @@ impl SupervisorCell {
                 !std::mem::replace(&mut together.running, true)
             };
             if start {
-                tokio::spawn(Arc::clone(self).restart_queued(system.clone()));
+                tokio::spawn(Arc::clone(self).restart_queued(Arc::clone(events)));
             }
             return Verdict::Wait;
         }
-        for (id, link, command) in targets {
-            if id == child {
-                verdict = match command {
-                    ChildCommand::Resume => Verdict::Resume,
-                    ChildCommand::Restart { delay, cause } => Verdict::Restart { delay, cause },
-                    ChildCommand::Stop => Verdict::Stop(stop_reason()),
-                };
-            } else {
-                let _ = link.send(SystemSignal::Command(command));
+        for (id, handle, command) in targets {
+            if id != child {
+                let _ = handle.send(command_signal(command));
             }
         }
-        verdict
+        match own {
+            Some(ChildCommand::Resume) => Verdict::Resume,
+            Some(ChildCommand::Restart { delay, cause }) => Verdict::Restart { delay, cause },
+            Some(ChildCommand::Stop) => Verdict::Stop(stop_reason()),
+            // No command of its own: escalated (it waits, or stops if that reached no one).
+            None => verdict,
+        }
     }
 
     /// The decider panicked while deciding about `child`'s `failure`: the supervisor fails,
@@ -266,7 +304,7 @@ impl SupervisorCell {
             .lock()
             .children
             .get(child)
-            .map(|entry| Arc::clone(entry.link.path()));
+            .map(|entry| Arc::clone(entry.handle.path()));
         let path = path.map_or_else(|| child.to_string(), |path| path.to_string());
         let supervisor_failure = Failure::decider_panicked(&path, failure, panic);
         match &self.owner {
@@ -276,9 +314,9 @@ impl SupervisorCell {
     }
 }
 
-impl SupervisorCell {
+impl Supervisor {
     /// Carries out the queued restarts together, one after the other, until none is left.
-    async fn restart_queued(self: Arc<Self>, system: ActorSystem) {
+    async fn restart_queued(self: Arc<Self>, events: Arc<Events>) {
         loop {
             let group = {
                 let mut together = self.together();
@@ -290,7 +328,7 @@ impl SupervisorCell {
                     }
                 }
             };
-            self.restart_together(group, &system).await;
+            self.restart_together(group, &events).await;
         }
     }
 
@@ -300,31 +338,31 @@ impl SupervisorCell {
     /// interrupts a handler waiting at an await point, so that no sibling's wait holds
     /// up the restart (OTP kills a child that does not stop). A sibling that stops
     /// meanwhile is skipped: its lane refuses the signal, or drops the reply.
-    async fn restart_together(&self, group: Group, system: &ActorSystem) {
+    async fn restart_together(&self, group: Group, events: &Events) {
         let mut delay = Duration::ZERO;
-        for (_, link, command) in group.iter().rev() {
+        for (_, handle, command) in group.iter().rev() {
             match command {
                 ChildCommand::Restart { delay: wait, cause } => {
                     delay = *wait;
                     let (done, torn_down) = oneshot::channel();
-                    if link.teardown(cause.clone(), done) {
+                    if handle.teardown(cause.clone(), done) {
                         let _ = torn_down.await;
                     }
                 }
                 ChildCommand::Stop => {
-                    if link.stop_urgently() {
-                        link.status().stopped().await;
+                    if handle.stop_urgently() {
+                        handle.status().stopped().await;
                     }
                 }
                 ChildCommand::Resume => {
-                    let _ = link.send(SystemSignal::Command(ChildCommand::Resume));
+                    let _ = handle.send(SystemSignal::Resume);
                 }
             }
         }
         if !delay.is_zero() {
-            system.sleep(delay).await;
+            events.clock().sleep(delay).await;
         }
-        for (id, link, command) in &group {
+        for (id, handle, command) in &group {
             // From here on, a failure of this sibling is a failure of its new instance,
             // decided as any other.
             {
@@ -338,7 +376,7 @@ impl SupervisorCell {
             }
             if matches!(command, ChildCommand::Restart { .. }) {
                 let (done, started) = oneshot::channel();
-                if link.send(SystemSignal::Start { done }).is_ok() {
+                if handle.send(SystemSignal::Start { done }).is_ok() {
                     let _ = started.await;
                 }
             }

@@ -1,0 +1,264 @@
+//! [`RefCore`]: the part of a strong ref that generated clients hold, and the seam between
+//! a ref and the kind of target it reaches.
+//!
+//! Every question a ref answers and every send it makes goes through [`Target`], one
+//! `match` per operation in this file. Today a target is always a local actor; the
+//! toolbox's routers and the cluster's remote refs become kinds of their own here, and
+//! `request/`, `ActorRef` and the generated clients stay as they are.
+
+use std::sync::atomic::{self, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::actor::Actor;
+use crate::address::cell::ActorCell;
+use crate::address::handle::ActorHandle;
+use crate::address::id::ActorId;
+use crate::clock::Clock;
+use crate::death_watch::Watched;
+use crate::error::TrySendError;
+use crate::lifecycle::{ActorStatus, StopMode, StopReason};
+use crate::mailbox::queue::Sending;
+use crate::mailbox::signal::SystemSignal;
+use crate::mailbox::Envelope;
+
+/// What a ref reaches.
+pub(crate) enum Target<A: Actor> {
+    /// An actor in this process: its mailbox, system lane and status, in its cell.
+    Local(Arc<ActorCell<A>>),
+}
+
+impl<A: Actor> Target<A> {
+    pub(crate) fn id(&self) -> ActorId {
+        match self {
+            Target::Local(cell) => cell.id,
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Arc<str> {
+        match self {
+            Target::Local(cell) => cell.path(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self {
+            Target::Local(cell) => cell.handle.name(),
+        }
+    }
+
+    pub(crate) fn status(&self) -> ActorStatus {
+        match self {
+            Target::Local(cell) => cell.status().get(),
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        match self {
+            Target::Local(cell) => cell.status().is_stopped(),
+        }
+    }
+
+    /// Waits until the actor has stopped, and says why. Cancel safe.
+    pub(crate) async fn stopped(&self) -> StopReason {
+        match self {
+            Target::Local(cell) => cell.status().stopped().await,
+        }
+    }
+
+    /// Asks the actor to stop as `mode` says; a no-op on a stopped actor.
+    pub(crate) fn stop(&self, mode: StopMode) {
+        match self {
+            Target::Local(cell) => cell.stop(mode),
+        }
+    }
+
+    /// How long an ask to it waits when the ask sets no timeout.
+    pub(crate) fn ask_timeout(&self) -> Duration {
+        match self {
+            Target::Local(cell) => cell.ask_timeout,
+        }
+    }
+
+    /// Where the deadline of an ask to it is armed.
+    pub(crate) fn clock(&self) -> &Clock {
+        match self {
+            Target::Local(cell) => cell.events.clock(),
+        }
+    }
+
+    /// Begins delivering `envelope`: the send in progress, polled by a tell or an ask.
+    #[inline]
+    pub(crate) fn deliver(&self, envelope: Envelope<A>) -> Delivery<'_, A> {
+        match self {
+            Target::Local(cell) => Delivery {
+                kind: DeliveryKind::Local {
+                    cell,
+                    sending: Sending::new(&cell.mailbox, envelope),
+                },
+            },
+        }
+    }
+
+    /// Delivers `envelope` if it can be without waiting; a refused one is a dead letter.
+    pub(crate) fn try_deliver(&self, envelope: Envelope<A>) -> Result<(), TrySendError<A::Msg>> {
+        match self {
+            Target::Local(cell) => cell.mailbox.try_send(envelope).map_err(|err| match err {
+                TrySendError::Full(envelope) => TrySendError::Full(envelope.msg),
+                TrySendError::Closed(envelope) => {
+                    cell.dead_letter(&envelope.msg);
+                    TrySendError::Closed(envelope.msg)
+                }
+            }),
+        }
+    }
+
+    /// Records a watch by the actor `watcher_id`, whose lane is `watcher`; returns the
+    /// watched end, for the watcher to take the watch back from.
+    pub(crate) fn add_watcher(
+        &self,
+        watcher_id: ActorId,
+        watcher: &ActorHandle,
+    ) -> Arc<dyn Watched> {
+        match self {
+            Target::Local(cell) => {
+                cell.add_watcher(watcher_id, watcher);
+                Arc::clone(cell) as Arc<dyn Watched>
+            }
+        }
+    }
+}
+
+impl<A: Actor> Clone for Target<A> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Local(cell) => Target::Local(Arc::clone(cell)),
+        }
+    }
+}
+
+/// A delivery in progress, to whatever kind of target: resolves once the message is in,
+/// or hands it back, counted as a dead letter, if the target no longer accepts messages.
+pub(crate) struct Delivery<'a, A: Actor> {
+    kind: DeliveryKind<'a, A>,
+}
+
+enum DeliveryKind<'a, A: Actor> {
+    Local {
+        cell: &'a ActorCell<A>,
+        sending: Sending<'a, Envelope<A>>,
+    },
+}
+
+impl<A: Actor> Delivery<'_, A> {
+    /// `Ready(Ok(()))` once the message is in; `Ready(Err(envelope))`, after counting it
+    /// as a dead letter, if the target refuses it; `Pending` while it waits for room.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it returned `Ready`.
+    #[inline]
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Envelope<A>>> {
+        match &mut self.kind {
+            DeliveryKind::Local { cell, sending } => match sending.poll_send(cx) {
+                Poll::Ready(Err(envelope)) => {
+                    cell.dead_letter(&envelope.msg);
+                    Poll::Ready(Err(envelope))
+                }
+                other => other,
+            },
+        }
+    }
+
+    /// The id of the actor it goes to.
+    pub(crate) fn target_id(&self) -> ActorId {
+        match &self.kind {
+            DeliveryKind::Local { cell, .. } => cell.id,
+        }
+    }
+
+    /// Whether the message is in (or was handed back).
+    pub(crate) fn is_done(&self) -> bool {
+        match &self.kind {
+            DeliveryKind::Local { sending, .. } => sending.is_done(),
+        }
+    }
+
+    /// Gives up, handing the message back if it was not delivered.
+    pub(crate) fn abandon(self) -> Option<Envelope<A>> {
+        match self.kind {
+            DeliveryKind::Local { sending, .. } => sending.abandon(),
+        }
+    }
+}
+
+/// The part of a strong ref that generated clients hold.
+///
+/// You do not use this directly: `#[actor]` puts one inside the generated client, and
+/// [`ActorRef`](crate::ActorRef) is a client plus the general methods. Holding one keeps
+/// the actor alive, exactly like holding an `ActorRef`.
+pub struct RefCore<A: Actor> {
+    target: Target<A>,
+}
+
+impl<A: Actor> RefCore<A> {
+    /// A new strong ref. Used by the actor itself, which is alive while it runs, so the
+    /// count may go up from zero here.
+    pub(crate) fn new_strong(cell: Arc<ActorCell<A>>) -> Self {
+        cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore {
+            target: Target::Local(cell),
+        }
+    }
+
+    /// A new strong ref, unless the count is already zero (the actor is on its way out).
+    pub(crate) fn upgrade(target: &Target<A>) -> Option<Self> {
+        let Target::Local(cell) = target;
+        let mut count = cell.strong_refs.load(Ordering::Relaxed);
+        loop {
+            if count == 0 {
+                return None;
+            }
+            match cell.strong_refs.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Some(RefCore {
+                        target: target.clone(),
+                    })
+                }
+                Err(actual) => count = actual,
+            }
+        }
+    }
+
+    /// What this ref reaches.
+    #[inline]
+    pub(crate) fn target(&self) -> &Target<A> {
+        &self.target
+    }
+}
+
+impl<A: Actor> Clone for RefCore<A> {
+    fn clone(&self) -> Self {
+        let Target::Local(cell) = &self.target;
+        cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore {
+            target: self.target.clone(),
+        }
+    }
+}
+
+impl<A: Actor> Drop for RefCore<A> {
+    fn drop(&mut self) {
+        let Target::Local(cell) = &self.target;
+        if cell.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
+            atomic::fence(Ordering::Acquire);
+            cell.signal(SystemSignal::RefsDropped);
+        }
+    }
+}

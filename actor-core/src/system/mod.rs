@@ -1,0 +1,205 @@
+//! [`ActorSystem`]: spawns actors, finds them by name, shuts them all down.
+//!
+//! One file per concern: `builder` (its configuration), `registry` (the live actors, by id
+//! and by path), `spawn` (a new actor's cell, mailbox, lane and task, for the system and
+//! for an actor's children alike) and `shutdown`.
+
+mod builder;
+mod registry;
+mod shutdown;
+mod spawn;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::sync::broadcast;
+
+use crate::actor::Actor;
+use crate::address::actor_ref::{ActorRef, WeakActorRef};
+use crate::address::cell::ActorCell;
+use crate::address::core::Target;
+use crate::address::id::ActorId;
+use crate::error::LookupError;
+use crate::events::{Events, SystemEvent};
+use crate::supervision::supervisor::Supervisor;
+
+pub use self::builder::SystemBuilder;
+use self::registry::Registry;
+pub use self::shutdown::ShutdownReport;
+
+/// A group of actors that share configuration and shut down together.
+///
+/// Cheap to clone: clones are handles to the same system. Build one inside a tokio runtime
+/// (actors are tokio tasks), or give it a runtime [`Handle`] with
+/// [`SystemBuilder::runtime`].
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let system = ActorSystem::builder()
+///     .name("bank")
+///     .ask_timeout(Duration::from_secs(2))
+///     .build()
+///     .expect("a valid configuration");
+/// assert_eq!(system.name(), "bank");
+/// let report = system.shutdown().await;
+/// assert_eq!(report.aborted, 0);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ActorSystem {
+    inner: Arc<SystemInner>,
+}
+
+struct SystemInner {
+    name: String,
+    ask_timeout: Duration,
+    shutdown_timeout: Duration,
+    runtime: Option<Handle>,
+    registry: Mutex<Registry>,
+    /// Supervises the top-level actors.
+    guardian: Arc<Supervisor>,
+    events: Arc<Events>,
+}
+
+impl ActorSystem {
+    /// A system with the default configuration, which is always valid.
+    pub fn new() -> Self {
+        Self::builder().assemble()
+    }
+
+    /// A builder to configure a system.
+    pub fn builder() -> SystemBuilder {
+        SystemBuilder::default()
+    }
+
+    /// The system's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The default ask timeout.
+    pub fn ask_timeout(&self) -> Duration {
+        self.inner.ask_timeout
+    }
+
+    /// How many actors are alive.
+    pub fn actor_count(&self) -> usize {
+        self.registry().actors.len()
+    }
+
+    /// Finds a live actor by its path (`/user/bank/account-7`), or a top-level actor by
+    /// its name (`bank`, short for `/user/bank`).
+    ///
+    /// # Errors
+    ///
+    /// [`LookupError::NotFound`] if no live actor has the path, [`LookupError::WrongType`]
+    /// if the one that has it is not an `A`.
+    pub fn lookup<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
+        let path = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/user/{name}")
+        };
+        let not_found = || LookupError::NotFound(name.to_owned());
+        let last = path.rsplit('/').next().unwrap_or_default();
+        let cell = {
+            let registry = self.registry();
+            let id = match ActorId::from_segment(last) {
+                Some(id) => id,
+                None => *registry.named.get(path.as_str()).ok_or_else(not_found)?,
+            };
+            let entry = registry
+                .actors
+                .get(&id)
+                .filter(|entry| **entry.handle.path() == *path)
+                .ok_or_else(not_found)?;
+            Arc::clone(&entry.cell)
+        };
+        let cell = cell
+            .downcast::<ActorCell<A>>()
+            .map_err(|_| LookupError::WrongType {
+                name: name.to_owned(),
+                expected: std::any::type_name::<A>(),
+            })?;
+        WeakActorRef::from_target(Target::Local(cell))
+            .upgrade()
+            .ok_or_else(not_found)
+    }
+
+    /// Subscribes to the system's events: failures, supervision decisions, restarts, stops
+    /// and dead letters. Only events after the call are seen.
+    pub fn events(&self) -> broadcast::Receiver<SystemEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// How many messages went to dead letters so far: sent to actors that no longer accepted
+    /// them, or dropped from a mailbox when its actor stopped.
+    pub fn dead_letter_count(&self) -> u64 {
+        self.inner.events.dead_letter_count()
+    }
+
+    /// A sleep on the system's timers, which work also when its runtime has no time
+    /// driver: for restart back-offs.
+    pub(crate) fn sleep(&self, duration: Duration) -> tokio::time::Sleep {
+        self.inner.events.clock().sleep(duration)
+    }
+
+    /// What the system shares with its actors' cells and supervisors: the event stream,
+    /// the dead-letter count and the clock.
+    pub(crate) fn shared_events(&self) -> &Arc<Events> {
+        &self.inner.events
+    }
+
+    pub(crate) fn publish(&self, event: SystemEvent) {
+        self.inner.events.publish(event);
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.registry().shutting_down
+    }
+
+    pub(crate) fn unregister(&self, id: ActorId) {
+        let entry = {
+            let mut registry = self.registry();
+            let entry = registry.actors.remove(&id);
+            if let Some(entry) = &entry {
+                if entry.handle.name().is_some() {
+                    registry.named.remove(entry.handle.path());
+                }
+            }
+            entry
+        };
+        // Dropped outside the lock: its abort handle may be its task's last reference.
+        drop(entry);
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        // The registry is only edited in small, panic-free sections; a poisoned lock still
+        // holds consistent data.
+        self.inner
+            .registry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Default for ActorSystem {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ActorSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorSystem")
+            .field("name", &self.inner.name)
+            .field("actors", &self.actor_count())
+            .finish_non_exhaustive()
+    }
+}
