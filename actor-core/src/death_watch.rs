@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::address::id::{remove_shrinking, ActorId, IdMap};
+use crate::id::{remove_shrinking, ActorId, IdMap};
 use crate::lifecycle::{ActorStatus, StatusCell, StopReason};
 
 /// The death-watch signal: a watched actor has stopped. Delivered exactly once per watch,

@@ -351,7 +351,7 @@ impl Failure {
         Failure::new(FailureKind::Escalated, format!("child {child} {failure}"))
     }
 
-    pub(crate) fn death_pact(watched: &str, reason: &crate::StopReason) -> Self {
+    pub(crate) fn death_pact(watched: &str, reason: &dyn fmt::Display) -> Self {
         Failure::new(
             FailureKind::DeathPact,
             format!(
@@ -385,7 +385,7 @@ impl Failure {
         )
     }
 
-    pub(crate) fn intensity_exceeded(child: crate::ActorId) -> Self {
+    pub(crate) fn intensity_exceeded(child: impl fmt::Display) -> Self {
         Failure::new(
             FailureKind::Escalated,
             format!("child {child} exceeded its restart intensity"),

@@ -7,9 +7,9 @@ use std::sync::{Arc, OnceLock};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
-use crate::address::id::ActorId;
 use crate::clock::Clock;
 use crate::error::Failure;
+use crate::id::ActorId;
 use crate::lifecycle::StopReason;
 use crate::supervision::strategy::Directive;
 

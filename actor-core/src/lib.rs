@@ -40,10 +40,24 @@
 
 #![forbid(unsafe_code)]
 
-// The modules, from the ones that depend on most to the ones that depend on least. Files
-// import from the file that defines a name, never through a re-export, and no file imports
-// from one that imports from it (checked by the `architecture` test), except that every
-// module may name the `Actor` trait, whose signatures name the context and the client.
+// The architecture, layer by layer: each module uses only those below it (checked by the
+// `architecture` test, which also makes files import from the file that defines a name),
+// except that every module may name the `Actor` trait, whose signatures name the context
+// and the client.
+//
+//   spawn                  a new actor's cell, mailbox, lane and task, under any parent
+//   runner/                the actor's task: start, message loop, failure, stop
+//   context                a running actor's view of itself
+//   system/                ActorSystem: builder, registry, lookup, shutdown
+//   props                  how an actor is created
+//   supervision/           strategy (public), the pure decision, the Supervisor
+//   request/               Request, Tell, Ask; ActorRef's send methods
+//   address/               ActorRef, WeakActorRef, RefCore and its Target seam, the cell,
+//                          the untyped ActorHandle
+//   events                 SystemEvent, dead letters (names supervision's Directive)
+//   mailbox/               the user queue, the system lane and its signals, the envelope
+//   death_watch            Terminated, who watches whom
+//   clock, lifecycle, id, error
 //
 // Room is kept for the toolbox (`timers/`, `routing/`, `pubsub/`): each becomes a folder
 // of its own, and a router or a remote ref a kind of target in `address::core`.
@@ -54,11 +68,13 @@ mod context;
 mod death_watch;
 mod error;
 mod events;
+mod id;
 mod lifecycle;
 mod mailbox;
 mod props;
 mod request;
 mod runner;
+mod spawn;
 pub mod supervision;
 mod system;
 
@@ -66,13 +82,13 @@ pub mod guide;
 
 pub use crate::actor::{Actor, BasicClient, Client};
 pub use crate::address::actor_ref::{ActorRef, WeakActorRef};
-pub use crate::address::id::ActorId;
 pub use crate::context::Context;
 pub use crate::death_watch::Terminated;
 pub use crate::error::{
     AskError, BuildError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
 };
 pub use crate::events::{DeadLetter, SystemEvent};
+pub use crate::id::ActorId;
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;

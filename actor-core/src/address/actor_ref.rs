@@ -9,7 +9,7 @@ use std::ops::Deref;
 
 use crate::actor::{Actor, Client};
 use crate::address::core::{RefCore, Target};
-use crate::address::id::ActorId;
+use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 
 /// A typed, strong handle to an actor.

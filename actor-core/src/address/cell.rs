@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::address::handle::ActorHandle;
-use crate::address::id::ActorId;
 use crate::death_watch::{Watched, WatchedBy};
 use crate::events::Events;
+use crate::id::ActorId;
 use crate::lifecycle::{StatusCell, StopMode, StopReason};
+use crate::mailbox::envelope::Envelope;
 use crate::mailbox::queue::MailboxSender;
 use crate::mailbox::signal::SystemSignal;
-use crate::mailbox::Envelope;
 
 /// What every handle to one local actor shares: its mailbox's senders' side, its untyped
 /// handle, the count of strong refs, and who watches it.

@@ -14,14 +14,14 @@ use std::time::Duration;
 use crate::actor::Actor;
 use crate::address::cell::ActorCell;
 use crate::address::handle::ActorHandle;
-use crate::address::id::ActorId;
 use crate::clock::Clock;
 use crate::death_watch::Watched;
 use crate::error::TrySendError;
+use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
+use crate::mailbox::envelope::Envelope;
 use crate::mailbox::queue::Sending;
 use crate::mailbox::signal::SystemSignal;
-use crate::mailbox::Envelope;
 
 /// What a ref reaches.
 pub(crate) enum Target<A: Actor> {

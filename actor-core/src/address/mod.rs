@@ -1,4 +1,4 @@
-//! How an actor is reached: its [`id`], the typed refs ([`actor_ref`]) and the core they
+//! How an actor is reached: the typed refs ([`actor_ref`]) and the core they
 //! share ([`core`], the seam between a ref and its kind of target), the local actor's
 //! [`cell`], and the untyped [`handle`] that parents, watchers and the registry keep.
 
@@ -6,4 +6,3 @@ pub(crate) mod actor_ref;
 pub(crate) mod cell;
 pub(crate) mod core;
 pub(crate) mod handle;
-pub(crate) mod id;

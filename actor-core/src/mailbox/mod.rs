@@ -1,5 +1,6 @@
-//! Where an actor's messages wait: its user mailbox ([`queue`]), its system lane ([`lane`])
-//! and the system signals that travel on it ([`signal`]).
+//! Where an actor's messages wait: its user mailbox ([`queue`]) of [`envelope`]s (a
+//! message and its reply slot), its system lane ([`lane`]) and the system signals that
+//! travel on it ([`signal`]).
 //!
 //! The user mailbox is a queue of our own rather than a `tokio::sync::mpsc` channel, for
 //! three measured reasons (see `docs/performance.md`):
@@ -72,12 +73,10 @@
 //! - **L4. A closed lane takes nothing.** Once the actor's end is dropped (`closed` set
 //!   under the lock), every send is refused and its signal handed back.
 
+pub(crate) mod envelope;
 pub(crate) mod lane;
 pub(crate) mod queue;
 pub(crate) mod signal;
-
-use crate::actor::Actor;
-use crate::request::reply::ReplySender;
 
 /// How an actor's user mailbox is sized.
 ///
@@ -112,12 +111,4 @@ impl Default for MailboxConfig {
     fn default() -> Self {
         MailboxConfig::Bounded(Self::DEFAULT_CAPACITY)
     }
-}
-
-/// A message and, for an ask, the slot its reply goes to: what an actor's mailbox holds.
-///
-/// The reply slot lives here, not in the message enum, so messages stay pure data.
-pub(crate) struct Envelope<A: Actor> {
-    pub(crate) msg: A::Msg,
-    pub(crate) reply: Option<ReplySender<A>>,
 }

@@ -11,8 +11,7 @@ use tokio::time::Sleep;
 use crate::actor::Actor;
 use crate::address::core::{Delivery, Target};
 use crate::error::AskError;
-use crate::mailbox::Envelope;
-use crate::request::reply::{reply_slot, ReplyReceiver};
+use crate::mailbox::envelope::{reply_slot, Envelope, ReplyReceiver};
 
 enum AskState<'a, A: Actor> {
     Unsent {

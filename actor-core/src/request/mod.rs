@@ -1,13 +1,12 @@
 //! A message on its way to an actor: a [`Request`], sent as a [`tell`](tell::Tell) or, when
-//! awaited, an [`ask`](ask::Ask) whose reply comes back through its [`reply`] slot; and the
-//! methods of [`ActorRef`] that send.
+//! awaited, an [`ask`](ask::Ask) whose reply comes back through the envelope's reply slot;
+//! and the methods of [`ActorRef`] that send.
 //!
 //! The way of a tell: the generated client method builds a `Request`; `tell` turns it into
 //! a [`Tell`](tell::Tell), which polls a delivery from the ref's target (`address::core`)
 //! straight into the mailbox (`mailbox::queue`).
 
 pub(crate) mod ask;
-pub(crate) mod reply;
 pub(crate) mod tell;
 
 use std::fmt;
@@ -18,7 +17,7 @@ use crate::actor::Actor;
 use crate::address::actor_ref::ActorRef;
 use crate::address::core::RefCore;
 use crate::error::{AskError, TrySendError};
-use crate::mailbox::Envelope;
+use crate::mailbox::envelope::Envelope;
 use crate::request::ask::Ask;
 use crate::request::tell::Tell;
 

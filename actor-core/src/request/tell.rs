@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use crate::actor::Actor;
 use crate::address::core::{Delivery, RefCore};
 use crate::error::SendError;
-use crate::mailbox::Envelope;
+use crate::mailbox::envelope::Envelope;
 
 pin_project! {
     /// The future of a tell: resolves once the message is in the mailbox, or with a

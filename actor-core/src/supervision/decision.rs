@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::address::id::ActorId;
 use crate::error::Failure;
+use crate::id::ActorId;
 #[cfg(test)]
 use crate::supervision::strategy::ChildFailure;
 use crate::supervision::strategy::{Directive, RestartPolicy, StrategyKind, SupervisorStrategy};

@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::address::id::ActorId;
 use crate::error::{Failure, FailureKind};
+use crate::id::ActorId;
 
 /// What a supervisor does about a failed child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -19,9 +19,9 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::address::handle::ActorHandle;
-use crate::address::id::ActorId;
 use crate::error::{Failure, FailureKind};
 use crate::events::{Events, SystemEvent};
+use crate::id::ActorId;
 use crate::lifecycle::StopReason;
 use crate::mailbox::signal::SystemSignal;
 use crate::supervision::decision::{Child, ChildCommand, ChildExit, SupervisorState};

@@ -1,13 +1,12 @@
 //! [`ActorSystem`]: spawns actors, finds them by name, shuts them all down.
 //!
 //! One file per concern: `builder` (its configuration), `registry` (the live actors, by id
-//! and by path), `spawn` (a new actor's cell, mailbox, lane and task, for the system and
-//! for an actor's children alike) and `shutdown`.
+//! and by path) and `shutdown`. Spawning is a module of its own (`crate::spawn`), above
+//! the runner it starts.
 
 mod builder;
-mod registry;
+pub(crate) mod registry;
 mod shutdown;
-mod spawn;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -15,18 +14,19 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
+use tokio::task::AbortHandle;
 
 use crate::actor::Actor;
 use crate::address::actor_ref::{ActorRef, WeakActorRef};
 use crate::address::cell::ActorCell;
 use crate::address::core::Target;
-use crate::address::id::ActorId;
-use crate::error::LookupError;
+use crate::error::{LookupError, SpawnError};
 use crate::events::{Events, SystemEvent};
+use crate::id::ActorId;
 use crate::supervision::supervisor::Supervisor;
 
 pub use self::builder::SystemBuilder;
-use self::registry::Registry;
+use self::registry::{Entry, Registry};
 pub use self::shutdown::ShutdownReport;
 
 /// A group of actors that share configuration and shut down together.
@@ -147,6 +147,54 @@ impl ActorSystem {
     /// driver: for restart back-offs.
     pub(crate) fn sleep(&self, duration: Duration) -> tokio::time::Sleep {
         self.inner.events.clock().sleep(duration)
+    }
+
+    /// The guardian: the supervisor of the top-level actors.
+    pub(crate) fn guardian(&self) -> &Arc<Supervisor> {
+        &self.inner.guardian
+    }
+
+    /// The runtime actors are spawned on, if the system was given or found one.
+    pub(crate) fn runtime(&self) -> Option<&Handle> {
+        self.inner.runtime.as_ref()
+    }
+
+    /// Registers a new actor (by path too, if `name`d) before its task starts, so that a
+    /// task that ends at once finds its entry to remove. The lock is released before the
+    /// task is spawned: a runtime that is gone drops the task's future inside its `spawn`,
+    /// on this thread, and the task's guard takes the lock again to unregister the actor.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::SystemShutDown`] once shutdown has begun, [`SpawnError::NameTaken`]
+    /// if a live actor has the path.
+    pub(crate) fn register(
+        &self,
+        id: ActorId,
+        name: Option<String>,
+        entry: Entry,
+    ) -> Result<(), SpawnError> {
+        let mut registry = self.registry();
+        if registry.shutting_down {
+            return Err(SpawnError::SystemShutDown);
+        }
+        if let Some(name) = name {
+            let path = entry.handle.path();
+            if registry.named.contains_key(path) {
+                return Err(SpawnError::NameTaken(name));
+            }
+            registry.named.insert(Arc::clone(path), id);
+        }
+        registry.actors.insert(id, entry);
+        Ok(())
+    }
+
+    /// Records the abort handle of an actor's task, once it is spawned: shutdown aborts
+    /// the tasks of actors stuck past its timeout.
+    pub(crate) fn record_abort(&self, id: ActorId, abort: AbortHandle) {
+        if let Some(entry) = self.registry().actors.get_mut(&id) {
+            entry.abort = Some(abort);
+        }
     }
 
     /// What the system shares with its actors' cells and supervisors: the event stream,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::task::AbortHandle;
 
 use crate::address::handle::ActorHandle;
-use crate::address::id::{ActorId, IdMap};
+use crate::id::{ActorId, IdMap};
 
 #[derive(Default)]
 pub(super) struct Registry {
@@ -57,15 +57,15 @@ impl Registry {
 
 /// What the system keeps of each live actor: enough to stop it, wait for it, abort it and
 /// find it by path, and nothing that keeps it alive.
-pub(super) struct Entry {
+pub(crate) struct Entry {
     /// Its parent, or `None` for a top-level actor: shutdown stops the top-level ones
     /// and, started from inside an actor, does not wait for that actor's line.
-    pub(super) parent: Option<ActorId>,
+    pub(crate) parent: Option<ActorId>,
     /// Its lane, status and path.
-    pub(super) handle: ActorHandle,
+    pub(crate) handle: ActorHandle,
     /// Its task's abort handle, which also tells its task's id.
-    pub(super) abort: Option<AbortHandle>,
+    pub(crate) abort: Option<AbortHandle>,
     /// The actor's `ActorCell<A>`, for typed lookups by name. Only strong refs keep an
     /// actor running, and this is not one.
-    pub(super) cell: Arc<dyn Any + Send + Sync>,
+    pub(crate) cell: Arc<dyn Any + Send + Sync>,
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 
 use crate::address::handle::ActorHandle;
-use crate::address::id::ActorId;
+use crate::id::ActorId;
 use crate::lifecycle::{StopMode, StopReason};
 use crate::mailbox::signal::SystemSignal;
 use crate::system::ActorSystem;

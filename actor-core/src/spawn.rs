@@ -12,10 +12,10 @@ use crate::address::actor_ref::ActorRef;
 use crate::address::cell::ActorCell;
 use crate::address::core::RefCore;
 use crate::address::handle::ActorHandle;
-use crate::address::id::ActorId;
 use crate::context::Context;
 use crate::death_watch::WatchedBy;
 use crate::error::SpawnError;
+use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopReason};
 use crate::mailbox::queue::channel;
 use crate::props::Props;
@@ -62,7 +62,7 @@ impl ActorSystem {
     /// can look up, stops once its last strong ref is dropped
     /// ([`StopReason::RefsDropped`](crate::StopReason::RefsDropped)).
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
-        self.spawn_under(Arc::clone(&self.inner.guardian), "/user", props.into())
+        self.spawn_under(Arc::clone(self.guardian()), "/user", props.into())
     }
 
     /// Spawns an actor under `parent` (the guardian, or an actor's supervisor of its
@@ -80,7 +80,7 @@ impl ActorSystem {
             mailbox: mailbox_config,
             restart,
         } = props;
-        let runtime = match &self.inner.runtime {
+        let runtime = match self.runtime() {
             Some(handle) => handle.clone(),
             None => Handle::try_current().map_err(|_| SpawnError::NoRuntime)?,
         };
@@ -90,7 +90,7 @@ impl ActorSystem {
                 return Err(SpawnError::InvalidName(name.clone()));
             }
         }
-        self.inner.events.clock_on(&runtime);
+        self.shared_events().clock_on(&runtime);
         let id = ActorId::next();
         let path = child_path(parent_path, name.as_deref(), id);
         let (mailbox_tx, mailbox_rx) = channel(mailbox_config.unwrap_or_else(A::mailbox));
@@ -100,9 +100,9 @@ impl ActorSystem {
             mailbox: mailbox_tx,
             handle: handle.clone(),
             strong_refs: AtomicUsize::new(0),
-            ask_timeout: self.inner.ask_timeout,
+            ask_timeout: self.ask_timeout(),
             watchers: WatchedBy::new(),
-            events: Arc::clone(&self.inner.events),
+            events: Arc::clone(self.shared_events()),
         });
         let actor_ref: ActorRef<A> = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
         let parent_id = parent.owner_id();
@@ -126,27 +126,16 @@ impl ActorSystem {
         // it to remove. The lock is released before the spawn: a runtime that is gone
         // drops the task's future inside `spawn`, on this thread, and its guard takes the
         // lock again to unregister the actor.
-        {
-            let mut registry = self.registry();
-            if registry.shutting_down {
-                return Err(SpawnError::SystemShutDown);
-            }
-            if let Some(name) = name {
-                if registry.named.contains_key(&path) {
-                    return Err(SpawnError::NameTaken(name));
-                }
-                registry.named.insert(Arc::clone(&path), id);
-            }
-            registry.actors.insert(
-                id,
-                Entry {
-                    parent: parent_id,
-                    handle: handle.clone(),
-                    abort: None,
-                    cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
-                },
-            );
-        }
+        self.register(
+            id,
+            name,
+            Entry {
+                parent: parent_id,
+                handle: handle.clone(),
+                abort: None,
+                cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
+            },
+        )?;
         parent.adopt(entry);
         let task = runtime.spawn(runner::run(
             cell,
@@ -165,10 +154,7 @@ impl ActorSystem {
         {
             return Err(SpawnError::RuntimeShutDown);
         }
-        let abort = task.abort_handle();
-        if let Some(entry) = self.registry().actors.get_mut(&id) {
-            entry.abort = Some(abort);
-        }
+        self.record_abort(id, task.abort_handle());
         Ok(actor_ref)
     }
 }
