@@ -67,7 +67,7 @@ impl<A: Actor> Runner<A> {
     }
 
     /// Handles messages until something else is to be done. Only the handler's future is
-    /// awaited in place; the rare steps (signals, hooks, stops) are boxed, so that their
+    /// awaited in place; the rare ones (signals, hooks, stops) are boxed, so that their
     /// futures do not make every idle actor's task bigger.
     pub(super) async fn message_loop(&mut self, mut actor: A, ctx: &mut Context<A>) -> Phase<A> {
         if self.lifecycle.is_some() {

@@ -70,8 +70,8 @@ pub(crate) fn run<A: Actor>(
         signals,
         lifecycle: None,
     };
-    let steps = async move {
-        // The steps' loop is here rather than in a method of the runner, one future less
+    let phases = async move {
+        // The phases' loop is here rather than in a method of the runner, one future less
         // deep: each level of nesting keeps its own copies of its references.
         let ctx = &mut guard.ctx;
         let mut phase = Phase::Start { restart: None };
@@ -105,17 +105,17 @@ pub(crate) fn run<A: Actor>(
         guard.stopped(reason);
     };
     ActorTask {
-        steps,
+        phases,
         held_permits,
     }
 }
 
 pin_project! {
-    /// An actor's task: its steps, and the line of senders waiting for space in its
-    /// mailbox, which gets the places the actor held back whenever the task stops running.
+    /// An actor's task: its phases, and the permits of its mailbox that the actor holds
+    /// back from waiting senders, released whenever the task stops running (M4).
     struct ActorTask<F, A: Actor> {
         #[pin]
-        steps: F,
+        phases: F,
         held_permits: HeldPermits<Envelope<A>>,
     }
 }
@@ -125,7 +125,7 @@ impl<F: Future<Output = ()>, A: Actor> Future for ActorTask<F, A> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
         let this = self.project();
-        let poll = this.steps.poll(cx);
+        let poll = this.phases.poll(cx);
         if poll.is_pending() {
             this.held_permits.release();
         }
