@@ -7,11 +7,9 @@
 //! most N within T) with optional exponential back-off.
 //!
 //! Inside, three parts: the public vocabulary (`strategy`); the pure decision (`decision`:
-//! no tasks, no channels, tested against a model); and the [`Supervisor`] shared by a
+//! no tasks, no channels, tested against a model); and the `Supervisor` shared by a
 //! parent (an actor or the system's guardian, one type) and its children, which runs the
 //! decider, takes the decision under its lock and carries it out.
-//!
-//! [`Supervisor`]: supervisor::Supervisor
 
 pub(crate) mod decision;
 pub(crate) mod strategy;

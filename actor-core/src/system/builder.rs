@@ -77,13 +77,13 @@ impl SystemBuilder {
     /// top-level actors together: at most 3 restarts within 5 seconds, after which the
     /// failed actor is stopped. A top-level `Escalate` has no one above to go to and stops
     /// the actor. An actor spawned from a value cannot be re-created, so a restart stops
-    /// it too: spawn it from [`Props::new`] to have it restarted.
+    /// it too: spawn it from [`Props::new`](crate::Props::new) to have it restarted.
     pub fn guardian_strategy(mut self, strategy: SupervisorStrategy) -> Self {
         self.guardian = strategy;
         self
     }
 
-    /// How many [`SystemEvent`]s a slow subscriber may lag behind before it misses some
+    /// How many [`SystemEvent`](crate::SystemEvent)s a slow subscriber may lag behind before it misses some
     /// (default 1024). The buffer is allocated at the first subscription to
     /// [`ActorSystem::events`]: a system nobody observes pays nothing for it. From 1 to
     /// [`MAX_EVENT_CAPACITY`](Self::MAX_EVENT_CAPACITY); `build` refuses others.

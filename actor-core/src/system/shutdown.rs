@@ -35,7 +35,7 @@ impl ActorSystem {
     /// and their hooks do not run. New spawns fail from the moment this is called.
     ///
     /// Every mailbox refuses new messages from the moment this is called, as after
-    /// [`ActorRef::stop_now`]: a sender waiting for room gets its message back at once, so
+    /// [`ActorRef::stop_now`](crate::ActorRef::stop_now): a sender waiting for room gets its message back at once, so
     /// that actors whose handlers wait for room in each other's mailboxes return from
     /// them and stop like the others. A child still handles what is already queued until
     /// its parent stops it, as before.
