@@ -452,7 +452,7 @@ async fn holds_all_for_one_under_concurrent_failures_and_askers() {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let target = &workers[(x % 4) as usize];
-                let outcome = if x % 11 == 0 {
+                let outcome = if x.is_multiple_of(11) {
                     tokio::time::timeout(Duration::from_secs(30), target.boom())
                         .await
                         .map(|r| r.map(|()| 0))
