@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{Hook, HookParam, Message};
+use crate::ast::{Hook, HookParamKind, Message};
 use crate::attr::Marker;
 use crate::expand_impl::{
     all_messages_may_be_absent, allow_deprecated, match_by_variant, phantom_variant,
@@ -40,21 +40,21 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
     let private = quote!(#krate::__private);
 
-    let arms = model.messages.iter().map(|message| {
+    let arms = model.messages().map(|message| {
         let Message {
             method,
-            variant,
             cfgs,
             is_async,
             ..
         } = message;
+        let variant = message.variant();
         let pattern = variant_with_fields(msg, message);
         let call_args = message.params.iter().map(|param| match param {
-            crate::ast::Param::Context => quote!(#ctx),
+            crate::ast::Param::Context(_) => quote!(#ctx),
             crate::ast::Param::Arg { ident, .. } => quote!(#ident),
         });
         let call = inherent_call(method, call_args, *is_async);
-        let body = if message.fail_on_err {
+        let body = if message.fail_on_err.is_some() {
             // The `Err` goes to the asker as the reply, and fails the actor after it.
             quote!({
                 let reply = #call;
@@ -71,9 +71,8 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
     let ctx_users: Vec<&Message> = model
-        .messages
-        .iter()
-        .filter(|m| m.takes_context() || m.fail_on_err)
+        .messages()
+        .filter(|m| m.takes_context() || m.fail_on_err.is_some())
         .collect();
     let ctx_param = if ctx_users.is_empty() {
         Ident::new(&format!("_{ctx}"), ctx.span())
@@ -84,9 +83,8 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     // `#[cfg]`, all of them may be compiled out.
     let allow_unused_ctx = (!ctx_users.is_empty() && ctx_users.iter().all(|m| !m.cfgs.is_empty()))
         .then(|| quote!(#[allow(unused_variables)]));
-    let allow_deprecated =
-        allow_deprecated(model.messages.iter().any(|m| !m.deprecated.is_empty()));
-    let any_async = model.messages.iter().any(|message| message.is_async);
+    let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
+    let any_async = model.messages().any(|message| message.is_async);
     // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
     let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
     let supervisor_body =
@@ -128,7 +126,7 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         .flat_map(|marker| model.hooks(marker))
         .map(|hook| hook_method(names, hook));
     let name_match = match_by_variant(names, &quote!(msg), |message| {
-        let text = message.variant.to_string();
+        let text = message.variant().to_string();
         quote!(#text)
     });
     quote! {
@@ -188,11 +186,13 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
     };
     let marker = hook.marker;
     let trait_method = Ident::new(marker.name(), hook.method.span());
-    let takes_context = hook.params.contains(&HookParam::Context);
-    let args = hook.params.iter().map(|param| match param {
-        HookParam::Context => quote!(ctx),
-        HookParam::Terminated => quote!(terminated),
-        HookParam::Failure => quote!(failure),
+    let takes_context = hook.takes(HookParamKind::Context);
+    // `valid::check` removes a hook with another parameter.
+    let args = hook.params.iter().filter_map(|param| match param.kind {
+        HookParamKind::Context => Some(quote!(ctx)),
+        HookParamKind::Terminated => Some(quote!(terminated)),
+        HookParamKind::Failure => Some(quote!(failure)),
+        HookParamKind::Other => None,
     });
     let call = inherent_call(&hook.method, args, hook.is_async);
     let ctx_param = if takes_context {
@@ -203,7 +203,7 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
     let signal_param = match marker {
         Marker::Terminated => Some(quote!(terminated: #private::Terminated,)),
         Marker::PreRestart | Marker::PostRestart => {
-            let name = if hook.params.contains(&HookParam::Failure) {
+            let name = if hook.takes(HookParamKind::Failure) {
                 quote!(failure)
             } else {
                 quote!(_failure)

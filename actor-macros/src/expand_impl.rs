@@ -83,7 +83,7 @@ pub(crate) fn impl_block(model: &ActorImpl, options: &ImplOptions) -> TokenStrea
 /// `AccountMsg::Deposit { amount }`, naming every field (to build the variant or to bind
 /// its fields), or `AccountMsg::Reset` for a message without arguments.
 pub(crate) fn variant_with_fields(msg: &Ident, message: &Message) -> TokenStream {
-    let variant = &message.variant;
+    let variant = message.variant();
     let fields: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
     if fields.is_empty() {
         quote!(#msg::#variant)
@@ -107,8 +107,8 @@ pub(crate) fn match_by_variant(
     arm: impl Fn(&Message) -> TokenStream,
 ) -> TokenStream {
     let msg = &names.msg;
-    let arms = names.model.messages.iter().map(|message| {
-        let variant = &message.variant;
+    let arms = names.model.messages().map(|message| {
+        let variant = message.variant();
         let cfgs = &message.cfgs;
         let pattern = if message.args().next().is_some() {
             quote!(#msg::#variant { .. })
@@ -131,10 +131,7 @@ pub(crate) fn match_by_variant(
 /// Whether the generated match may end up with no message arm: there are none, or each
 /// one is under a `#[cfg]`.
 pub(crate) fn all_messages_may_be_absent(model: &ActorImpl) -> bool {
-    model
-        .messages
-        .iter()
-        .all(|message| !message.cfgs.is_empty())
+    model.messages().all(|message| !message.cfgs.is_empty())
 }
 
 /// `#[allow(deprecated)]` for a generated item that names a deprecated message's method
@@ -171,8 +168,7 @@ fn docs_or(message: &Message, fallback: &str) -> TokenStream {
 fn context_param_name(model: &ActorImpl) -> Ident {
     let mut name = String::from("ctx");
     while model
-        .messages
-        .iter()
+        .messages()
         .flat_map(Message::args)
         .any(|(arg, _)| *arg == name)
     {
@@ -214,14 +210,14 @@ fn msg_enum(names: &Names<'_>) -> TokenStream {
     let generics = &model.generics;
     let where_clause = &generics.where_clause;
     let actor = &model.actor_ident;
-    let variants = model.messages.iter().map(|message| {
+    let variants = model.messages().map(|message| {
         let Message {
-            variant,
             cfgs,
             method,
             deprecated,
             ..
         } = message;
+        let variant = message.variant();
         let docs = docs_or(message, &format!("The message of `{actor}::{method}`."));
         let fields: Vec<TokenStream> = message
             .args()
@@ -259,14 +255,14 @@ fn reply_enum(names: &Names<'_>) -> TokenStream {
     let Names { reply, model, .. } = names;
     let generics = &model.generics;
     let where_clause = &generics.where_clause;
-    let variants = model.messages.iter().map(|message| {
+    let variants = model.messages().map(|message| {
         let Message {
-            variant,
             cfgs,
             output,
             method,
             ..
         } = message;
+        let variant = message.variant();
         let doc = format!(
             "The reply of `{actor}::{method}`.",
             actor = model.actor_ident
@@ -320,8 +316,9 @@ fn client(names: &Names<'_>) -> TokenStream {
     let generics_with_bounds = &model.generics;
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
 
-    let methods = model.messages.iter().map(|message| {
-        let Message { method, variant, vis, cfgs, deprecated, .. } = message;
+    let methods = model.messages().map(|message| {
+        let Message { method, vis, cfgs, deprecated, .. } = message;
+        let variant = message.variant();
         let docs = docs_or(
             message,
             &format!("Sends `{}::{method}` to the actor: `.await` the request for the reply, or `.tell()` it.", model.actor_ident),
@@ -387,7 +384,7 @@ fn msg_debug(names: &Names<'_>) -> TokenStream {
     let Names { model, msg, .. } = names;
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
     let debug_match = match_by_variant(names, &quote!(self), |message| {
-        let variant = &message.variant;
+        let variant = message.variant();
         let text = if message.args().next().is_some() {
             format!("{variant} {{ .. }}")
         } else {
@@ -397,8 +394,7 @@ fn msg_debug(names: &Names<'_>) -> TokenStream {
     });
     // With every message compiled out, the match has no arm to use `f` in.
     let f_unused = all_messages_may_be_absent(model).then(|| quote!(let _ = f;));
-    let allow_deprecated =
-        allow_deprecated(model.messages.iter().any(|m| !m.deprecated.is_empty()));
+    let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
     quote! {
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #msg #ty_generics #where_clause {
