@@ -77,7 +77,7 @@ fn actor_impl(
             quote!(#other)
         }
     };
-    let errors = errors.to_compile_errors();
+    let errors = errors.into_compile_errors();
     quote!(#errors #expanded)
 }
 

@@ -156,9 +156,16 @@ fn borrowed_text(reference: &syn::TypeReference, position: Position) -> String {
 mod tests {
     use super::*;
 
-    fn owned(ty: &str) -> bool {
-        let ty: Type = syn::parse_str(ty).unwrap();
-        check_owned(&ty, Position::Argument, &Errors::default())
+    fn owned(text: &str) -> bool {
+        let ty: Type = syn::parse_str(text).unwrap();
+        let errors = Errors::default();
+        let owned = check_owned(&ty, Position::Argument, &errors);
+        let reported = !errors.into_compile_errors().is_empty();
+        assert_eq!(
+            reported, !owned,
+            "`{text}`: an error exactly when not owned"
+        );
+        owned
     }
 
     #[test]
