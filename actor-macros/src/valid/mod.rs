@@ -13,40 +13,10 @@ use crate::errors::Errors;
 use crate::naming::variant_name;
 
 mod owned;
+mod reserved;
 
 use owned::{check_owned, Position};
-
-/// Method names an [`ActorRef`] resolves before the generated client: a message with one of
-/// these names could never be called as `actor_ref.name()`. Inherent methods of `ActorRef`
-/// (public and private, since rustc picks a private one and then reports it private), and
-/// methods of traits in the prelude that `ActorRef` implements.
-pub(crate) const RESERVED_METHOD_NAMES: &[&str] = &[
-    // inherent methods of ActorRef
-    "ask",
-    "cell",
-    "core",
-    "downgrade",
-    "from_core",
-    "id",
-    "is_alive",
-    "name",
-    "path",
-    "status",
-    "stop",
-    "stop_now",
-    "tell",
-    "terminated",
-    "try_tell",
-    // prelude traits ActorRef implements: Clone, PartialEq, Into, TryInto, ToOwned
-    "clone",
-    "clone_from",
-    "clone_into",
-    "eq",
-    "into",
-    "ne",
-    "to_owned",
-    "try_into",
-];
+use reserved::check_not_reserved;
 
 /// Runs every check of an `#[actor]` impl block, between parsing and expansion, reporting
 /// each failure into `errors` at the user's token.
@@ -403,22 +373,6 @@ fn check_receiver(marker: Marker, sig: &Signature, errors: &Errors) -> bool {
         }
         Some((_, None)) => true,
     }
-}
-
-/// A message whose name `ActorRef` would shadow could not be called through a ref.
-fn check_not_reserved(ident: &Ident, errors: &Errors) -> bool {
-    let name = ident.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name);
-    if RESERVED_METHOD_NAMES.contains(&name) {
-        errors.push(syn::Error::new_spanned(
-            ident,
-            format!(
-                "a message cannot be named `{name}`: `ActorRef` has its own `{name}` method, which would hide this one; rename the message (for example `{name}_value` or a more specific verb)"
-            ),
-        ));
-        return false;
-    }
-    true
 }
 
 /// A `Result<..>` return, for `fail_on_err`.
