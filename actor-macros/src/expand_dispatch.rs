@@ -70,19 +70,20 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     });
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
-    let ctx_users: Vec<&Message> = model
+    // When every message that takes the context is `#[cfg]`'d out, the parameter is unused,
+    // yet rustc does not warn, as its name has the macro's span, not the user's
+    // (`Configured` in tests/tests/macro_inputs.rs, `Hushed` in
+    // tests/expand/allowed_lints.rs): no allow is needed.
+    let uses_ctx = model
         .messages()
-        .filter(|m| m.takes_context() || m.fail_on_err.is_some())
-        .collect();
-    let ctx_param = if ctx_users.is_empty() {
-        Ident::new(&format!("_{ctx}"), ctx.span())
-    } else {
+        .any(|m| m.takes_context() || m.fail_on_err.is_some());
+    let ctx_param = if uses_ctx {
         ctx.clone()
+    } else {
+        Ident::new(&format!("_{ctx}"), ctx.span())
     };
-    // The context is named because some message takes it; if each of those is under a
-    // `#[cfg]`, all of them may be compiled out.
-    let allow_unused_ctx = (!ctx_users.is_empty() && ctx_users.iter().all(|m| !m.cfgs.is_empty()))
-        .then(|| quote!(#[allow(unused_variables)]));
+    // The dispatch matches a deprecated message's variant and calls its method
+    // (`Namesake::history` in tests/expand/namesakes.rs).
     let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
     let any_async = model.messages().any(|message| message.is_async);
     // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
@@ -91,7 +92,6 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::supervisor_strategy());
     let handle = if any_async {
         quote! {
-            #allow_unused_ctx
             #allow_deprecated
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
                 match msg {
@@ -102,12 +102,11 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         }
     } else {
         // With no messages (or all of them `#[cfg]`'d out), `match msg {}` diverges and
-        // `ready(..)` is unreachable.
+        // `ready(..)` is unreachable (`Idle` in tests/expand/allowed_lints.rs).
         let allow_unreachable =
             all_messages_may_be_absent(model).then(|| quote!(#[allow(unreachable_code)]));
         quote! {
             #allow_unreachable
-            #allow_unused_ctx
             #allow_deprecated
             fn handle(
                 &mut self,
@@ -125,6 +124,7 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         .into_iter()
         .flat_map(|marker| model.hooks(marker))
         .map(|hook| hook_method(names, hook));
+    // `message_name` matches a deprecated message's variant.
     let name_match = match_by_variant(names, &quote!(msg), |message| {
         let text = message.variant().to_string();
         quote!(#text)
@@ -213,6 +213,8 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
         _ => None,
     };
     let cfgs = &hook.cfgs;
+    // Calls the user's deprecated hook method (`Legacy::old_start` in
+    // tests/tests/macro_inputs.rs).
     let allow_deprecated = allow_deprecated(hook.deprecated);
     if hook.is_async {
         quote! {

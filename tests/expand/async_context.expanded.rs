@@ -129,14 +129,12 @@ impl ::actor_core::__private::ActorOptions for Auditor {
 }
 impl Auditor {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
-    #[allow(clippy::needless_pass_by_value)]
     pub async fn audit(&mut self, ctx: &mut Context<Self>) -> String {
         self.audits += 1;
         let total = self.ledger.record(0).await.unwrap_or_default();
         format!("audit {} by {}: total {total}", self.audits, ctx.id())
     }
     /// Stops the auditor after this message.
-    #[allow(clippy::needless_pass_by_value)]
     pub fn retire(&mut self, ctx: &mut Context<Self>) {
         ctx.stop();
     }
@@ -196,7 +194,6 @@ impl AuditorClient {
             AuditorMsg::Audit,
             |reply| match reply {
                 AuditorReply::Audit(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AuditorReply` variant other than `Audit` in reply to `AuditorMsg::Audit`"
@@ -212,7 +209,6 @@ impl AuditorClient {
             AuditorMsg::Retire,
             |reply| match reply {
                 AuditorReply::Retire => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AuditorReply` variant other than `Retire` in reply to `AuditorMsg::Retire`"

@@ -21,7 +21,6 @@ impl<T: Clone + Send + 'static> Store<T> {
     }
     /// How many values are stored.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn count(&self) -> usize {
         self.items.len()
     }
@@ -88,7 +87,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Push { item },
             |reply| match reply {
                 StoreReply::Push => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Push` in reply to `StoreMsg::Push`"
@@ -107,7 +105,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Get { index },
             |reply| match reply {
                 StoreReply::Get(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Get` in reply to `StoreMsg::Get`"
@@ -123,7 +120,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Count,
             |reply| match reply {
                 StoreReply::Count(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Count` in reply to `StoreMsg::Count`"

@@ -28,26 +28,22 @@ impl Namesake {
     }
     /// Named like `Actor::stopping`, with the context.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn stopping(&self, ctx: &mut Context<Self>) -> String {
         format!("{} events at {}", self.events.len(), ctx.path())
     }
     /// Named like the user's `Reset::reset`, with `&self`: counts, clears nothing.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn reset(&self) -> usize {
         self.events.len()
     }
     /// What happened so far.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn events(&self) -> Vec<String> {
         self.events.clone()
     }
     /// The old name of `events`.
     #[deprecated = "use `events`"]
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn history(&self) -> Vec<String> {
         self.events.clone()
     }
@@ -132,7 +128,6 @@ impl NamesakeClient {
             NamesakeMsg::Handle { msg },
             |reply| match reply {
                 NamesakeReply::Handle(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Handle` in reply to `NamesakeMsg::Handle`"
@@ -148,7 +143,6 @@ impl NamesakeClient {
             NamesakeMsg::Stopping,
             |reply| match reply {
                 NamesakeReply::Stopping(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Stopping` in reply to `NamesakeMsg::Stopping`"
@@ -164,7 +158,6 @@ impl NamesakeClient {
             NamesakeMsg::Reset,
             |reply| match reply {
                 NamesakeReply::Reset(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Reset` in reply to `NamesakeMsg::Reset`"
@@ -180,7 +173,6 @@ impl NamesakeClient {
             NamesakeMsg::Events,
             |reply| match reply {
                 NamesakeReply::Events(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Events` in reply to `NamesakeMsg::Events`"
@@ -200,7 +192,6 @@ impl NamesakeClient {
             NamesakeMsg::History,
             |reply| match reply {
                 NamesakeReply::History(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `History` in reply to `NamesakeMsg::History`"

@@ -37,12 +37,10 @@ impl Account {
     }
     /// The current balance.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn balance(&self) -> u64 {
         self.balance
     }
     /// Empties the account.
-    #[allow(clippy::needless_pass_by_value)]
     pub fn close(&mut self) {
         self.balance = 0;
     }
@@ -115,7 +113,6 @@ impl AccountClient {
             AccountMsg::Deposit { amount },
             |reply| match reply {
                 AccountReply::Deposit(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Deposit` in reply to `AccountMsg::Deposit`"
@@ -138,7 +135,6 @@ impl AccountClient {
             AccountMsg::Withdraw { amount },
             |reply| match reply {
                 AccountReply::Withdraw(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Withdraw` in reply to `AccountMsg::Withdraw`"
@@ -154,7 +150,6 @@ impl AccountClient {
             AccountMsg::Balance,
             |reply| match reply {
                 AccountReply::Balance(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Balance` in reply to `AccountMsg::Balance`"
@@ -170,7 +165,6 @@ impl AccountClient {
             AccountMsg::Close,
             |reply| match reply {
                 AccountReply::Close => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Close` in reply to `AccountMsg::Close`"

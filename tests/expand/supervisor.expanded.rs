@@ -159,13 +159,11 @@ impl ::actor_core::__private::ActorOptions for Foreman {
 impl Foreman {
     /// The parser, once started.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn parser(&self) -> Option<ActorRef<Parser>> {
         self.parser.clone()
     }
     /// How many times this foreman was restarted, and what it saw of its watched actors.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn report(&self) -> (u32, Vec<StopReason>) {
         (self.restarts, self.gone.clone())
     }
@@ -235,7 +233,6 @@ impl ForemanClient {
             ForemanMsg::Parser,
             |reply| match reply {
                 ForemanReply::Parser(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`ForemanReply` variant other than `Parser` in reply to `ForemanMsg::Parser`"
@@ -253,7 +250,6 @@ impl ForemanClient {
             ForemanMsg::Report,
             |reply| match reply {
                 ForemanReply::Report(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`ForemanReply` variant other than `Report` in reply to `ForemanMsg::Report`"

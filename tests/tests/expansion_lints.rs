@@ -25,6 +25,10 @@ pub mod supervisor;
 #[path = "../expand/namesakes.rs"]
 pub mod namesakes;
 
+/// The fixture of the inputs for which the generated code allows a lint.
+#[path = "../expand/allowed_lints.rs"]
+pub mod allowed_lints;
+
 use actor_core::prelude::*;
 
 #[tokio::test]
@@ -76,5 +80,13 @@ async fn the_fixtures_behave_as_their_source_says() {
     #[allow(deprecated)]
     let history = namesake.history();
     assert_eq!(history.await.unwrap(), namesake.events().await.unwrap());
+
+    let keeper = system.spawn(allowed_lints::Keeper::new()).unwrap();
+    assert_eq!(allowed_lints::Keeper::round_trip(&keeper, 7).await, 7);
+    let hushed = system.spawn(allowed_lints::Hushed::new()).unwrap();
+    assert_eq!(hushed.count().await.unwrap(), 1);
+    let idle = system.spawn(allowed_lints::Idle::new()).unwrap();
+    idle.stop();
+    assert_eq!(idle.terminated().await, StopReason::Requested);
     system.shutdown().await;
 }
