@@ -10,7 +10,7 @@ use crate::ast::{Hook, HookParamKind, Message};
 use crate::attr::Marker;
 use crate::expand_impl::{
     all_messages_may_be_absent, allow_deprecated, match_by_variant, phantom_variant,
-    variant_with_fields, Names,
+    variant_with_fields, GeneratedEnum, Names,
 };
 
 // impl Actor for Account {
@@ -125,7 +125,7 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         .flat_map(|marker| model.hooks(marker))
         .map(|hook| hook_method(names, hook));
     // `message_name` matches a deprecated message's variant.
-    let name_match = match_by_variant(names, &quote!(msg), |message| {
+    let name_match = match_by_variant(names, GeneratedEnum::Msg, &quote!(msg), |message| {
         let text = message.variant().to_string();
         quote!(#text)
     });

@@ -8,7 +8,8 @@
 //! 2. checking: `valid::check` runs every check of the model at once and removes the
 //!    messages and hooks that failed one (`valid::check_struct` for the struct);
 //! 3. expansion: `expand_impl` (the enums and the client), `expand_dispatch` (the
-//!    `impl Actor`) and `expand_struct` generate code from what is left.
+//!    `impl Actor`), `expand_debug` (the generated types' `Debug`) and `expand_struct`
+//!    generate code from what is left.
 //!
 //! Errors of every stage are collected in `errors` so all of them show at once (parse
 //! errors first, then those of the checks, each group in the order of the input), and the
@@ -18,6 +19,7 @@
 mod ast;
 mod attr;
 mod errors;
+mod expand_debug;
 mod expand_dispatch;
 mod expand_impl;
 mod expand_struct;

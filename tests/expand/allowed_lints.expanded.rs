@@ -4,6 +4,7 @@ struct Secret(u8);
 /// What the actor reveals: private too, in the generated `pub` reply enum.
 struct Hidden(u8);
 /// Keeps a number, through private messages of private types.
+#[derive(Debug)]
 pub struct Keeper {
     kept: u8,
 }
@@ -139,6 +140,21 @@ const _: () = {
             }
         }
     }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for KeeperReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                KeeperReply::Keep => f.write_str("Keep"),
+                KeeperReply::Reveal(..) => f.write_str("Reveal(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for KeeperClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("KeeperClient").finish_non_exhaustive()
+        }
+    }
 };
 impl Keeper {
     /// A keeper of nothing yet.
@@ -171,6 +187,7 @@ impl Default for Keeper {
     }
 }
 /// An actor without messages: it only runs its hook.
+#[derive(Debug)]
 pub struct Idle {
     started: bool,
 }
@@ -254,6 +271,19 @@ const _: () = {
             match *self {}
         }
     }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for IdleReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            let _ = f;
+            match *self {}
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for IdleClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("IdleClient").finish_non_exhaustive()
+        }
+    }
 };
 impl Idle {
     /// An idle actor, not yet started.
@@ -268,6 +298,7 @@ impl Default for Idle {
     }
 }
 /// Its only message that takes the context is compiled out (`cfg(any())` is never true).
+#[derive(Debug)]
 pub struct Hushed {
     count: u32,
 }
@@ -409,6 +440,22 @@ const _: () = {
                 HushedMsg::StopSoon => f.write_str("StopSoon"),
                 HushedMsg::Count => f.write_str("Count"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for HushedReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                #[cfg(any())]
+                HushedReply::StopSoon => f.write_str("StopSoon"),
+                HushedReply::Count(..) => f.write_str("Count(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for HushedClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("HushedClient").finish_non_exhaustive()
         }
     }
 };

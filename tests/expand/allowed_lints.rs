@@ -13,6 +13,7 @@ struct Secret(u8);
 struct Hidden(u8);
 
 /// Keeps a number, through private messages of private types.
+#[derive(Debug)]
 #[actor]
 pub struct Keeper {
     kept: u8,
@@ -65,6 +66,7 @@ impl Default for Keeper {
 }
 
 /// An actor without messages: it only runs its hook.
+#[derive(Debug)]
 #[actor]
 pub struct Idle {
     started: bool,
@@ -94,6 +96,7 @@ impl Default for Idle {
 }
 
 /// Its only message that takes the context is compiled out (`cfg(any())` is never true).
+#[derive(Debug)]
 #[actor]
 pub struct Hushed {
     count: u32,

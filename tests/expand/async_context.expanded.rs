@@ -1,5 +1,6 @@
 use actor_core::prelude::*;
 /// Keeps a running total.
+#[derive(Debug)]
 pub struct Ledger {
     total: i64,
 }
@@ -115,8 +116,23 @@ const _: () = {
             }
         }
     }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for LedgerReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                LedgerReply::Record(..) => f.write_str("Record(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for LedgerClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LedgerClient").finish_non_exhaustive()
+        }
+    }
 };
 /// Audits a ledger on request.
+#[derive(Debug)]
 pub struct Auditor {
     ledger: ActorRef<Ledger>,
     audits: u32,
@@ -267,6 +283,21 @@ const _: () = {
                 AuditorMsg::Audit => f.write_str("Audit"),
                 AuditorMsg::Retire => f.write_str("Retire"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AuditorReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                AuditorReply::Audit(..) => f.write_str("Audit(..)"),
+                AuditorReply::Retire => f.write_str("Retire"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AuditorClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AuditorClient").finish_non_exhaustive()
         }
     }
 };

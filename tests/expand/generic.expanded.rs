@@ -1,5 +1,6 @@
 use actor_core::prelude::*;
 /// An append-only store of values.
+#[derive(Debug)]
 pub struct Store<T> {
     items: Vec<T>,
 }
@@ -176,6 +177,23 @@ const _: () = {
                 StoreMsg::Count => f.write_str("Count"),
                 StoreMsg::__Phantom(ref never, _) => match *never {}
             }
+        }
+    }
+    #[automatically_derived]
+    impl<T: Clone + Send + 'static> ::core::fmt::Debug for StoreReply<T> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                StoreReply::Push => f.write_str("Push"),
+                StoreReply::Get(..) => f.write_str("Get(..)"),
+                StoreReply::Count(..) => f.write_str("Count(..)"),
+                StoreReply::__Phantom(ref never, _) => match *never {}
+            }
+        }
+    }
+    #[automatically_derived]
+    impl<T: Clone + Send + 'static> ::core::fmt::Debug for StoreClient<T> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("StoreClient").finish_non_exhaustive()
         }
     }
 };

@@ -5,6 +5,7 @@ pub trait Reset {
     fn reset(&mut self);
 }
 /// Records what happens to it.
+#[derive(Debug)]
 pub struct Namesake {
     events: Vec<String>,
 }
@@ -278,6 +279,24 @@ const _: () = {
                 NamesakeMsg::Events => f.write_str("Events"),
                 NamesakeMsg::History => f.write_str("History"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for NamesakeReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                NamesakeReply::Handle(..) => f.write_str("Handle(..)"),
+                NamesakeReply::Stopping(..) => f.write_str("Stopping(..)"),
+                NamesakeReply::Reset(..) => f.write_str("Reset(..)"),
+                NamesakeReply::Events(..) => f.write_str("Events(..)"),
+                NamesakeReply::History(..) => f.write_str("History(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for NamesakeClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("NamesakeClient").finish_non_exhaustive()
         }
     }
 };

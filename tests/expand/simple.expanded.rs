@@ -6,6 +6,7 @@ pub struct Overdrawn {
     pub balance: u64,
 }
 /// A bank account.
+#[derive(Debug)]
 pub struct Account {
     balance: u64,
 }
@@ -225,6 +226,23 @@ const _: () = {
                 AccountMsg::Balance => f.write_str("Balance"),
                 AccountMsg::Close => f.write_str("Close"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AccountReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                AccountReply::Deposit(..) => f.write_str("Deposit(..)"),
+                AccountReply::Withdraw(..) => f.write_str("Withdraw(..)"),
+                AccountReply::Balance(..) => f.write_str("Balance(..)"),
+                AccountReply::Close => f.write_str("Close"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AccountClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AccountClient").finish_non_exhaustive()
         }
     }
 };
