@@ -1,16 +1,21 @@
 //! The model of an `#[actor]` impl block: its messages and hooks, keeping the user's syn
 //! nodes so that errors and generated items point at the user's tokens.
+//!
+//! This stage parses: it reads the markers and their options (an error there is reported
+//! here, and the method left out) and sorts each method's parameters by what they are
+//! meant to be. Whether the methods are acceptable is `valid`'s question, asked of the
+//! whole model afterwards.
 
+use proc_macro2::Span;
 use syn::visit_mut::VisitMut;
 use syn::{
     Attribute, FnArg, GenericParam, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Lifetime, Pat,
-    ReturnType, Type, Visibility, WherePredicate,
+    PatType, ReturnType, Signature, Type, Visibility, WherePredicate,
 };
 
 use crate::attr::{self, Marker};
 use crate::errors::Errors;
 use crate::naming::variant_name;
-use crate::valid;
 
 /// A whole `#[actor]` impl block.
 pub(crate) struct ActorImpl {
@@ -21,16 +26,25 @@ pub(crate) struct ActorImpl {
     /// The last segment of the actor's type path, the stem of the generated names.
     pub(crate) actor_ident: Ident,
     pub(crate) generics: Generics,
-    pub(crate) messages: Vec<Message>,
-    pub(crate) hooks: Vec<Hook>,
+    /// The messages and hooks, in the order of the impl block, so that their errors are
+    /// reported in that order.
+    pub(crate) handlers: Vec<Handler>,
+}
+
+/// A method with a marker.
+#[allow(clippy::large_enum_variant)] // a handful per block, at compile time
+pub(crate) enum Handler {
+    Message(Message),
+    Hook(Hook),
 }
 
 /// One `#[message]` method.
 pub(crate) struct Message {
     /// The method's name, `deposit`; also the client method's name.
     pub(crate) method: Ident,
-    /// The enum variant's name, `Deposit`.
-    pub(crate) variant: Ident,
+    /// The enum variant's name, `Deposit`; `None` when the method's name gives no valid
+    /// one, which the checks reject.
+    variant: Option<Ident>,
     pub(crate) vis: Visibility,
     /// `#[doc]` attributes, carried onto the variant and the client method.
     pub(crate) docs: Vec<Attribute>,
@@ -45,31 +59,59 @@ pub(crate) struct Message {
     pub(crate) params: Vec<Param>,
     /// The return type with `Self` spelled out; `None` for `()`.
     pub(crate) output: Option<Type>,
-    /// `#[message(fail_on_err)]`: an `Err` reply also fails the actor.
-    pub(crate) fail_on_err: bool,
+    /// `#[message(fail_on_err)]`, at the option's span: an `Err` reply also fails the actor.
+    pub(crate) fail_on_err: Option<Span>,
+    /// The user's signature, for the checks and the spans of their errors.
+    pub(crate) sig: Signature,
 }
 
 /// A parameter of a message method.
 #[allow(clippy::large_enum_variant)] // a handful per method, at compile time
 pub(crate) enum Param {
-    /// `ctx: &mut Context<Self>`, passed in by the dispatch.
-    Context,
-    /// An owned argument, which becomes a field of the variant.
-    Arg { ident: Ident, ty: Type },
+    /// Meant as `ctx: &mut Context<Self>`, passed in by the dispatch (the checks reject a
+    /// misspelt one).
+    Context(PatType),
+    /// An argument, which becomes a field of the variant.
+    Arg {
+        /// The parameter as the user wrote it.
+        node: PatType,
+        /// The field's name; `None` for a pattern that is not a plain name, which the
+        /// checks reject.
+        ident: Option<Ident>,
+        /// The field's type, with `Self` spelled out.
+        ty: Type,
+    },
 }
 
 impl Message {
+    /// The arguments that become the variant's fields, with their names and types.
     pub(crate) fn args(&self) -> impl Iterator<Item = (&Ident, &Type)> {
         self.params.iter().filter_map(|param| match param {
-            Param::Arg { ident, ty } => Some((ident, ty)),
-            Param::Context => None,
+            Param::Arg {
+                ident: Some(ident),
+                ty,
+                ..
+            } => Some((ident, ty)),
+            Param::Arg { ident: None, .. } | Param::Context(_) => None,
         })
     }
 
     pub(crate) fn takes_context(&self) -> bool {
         self.params
             .iter()
-            .any(|param| matches!(param, Param::Context))
+            .any(|param| matches!(param, Param::Context(_)))
+    }
+
+    /// The enum variant's name, `Deposit`.
+    ///
+    /// # Panics
+    ///
+    /// For a message whose name gives no variant: `valid::check` removes those before
+    /// anything is generated.
+    pub(crate) fn variant(&self) -> &Ident {
+        self.variant
+            .as_ref()
+            .expect("the checks remove a message whose name gives no variant")
     }
 }
 
@@ -86,41 +128,54 @@ pub(crate) struct Hook {
     pub(crate) is_async: bool,
     /// The hook's parameters after `self`, in the user's order.
     pub(crate) params: Vec<HookParam>,
+    /// The user's signature, for the checks and the spans of their errors.
+    pub(crate) sig: Signature,
 }
 
-/// A parameter of a hook.
+/// A parameter of a hook, sorted by its type; the checks decide whether the hook takes it.
+pub(crate) struct HookParam {
+    pub(crate) kind: HookParamKind,
+    /// The parameter as the user wrote it.
+    pub(crate) node: PatType,
+}
+
+/// What a hook's parameter is meant to be.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HookParam {
+pub(crate) enum HookParamKind {
+    /// Meant as `ctx: &mut Context<Self>`.
     Context,
-    /// The death-watch signal, for `#[terminated]`.
+    /// A `Terminated`: the death-watch signal, for `#[terminated]`.
     Terminated,
-    /// The failure that caused a restart, for `#[pre_restart]` and `#[post_restart]`.
+    /// A `&Failure`: the failure that caused a restart, for `#[pre_restart]` and
+    /// `#[post_restart]`.
     Failure,
+    /// Anything else, which no hook takes.
+    Other,
+}
+
+impl Hook {
+    pub(crate) fn takes(&self, kind: HookParamKind) -> bool {
+        self.params.iter().any(|param| param.kind == kind)
+    }
 }
 
 impl ActorImpl {
-    /// Builds the model, reporting every problem found into `errors`. Methods with problems
-    /// are left out of the model, so the rest still expands.
+    /// Builds the model, reporting the errors in the markers and their options into
+    /// `errors`; a method with such an error is left out.
+    ///
+    /// `None` for a block that is not an actor's own: a trait impl (whose methods are the
+    /// trait's), or the impl of a type with no name to give the generated items.
+    /// `valid::check` says which.
     pub(crate) fn from_item(mut item: ItemImpl, errors: &Errors) -> Option<ActorImpl> {
-        valid::check_impl_header(&item, errors);
         if item.trait_.is_some() {
-            // Generating an actor from a trait impl would only add follow-on errors (a second
-            // `impl Actor`, for one); the header error says what to do.
             return None;
         }
-        // An actor cannot borrow; `check_impl_header` and the struct's `#[actor]` report its
-        // lifetimes. The generated items are built without them, so those errors are not
-        // followed by a dozen "lifetime must outlive 'static" ones.
+        // An actor cannot borrow; the checks report its lifetimes. The generated items are
+        // built without them, so those errors are not followed by a dozen "lifetime must
+        // outlive 'static" ones.
         let (self_ty, generics) = without_lifetimes(&item);
-        let actor_ident = match valid::actor_ident(&self_ty) {
-            Ok(ident) => ident,
-            Err(err) => {
-                errors.push(err);
-                return None;
-            }
-        };
-        let mut messages: Vec<Message> = Vec::new();
-        let mut hooks: Vec<Hook> = Vec::new();
+        let actor_ident = actor_ident(&self_ty)?;
+        let mut handlers = Vec::new();
         for impl_item in &mut item.items {
             let markers = match impl_item {
                 ImplItem::Fn(method) => attr::take_markers(&mut method.attrs),
@@ -139,11 +194,6 @@ impl ActorImpl {
             cfgs.extend(found.cfgs.iter().cloned());
             match found.marker {
                 Marker::Message => {
-                    // `#[actor]` requires owned arguments (they wait in a mailbox), so the
-                    // lint that suggests borrowing them can only mislead here.
-                    method
-                        .attrs
-                        .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
                     let options = match attr::parse_message_options(&found.attr) {
                         Ok(options) => options,
                         Err(err) => {
@@ -151,56 +201,25 @@ impl ActorImpl {
                             continue;
                         }
                     };
-                    let Some(message) =
-                        Message::from_method(method, &self_ty, &actor_ident, &options, errors)
-                    else {
-                        continue;
-                    };
-                    let message = Message { cfgs, ..message };
-                    // Two methods under `#[cfg]`s may be alternatives (`cfg(unix)` and
-                    // `cfg(not(unix))`); if both are compiled in, rustc reports the
-                    // duplicate variant.
-                    let clash = messages.iter().find(|existing| {
-                        existing.variant == message.variant
-                            && (existing.cfgs.is_empty() || message.cfgs.is_empty())
-                    });
-                    if let Some(clash) = clash {
-                        errors.push(syn::Error::new(
-                            message.method.span(),
-                            format!(
-                                "`{}` and `{}` would both become the message variant `{}`; rename one of them",
-                                clash.method, message.method, message.variant
-                            ),
-                        ));
-                    } else {
-                        messages.push(message);
+                    let message = Message::from_method(method, &self_ty, &actor_ident, &options);
+                    let takes_argument = message
+                        .params
+                        .iter()
+                        .any(|param| matches!(param, Param::Arg { .. }));
+                    if takes_argument {
+                        // `#[actor]` requires owned arguments (they wait in a mailbox), so the
+                        // pedantic lint that suggests borrowing one the handler only reads
+                        // can only mislead: `Parser::parse(text: String)` in
+                        // tests/expand/supervisor.rs needs this allow.
+                        method
+                            .attrs
+                            .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
                     }
+                    handlers.push(Handler::Message(Message { cfgs, ..message }));
                 }
                 hook_marker => {
-                    let Some(hook) = Hook::from_method(hook_marker, method, &actor_ident, errors)
-                    else {
-                        continue;
-                    };
-                    let hook = Hook { cfgs, ..hook };
-                    // As for messages: hooks under `#[cfg]`s may be alternatives.
-                    let first = hooks.iter().find(|existing| {
-                        existing.marker == hook_marker
-                            && (existing.cfgs.is_empty() || hook.cfgs.is_empty())
-                    });
-                    if let Some(first) = first {
-                        errors.push(syn::Error::new(
-                            hook.method.span(),
-                            format!(
-                                "`{}` is already the `#[{marker}]` hook, and an actor has one: move the body of `{}` into `{}` and remove `#[{marker}]` here",
-                                first.method,
-                                hook.method,
-                                first.method,
-                                marker = hook_marker.name()
-                            ),
-                        ));
-                    } else {
-                        hooks.push(hook);
-                    }
+                    let hook = Hook::from_method(hook_marker, method, &actor_ident);
+                    handlers.push(Handler::Hook(Hook { cfgs, ..hook }));
                 }
             }
         }
@@ -209,14 +228,37 @@ impl ActorImpl {
             self_ty,
             actor_ident,
             generics,
-            messages,
-            hooks,
+            handlers,
+        })
+    }
+
+    /// The messages, in the order of the impl block.
+    pub(crate) fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.handlers.iter().filter_map(|handler| match handler {
+            Handler::Message(message) => Some(message),
+            Handler::Hook(_) => None,
         })
     }
 
     /// The hooks of one kind: one, or several under alternative `#[cfg]`s.
     pub(crate) fn hooks(&self, marker: Marker) -> impl Iterator<Item = &Hook> {
-        self.hooks.iter().filter(move |hook| hook.marker == marker)
+        self.handlers
+            .iter()
+            .filter_map(move |handler| match handler {
+                Handler::Hook(hook) if hook.marker == marker => Some(hook),
+                Handler::Hook(_) | Handler::Message(_) => None,
+            })
+    }
+}
+
+/// The name the generated items are named after: `Store` for `Store<T>`; `None` for a
+/// type that is not a plain path, like `&Store` or `(A, B)`.
+pub(crate) fn actor_ident(self_ty: &Type) -> Option<Ident> {
+    match self_ty {
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().map(|s| s.ident.clone())
+        }
+        _ => None,
     }
 }
 
@@ -307,73 +349,36 @@ impl Message {
         self_ty: &Type,
         actor: &Ident,
         options: &attr::MessageOptions,
-        errors: &Errors,
-    ) -> Option<Message> {
+    ) -> Message {
         let sig = &method.sig;
-        let mut ok = valid::check_signature_shape(Marker::Message, sig, errors);
-        ok &= valid::check_receiver(Marker::Message, sig, errors);
-        ok &= valid::check_not_reserved(&sig.ident, errors);
-
-        let mut params = Vec::new();
-        for input in sig.inputs.iter().skip(1) {
-            let FnArg::Typed(pat_type) = input else {
-                continue;
-            };
-            let seen_context = params.iter().any(|param| matches!(param, Param::Context));
-            match valid::context_param(pat_type, actor, seen_context, errors) {
-                valid::ContextParam::Valid => {
-                    params.push(Param::Context);
-                    continue;
+        let params = sig
+            .inputs
+            .iter()
+            .skip(1)
+            .filter_map(|input| match input {
+                FnArg::Typed(pat_type) => Some(pat_type),
+                FnArg::Receiver(_) => None,
+            })
+            .map(|pat_type| {
+                if is_context_like(pat_type, actor) {
+                    Param::Context(pat_type.clone())
+                } else {
+                    Param::Arg {
+                        node: pat_type.clone(),
+                        ident: plain_ident(&pat_type.pat).cloned(),
+                        ty: with_self_replaced(&pat_type.ty, self_ty),
+                    }
                 }
-                valid::ContextParam::Invalid => {
-                    ok = false;
-                    continue;
-                }
-                valid::ContextParam::NotContext => {}
-            }
-            let Some(ident) = arg_ident(&pat_type.pat, errors) else {
-                ok = false;
-                continue;
-            };
-            if !valid::check_owned(&pat_type.ty, valid::Position::Argument, errors) {
-                ok = false;
-                continue;
-            }
-            params.push(Param::Arg {
-                ident,
-                ty: with_self_replaced(&pat_type.ty, self_ty),
-            });
-        }
-
+            })
+            .collect();
         let output = match &sig.output {
-            ReturnType::Default => None,
-            ReturnType::Type(_, ty) if is_unit(ty) => None,
-            ReturnType::Type(_, ty) => {
-                ok &= valid::check_owned(ty, valid::Position::Reply, errors);
-                Some(with_self_replaced(ty, self_ty))
-            }
+            ReturnType::Type(_, ty) if !is_unit(ty) => Some(with_self_replaced(ty, self_ty)),
+            ReturnType::Type(..) | ReturnType::Default => None,
         };
-        if let Some(span) = options.fail_on_err {
-            if !output.as_ref().is_some_and(valid::is_result_type) {
-                errors.push(syn::Error::new(
-                    span,
-                    "`fail_on_err` needs a handler that returns `Result<T, E>`: its `Err` is what fails the actor",
-                ));
-                ok = false;
-            }
-        }
-        let variant = match variant_name(&sig.ident) {
-            Ok(variant) => Some(variant),
-            Err(err) => {
-                errors.push(err);
-                None
-            }
-        };
-        let variant = variant.filter(|_| ok)?;
-        Some(Message {
-            fail_on_err: options.fail_on_err.is_some(),
+        Message {
+            fail_on_err: options.fail_on_err,
             method: sig.ident.clone(),
-            variant,
+            variant: variant_name(&sig.ident).ok(),
             vis: method.vis.clone(),
             docs: method
                 .attrs
@@ -387,110 +392,115 @@ impl Message {
             is_async: sig.asyncness.is_some(),
             params,
             output,
-        })
+            sig: sig.clone(),
+        }
     }
 }
 
 impl Hook {
-    fn from_method(
-        marker: Marker,
-        method: &ImplItemFn,
-        actor: &Ident,
-        errors: &Errors,
-    ) -> Option<Hook> {
+    fn from_method(marker: Marker, method: &ImplItemFn, actor: &Ident) -> Hook {
         let sig = &method.sig;
-        let mut ok = valid::check_signature_shape(marker, sig, errors);
-        ok &= valid::check_receiver(marker, sig, errors);
-        let takes_failure = matches!(marker, Marker::PreRestart | Marker::PostRestart);
-        let expected = if marker == Marker::Terminated {
-            "`&mut self` (or `&self`), a `terminated: Terminated` and, optionally, `ctx: &mut Context<Self>`, in any order"
-        } else if takes_failure {
-            "`&mut self` (or `&self`) and, optionally, `failure: &Failure` and `ctx: &mut Context<Self>`, in any order"
-        } else {
-            "only `&mut self` (or `&self`) and, optionally, `ctx: &mut Context<Self>`"
-        };
-        let mut params = Vec::new();
-        for input in sig.inputs.iter().skip(1) {
-            let FnArg::Typed(pat_type) = input else {
-                continue;
-            };
-            let seen_context = params.contains(&HookParam::Context);
-            match valid::context_param(pat_type, actor, seen_context, errors) {
-                valid::ContextParam::Valid => {
-                    params.push(HookParam::Context);
-                    continue;
+        let params = sig
+            .inputs
+            .iter()
+            .skip(1)
+            .filter_map(|input| match input {
+                FnArg::Typed(pat_type) => Some(pat_type),
+                FnArg::Receiver(_) => None,
+            })
+            .map(|pat_type| {
+                let kind = if is_context_like(pat_type, actor) {
+                    HookParamKind::Context
+                } else if is_terminated_type(&pat_type.ty) {
+                    HookParamKind::Terminated
+                } else if is_failure_ref(&pat_type.ty) {
+                    HookParamKind::Failure
+                } else {
+                    HookParamKind::Other
+                };
+                HookParam {
+                    kind,
+                    node: pat_type.clone(),
                 }
-                valid::ContextParam::Invalid => {
-                    ok = false;
-                    continue;
-                }
-                valid::ContextParam::NotContext => {}
-            }
-            if marker == Marker::Terminated
-                && valid::is_terminated_type(&pat_type.ty)
-                && !params.contains(&HookParam::Terminated)
-            {
-                params.push(HookParam::Terminated);
-            } else if takes_failure
-                && valid::is_failure_ref(&pat_type.ty)
-                && !params.contains(&HookParam::Failure)
-            {
-                params.push(HookParam::Failure);
-            } else {
-                errors.push(syn::Error::new_spanned(
-                    pat_type,
-                    format!("a `#[{}]` hook takes {expected}", marker.name()),
-                ));
-                ok = false;
-            }
-        }
-        if marker == Marker::Terminated && ok && !params.contains(&HookParam::Terminated) {
-            errors.push(syn::Error::new_spanned(
-                &sig.ident,
-                "a `#[terminated]` hook receives the signal: add a `terminated: Terminated` argument",
-            ));
-            ok = false;
-        }
-        if let ReturnType::Type(_, ty) = &sig.output {
-            if !is_unit(ty) {
-                errors.push(syn::Error::new_spanned(
-                    ty,
-                    format!(
-                        "a `#[{}]` hook returns nothing: remove the return type. To fail the actor, panic or call `ctx.fail(..)`",
-                        marker.name()
-                    ),
-                ));
-                ok = false;
-            }
-        }
-        ok.then(|| Hook {
+            })
+            .collect();
+        Hook {
             marker,
             method: sig.ident.clone(),
             cfgs: Vec::new(),
             deprecated: !attr::carried(&method.attrs, "deprecated").is_empty(),
             is_async: sig.asyncness.is_some(),
             params,
-        })
+            sig: sig.clone(),
+        }
     }
 }
 
-/// The argument's name, which becomes the variant's field name.
-fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
+/// The argument's name, which becomes the variant's field name, if it is a plain one.
+pub(crate) fn plain_ident(pat: &Pat) -> Option<&Ident> {
     match pat {
         Pat::Ident(pat_ident) if pat_ident.by_ref.is_none() && pat_ident.subpat.is_none() => {
-            Some(pat_ident.ident.clone())
+            Some(&pat_ident.ident)
         }
-        other => {
-            errors.push(syn::Error::new_spanned(
-                other,
-                "a message argument needs a plain name, like `amount: u64`: it becomes a field of the message; destructure it inside the method",
-            ));
-            None
-        }
+        _ => None,
     }
 }
 
-fn is_unit(ty: &Type) -> bool {
+/// Whether a parameter is meant as the actor's context. The context is a
+/// `Context<Self>` (or `Context<Actor>`), whatever path leads to it; a type named
+/// `Context` without that argument (`app::Context`, `opentelemetry::Context`, a struct of
+/// the user's) is an ordinary argument. A reference to a `Context<Other>` is taken for the
+/// context of another actor, since, as a borrowed argument, it could not be a message's
+/// field anyway.
+fn is_context_like(pat_type: &PatType, actor: &Ident) -> bool {
+    match &*pat_type.ty {
+        Type::Reference(reference) => context_argument(&reference.elem).is_some(),
+        other => context_argument(other).is_some_and(|argument| names_the_actor(argument, actor)),
+    }
+}
+
+/// The one type argument of a path ending in `Context<..>`.
+pub(crate) fn context_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Context" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut args = args.args.iter();
+    match (args.next(), args.next()) {
+        (Some(syn::GenericArgument::Type(ty)), None) => Some(ty),
+        _ => None,
+    }
+}
+
+/// `Self`, or a path ending in the actor's name.
+pub(crate) fn names_the_actor(ty: &Type, actor: &Ident) -> bool {
+    matches!(
+        ty,
+        Type::Path(path) if path.qself.is_none()
+            && path.path.segments.last().is_some_and(|s| s.ident == "Self" || s.ident == *actor)
+    )
+}
+
+/// The death-watch signal's type, `Terminated`.
+fn is_terminated_type(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Terminated"))
+}
+
+/// `&Failure` (any path ending in `Failure`), the restart hooks' cause.
+fn is_failure_ref(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if reference.mutability.is_none()
+            && matches!(&*reference.elem, Type::Path(path)
+                if path.path.segments.last().is_some_and(|s| s.ident == "Failure")))
+}
+
+pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 

@@ -6,11 +6,11 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{Hook, HookParam, Message};
+use crate::ast::{Hook, HookParamKind, Message};
 use crate::attr::Marker;
 use crate::expand_impl::{
     all_messages_may_be_absent, allow_deprecated, match_by_variant, phantom_variant,
-    variant_with_fields, Names,
+    variant_with_fields, GeneratedEnum, Names,
 };
 
 // impl Actor for Account {
@@ -40,21 +40,21 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
     let private = quote!(#krate::__private);
 
-    let arms = model.messages.iter().map(|message| {
+    let arms = model.messages().map(|message| {
         let Message {
             method,
-            variant,
             cfgs,
             is_async,
             ..
         } = message;
+        let variant = message.variant();
         let pattern = variant_with_fields(msg, message);
         let call_args = message.params.iter().map(|param| match param {
-            crate::ast::Param::Context => quote!(#ctx),
+            crate::ast::Param::Context(_) => quote!(#ctx),
             crate::ast::Param::Arg { ident, .. } => quote!(#ident),
         });
         let call = inherent_call(method, call_args, *is_async);
-        let body = if message.fail_on_err {
+        let body = if message.fail_on_err.is_some() {
             // The `Err` goes to the asker as the reply, and fails the actor after it.
             quote!({
                 let reply = #call;
@@ -70,30 +70,28 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     });
     let phantom_arm =
         phantom_variant(names).map(|_| quote!(#msg::__Phantom(never, _) => match never {},));
-    let ctx_users: Vec<&Message> = model
-        .messages
-        .iter()
-        .filter(|m| m.takes_context() || m.fail_on_err)
-        .collect();
-    let ctx_param = if ctx_users.is_empty() {
-        Ident::new(&format!("_{ctx}"), ctx.span())
-    } else {
+    // When every message that takes the context is `#[cfg]`'d out, the parameter is unused,
+    // yet rustc does not warn, as its name has the macro's span, not the user's
+    // (`Configured` in tests/tests/macro_inputs.rs, `Hushed` in
+    // tests/expand/allowed_lints.rs): no allow is needed.
+    let uses_ctx = model
+        .messages()
+        .any(|m| m.takes_context() || m.fail_on_err.is_some());
+    let ctx_param = if uses_ctx {
         ctx.clone()
+    } else {
+        Ident::new(&format!("_{ctx}"), ctx.span())
     };
-    // The context is named because some message takes it; if each of those is under a
-    // `#[cfg]`, all of them may be compiled out.
-    let allow_unused_ctx = (!ctx_users.is_empty() && ctx_users.iter().all(|m| !m.cfgs.is_empty()))
-        .then(|| quote!(#[allow(unused_variables)]));
-    let allow_deprecated =
-        allow_deprecated(model.messages.iter().any(|m| !m.deprecated.is_empty()));
-    let any_async = model.messages.iter().any(|message| message.is_async);
+    // The dispatch matches a deprecated message's variant and calls its method
+    // (`Namesake::history` in tests/expand/namesakes.rs).
+    let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
+    let any_async = model.messages().any(|message| message.is_async);
     // Spanned at the actor's type, so a struct without `#[actor]` gets its error there.
     let mailbox_body = quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::MAILBOX);
     let supervisor_body =
         quote_spanned!(self_ty.span()=> <Self as #private::ActorOptions>::supervisor_strategy());
     let handle = if any_async {
         quote! {
-            #allow_unused_ctx
             #allow_deprecated
             async fn handle(&mut self, msg: #msg #ty_generics, #ctx_param: &mut #private::Context<Self>) -> #reply #ty_generics {
                 match msg {
@@ -104,12 +102,11 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         }
     } else {
         // With no messages (or all of them `#[cfg]`'d out), `match msg {}` diverges and
-        // `ready(..)` is unreachable.
+        // `ready(..)` is unreachable (`Idle` in tests/expand/allowed_lints.rs).
         let allow_unreachable =
             all_messages_may_be_absent(model).then(|| quote!(#[allow(unreachable_code)]));
         quote! {
             #allow_unreachable
-            #allow_unused_ctx
             #allow_deprecated
             fn handle(
                 &mut self,
@@ -127,8 +124,9 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         .into_iter()
         .flat_map(|marker| model.hooks(marker))
         .map(|hook| hook_method(names, hook));
-    let name_match = match_by_variant(names, &quote!(msg), |message| {
-        let text = message.variant.to_string();
+    // `message_name` matches a deprecated message's variant.
+    let name_match = match_by_variant(names, GeneratedEnum::Msg, &quote!(msg), |message| {
+        let text = message.variant().to_string();
         quote!(#text)
     });
     quote! {
@@ -188,11 +186,13 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
     };
     let marker = hook.marker;
     let trait_method = Ident::new(marker.name(), hook.method.span());
-    let takes_context = hook.params.contains(&HookParam::Context);
-    let args = hook.params.iter().map(|param| match param {
-        HookParam::Context => quote!(ctx),
-        HookParam::Terminated => quote!(terminated),
-        HookParam::Failure => quote!(failure),
+    let takes_context = hook.takes(HookParamKind::Context);
+    // `valid::check` removes a hook with another parameter.
+    let args = hook.params.iter().filter_map(|param| match param.kind {
+        HookParamKind::Context => Some(quote!(ctx)),
+        HookParamKind::Terminated => Some(quote!(terminated)),
+        HookParamKind::Failure => Some(quote!(failure)),
+        HookParamKind::Other => None,
     });
     let call = inherent_call(&hook.method, args, hook.is_async);
     let ctx_param = if takes_context {
@@ -203,7 +203,7 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
     let signal_param = match marker {
         Marker::Terminated => Some(quote!(terminated: #private::Terminated,)),
         Marker::PreRestart | Marker::PostRestart => {
-            let name = if hook.params.contains(&HookParam::Failure) {
+            let name = if hook.takes(HookParamKind::Failure) {
                 quote!(failure)
             } else {
                 quote!(_failure)
@@ -213,6 +213,8 @@ fn hook_method(names: &Names<'_>, hook: &Hook) -> TokenStream {
         _ => None,
     };
     let cfgs = &hook.cfgs;
+    // Calls the user's deprecated hook method (`Legacy::old_start` in
+    // tests/tests/macro_inputs.rs).
     let allow_deprecated = allow_deprecated(hook.deprecated);
     if hook.is_async {
         quote! {

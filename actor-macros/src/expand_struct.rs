@@ -13,25 +13,16 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::{GenericParam, Generics, Ident, Item};
+use syn::{Generics, Ident, Item};
 
 use crate::attr::{MailboxOption, StructOptions};
-use crate::errors::Errors;
 
-pub(crate) fn struct_or_enum(item: &Item, options: &StructOptions, errors: &Errors) -> TokenStream {
+pub(crate) fn struct_or_enum(item: &Item, options: &StructOptions) -> TokenStream {
     let (ident, generics): (&Ident, &Generics) = match item {
         Item::Struct(item) => (&item.ident, &item.generics),
         Item::Enum(item) => (&item.ident, &item.generics),
         _ => unreachable!("only called for structs and enums"),
     };
-    for param in &generics.params {
-        if let GenericParam::Lifetime(lifetime) = param {
-            errors.push(syn::Error::new_spanned(
-                lifetime,
-                "an actor cannot borrow: it outlives whoever spawned it; remove the lifetime and own the data (`String`, `Vec<T>`, `Arc<T>`)",
-            ));
-        }
-    }
     let krate = options
         .crate_path
         .clone()

@@ -1,15 +1,25 @@
 //! The `#[actor]` attribute macro. Depend on `actor-core`, which re-exports it; the
 //! generated code refers to the runtime through `::actor_core::__private`.
 //!
-//! The stages, one file each: `attr` parses the macro's own attributes, `ast` builds a
-//! model of the impl block, `valid` checks it, `expand_impl` (the enums and the client),
-//! `expand_dispatch` (the `impl Actor`) and `expand_struct` generate code. Errors are
-//! collected in `errors` so all of them show at once, and the valid part of the input
-//! still expands, so one mistake does not cause a flood of follow-on errors.
+//! The stages, one file each, in the order they run:
+//!
+//! 1. parsing: `attr` parses the macro's own attributes (options and method markers),
+//!    `ast` builds a model of the impl block from them, keeping the user's syn nodes;
+//! 2. checking: `valid::check` runs every check of the model at once and removes the
+//!    messages and hooks that failed one (`valid::check_struct` for the struct);
+//! 3. expansion: `expand_impl` (the enums and the client), `expand_dispatch` (the
+//!    `impl Actor`), `expand_debug` (the generated types' `Debug`) and `expand_struct`
+//!    generate code from what is left.
+//!
+//! Errors of every stage are collected in `errors` so all of them show at once (parse
+//! errors first, then those of the checks, each group in the order of the input), and the
+//! valid part of the input still expands, so one mistake does not cause a flood of
+//! follow-on errors.
 
 mod ast;
 mod attr;
 mod errors;
+mod expand_debug;
 mod expand_dispatch;
 mod expand_impl;
 mod expand_struct;
@@ -47,7 +57,8 @@ fn actor_impl(
                 errors.push(err);
                 attr::ImplOptions::default()
             });
-            match ActorImpl::from_item(item.clone(), &errors) {
+            let model = ActorImpl::from_item(item.clone(), &errors);
+            match valid::check(&item, model, &errors) {
                 Some(model) => expand_impl::impl_block(&model, &options),
                 None => quote!(#item),
             }
@@ -57,7 +68,8 @@ fn actor_impl(
                 errors.push(err);
                 attr::StructOptions::default()
             });
-            expand_struct::struct_or_enum(&item, &options, &errors)
+            valid::check_struct(item_generics(&item), &errors);
+            expand_struct::struct_or_enum(&item, &options)
         }
         other => {
             errors.push(syn::Error::new_spanned(
@@ -67,8 +79,16 @@ fn actor_impl(
             quote!(#other)
         }
     };
-    let errors = errors.to_compile_errors();
+    let errors = errors.into_compile_errors();
     quote!(#errors #expanded)
+}
+
+fn item_generics(item: &Item) -> &syn::Generics {
+    match item {
+        Item::Struct(item) => &item.generics,
+        Item::Enum(item) => &item.generics,
+        _ => unreachable!("only called for structs and enums"),
+    }
 }
 
 /// The item's leading keyword, for an error that points at what the user wrote.

@@ -3,7 +3,9 @@
 //! Each fixture in `tests/expand/*.rs` (workspace root) is expanded here, formatted with
 //! prettyplease and compared with `tests/expand/*.expanded.rs`. The same fixtures are
 //! compiled under strict lints by `tests/tests/expansion_lints.rs`, so a snapshot is known
-//! to build warning-free. To accept a changed expansion after reviewing the diff:
+//! to build warning-free; that test also compiles the snapshots themselves, as plain code,
+//! where `missing_debug_implementations` sees the generated types (it is silent inside a
+//! macro's output). To accept a changed expansion after reviewing the diff:
 //! `UPDATE_EXPANDED=1 cargo test -p actor-macros`.
 
 use std::fs;

@@ -1,5 +1,6 @@
 use actor_core::prelude::*;
 /// Keeps a running total.
+#[derive(Debug)]
 pub struct Ledger {
     total: i64,
 }
@@ -115,8 +116,23 @@ const _: () = {
             }
         }
     }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for LedgerReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                LedgerReply::Record(..) => f.write_str("Record(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for LedgerClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("LedgerClient").finish_non_exhaustive()
+        }
+    }
 };
 /// Audits a ledger on request.
+#[derive(Debug)]
 pub struct Auditor {
     ledger: ActorRef<Ledger>,
     audits: u32,
@@ -129,14 +145,12 @@ impl ::actor_core::__private::ActorOptions for Auditor {
 }
 impl Auditor {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
-    #[allow(clippy::needless_pass_by_value)]
     pub async fn audit(&mut self, ctx: &mut Context<Self>) -> String {
         self.audits += 1;
         let total = self.ledger.record(0).await.unwrap_or_default();
         format!("audit {} by {}: total {total}", self.audits, ctx.id())
     }
     /// Stops the auditor after this message.
-    #[allow(clippy::needless_pass_by_value)]
     pub fn retire(&mut self, ctx: &mut Context<Self>) {
         ctx.stop();
     }
@@ -196,7 +210,6 @@ impl AuditorClient {
             AuditorMsg::Audit,
             |reply| match reply {
                 AuditorReply::Audit(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AuditorReply` variant other than `Audit` in reply to `AuditorMsg::Audit`"
@@ -212,7 +225,6 @@ impl AuditorClient {
             AuditorMsg::Retire,
             |reply| match reply {
                 AuditorReply::Retire => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AuditorReply` variant other than `Retire` in reply to `AuditorMsg::Retire`"
@@ -271,6 +283,21 @@ const _: () = {
                 AuditorMsg::Audit => f.write_str("Audit"),
                 AuditorMsg::Retire => f.write_str("Retire"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AuditorReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                AuditorReply::Audit(..) => f.write_str("Audit(..)"),
+                AuditorReply::Retire => f.write_str("Retire"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AuditorClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AuditorClient").finish_non_exhaustive()
         }
     }
 };

@@ -3,6 +3,7 @@
 use actor_core::prelude::*;
 
 /// Keeps a running total.
+#[derive(Debug)]
 #[actor]
 pub struct Ledger {
     total: i64,
@@ -19,6 +20,7 @@ impl Ledger {
 }
 
 /// Audits a ledger on request.
+#[derive(Debug)]
 #[actor]
 pub struct Auditor {
     ledger: ActorRef<Ledger>,

@@ -1,5 +1,6 @@
 use actor_core::prelude::*;
 /// An append-only store of values.
+#[derive(Debug)]
 pub struct Store<T> {
     items: Vec<T>,
 }
@@ -21,7 +22,6 @@ impl<T: Clone + Send + 'static> Store<T> {
     }
     /// How many values are stored.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn count(&self) -> usize {
         self.items.len()
     }
@@ -88,7 +88,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Push { item },
             |reply| match reply {
                 StoreReply::Push => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Push` in reply to `StoreMsg::Push`"
@@ -107,7 +106,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Get { index },
             |reply| match reply {
                 StoreReply::Get(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Get` in reply to `StoreMsg::Get`"
@@ -123,7 +121,6 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
             StoreMsg::Count,
             |reply| match reply {
                 StoreReply::Count(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`StoreReply` variant other than `Count` in reply to `StoreMsg::Count`"
@@ -180,6 +177,23 @@ const _: () = {
                 StoreMsg::Count => f.write_str("Count"),
                 StoreMsg::__Phantom(ref never, _) => match *never {}
             }
+        }
+    }
+    #[automatically_derived]
+    impl<T: Clone + Send + 'static> ::core::fmt::Debug for StoreReply<T> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                StoreReply::Push => f.write_str("Push"),
+                StoreReply::Get(..) => f.write_str("Get(..)"),
+                StoreReply::Count(..) => f.write_str("Count(..)"),
+                StoreReply::__Phantom(ref never, _) => match *never {}
+            }
+        }
+    }
+    #[automatically_derived]
+    impl<T: Clone + Send + 'static> ::core::fmt::Debug for StoreClient<T> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("StoreClient").finish_non_exhaustive()
         }
     }
 };

@@ -3,6 +3,7 @@
 use actor_core::prelude::*;
 
 /// An append-only store of values.
+#[derive(Debug)]
 #[actor(mailbox = unbounded)]
 pub struct Store<T> {
     items: Vec<T>,

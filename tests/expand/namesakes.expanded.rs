@@ -5,6 +5,7 @@ pub trait Reset {
     fn reset(&mut self);
 }
 /// Records what happens to it.
+#[derive(Debug)]
 pub struct Namesake {
     events: Vec<String>,
 }
@@ -28,26 +29,22 @@ impl Namesake {
     }
     /// Named like `Actor::stopping`, with the context.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn stopping(&self, ctx: &mut Context<Self>) -> String {
         format!("{} events at {}", self.events.len(), ctx.path())
     }
     /// Named like the user's `Reset::reset`, with `&self`: counts, clears nothing.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn reset(&self) -> usize {
         self.events.len()
     }
     /// What happened so far.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn events(&self) -> Vec<String> {
         self.events.clone()
     }
     /// The old name of `events`.
     #[deprecated = "use `events`"]
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn history(&self) -> Vec<String> {
         self.events.clone()
     }
@@ -132,7 +129,6 @@ impl NamesakeClient {
             NamesakeMsg::Handle { msg },
             |reply| match reply {
                 NamesakeReply::Handle(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Handle` in reply to `NamesakeMsg::Handle`"
@@ -148,7 +144,6 @@ impl NamesakeClient {
             NamesakeMsg::Stopping,
             |reply| match reply {
                 NamesakeReply::Stopping(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Stopping` in reply to `NamesakeMsg::Stopping`"
@@ -164,7 +159,6 @@ impl NamesakeClient {
             NamesakeMsg::Reset,
             |reply| match reply {
                 NamesakeReply::Reset(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Reset` in reply to `NamesakeMsg::Reset`"
@@ -180,7 +174,6 @@ impl NamesakeClient {
             NamesakeMsg::Events,
             |reply| match reply {
                 NamesakeReply::Events(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `Events` in reply to `NamesakeMsg::Events`"
@@ -200,7 +193,6 @@ impl NamesakeClient {
             NamesakeMsg::History,
             |reply| match reply {
                 NamesakeReply::History(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`NamesakeReply` variant other than `History` in reply to `NamesakeMsg::History`"
@@ -287,6 +279,24 @@ const _: () = {
                 NamesakeMsg::Events => f.write_str("Events"),
                 NamesakeMsg::History => f.write_str("History"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for NamesakeReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                NamesakeReply::Handle(..) => f.write_str("Handle(..)"),
+                NamesakeReply::Stopping(..) => f.write_str("Stopping(..)"),
+                NamesakeReply::Reset(..) => f.write_str("Reset(..)"),
+                NamesakeReply::Events(..) => f.write_str("Events(..)"),
+                NamesakeReply::History(..) => f.write_str("History(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for NamesakeClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("NamesakeClient").finish_non_exhaustive()
         }
     }
 };

@@ -12,6 +12,7 @@ pub trait Reset {
 }
 
 /// Records what happens to it.
+#[derive(Debug)]
 #[actor]
 pub struct Namesake {
     events: Vec<String>,

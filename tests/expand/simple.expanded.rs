@@ -6,6 +6,7 @@ pub struct Overdrawn {
     pub balance: u64,
 }
 /// A bank account.
+#[derive(Debug)]
 pub struct Account {
     balance: u64,
 }
@@ -37,12 +38,10 @@ impl Account {
     }
     /// The current balance.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn balance(&self) -> u64 {
         self.balance
     }
     /// Empties the account.
-    #[allow(clippy::needless_pass_by_value)]
     pub fn close(&mut self) {
         self.balance = 0;
     }
@@ -115,7 +114,6 @@ impl AccountClient {
             AccountMsg::Deposit { amount },
             |reply| match reply {
                 AccountReply::Deposit(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Deposit` in reply to `AccountMsg::Deposit`"
@@ -138,7 +136,6 @@ impl AccountClient {
             AccountMsg::Withdraw { amount },
             |reply| match reply {
                 AccountReply::Withdraw(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Withdraw` in reply to `AccountMsg::Withdraw`"
@@ -154,7 +151,6 @@ impl AccountClient {
             AccountMsg::Balance,
             |reply| match reply {
                 AccountReply::Balance(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Balance` in reply to `AccountMsg::Balance`"
@@ -170,7 +166,6 @@ impl AccountClient {
             AccountMsg::Close,
             |reply| match reply {
                 AccountReply::Close => {}
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`AccountReply` variant other than `Close` in reply to `AccountMsg::Close`"
@@ -231,6 +226,23 @@ const _: () = {
                 AccountMsg::Balance => f.write_str("Balance"),
                 AccountMsg::Close => f.write_str("Close"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AccountReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                AccountReply::Deposit(..) => f.write_str("Deposit(..)"),
+                AccountReply::Withdraw(..) => f.write_str("Withdraw(..)"),
+                AccountReply::Balance(..) => f.write_str("Balance(..)"),
+                AccountReply::Close => f.write_str("Close"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for AccountClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("AccountClient").finish_non_exhaustive()
         }
     }
 };

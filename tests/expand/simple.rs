@@ -10,6 +10,7 @@ pub struct Overdrawn {
 }
 
 /// A bank account.
+#[derive(Debug)]
 #[actor(mailbox = 64)]
 pub struct Account {
     balance: u64,

@@ -14,6 +14,7 @@ pub fn worker_strategy() -> SupervisorStrategy {
         })
 }
 /// Parses numbers; fails on bad input.
+#[derive(Debug)]
 pub struct Parser;
 #[automatically_derived]
 impl ::actor_core::__private::ActorOptions for Parser {
@@ -140,8 +141,23 @@ const _: () = {
             }
         }
     }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for ParserReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                ParserReply::Parse(..) => f.write_str("Parse(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for ParserClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ParserClient").finish_non_exhaustive()
+        }
+    }
 };
 /// Owns a parser and counts what happens to it.
+#[derive(Debug)]
 pub struct Foreman {
     parser: Option<ActorRef<Parser>>,
     restarts: u32,
@@ -159,13 +175,11 @@ impl ::actor_core::__private::ActorOptions for Foreman {
 impl Foreman {
     /// The parser, once started.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn parser(&self) -> Option<ActorRef<Parser>> {
         self.parser.clone()
     }
     /// How many times this foreman was restarted, and what it saw of its watched actors.
     #[must_use]
-    #[allow(clippy::needless_pass_by_value)]
     pub fn report(&self) -> (u32, Vec<StopReason>) {
         (self.restarts, self.gone.clone())
     }
@@ -235,7 +249,6 @@ impl ForemanClient {
             ForemanMsg::Parser,
             |reply| match reply {
                 ForemanReply::Parser(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`ForemanReply` variant other than `Parser` in reply to `ForemanMsg::Parser`"
@@ -253,7 +266,6 @@ impl ForemanClient {
             ForemanMsg::Report,
             |reply| match reply {
                 ForemanReply::Report(value) => value,
-                #[allow(unreachable_patterns)]
                 _ => {
                     ::core::unreachable!(
                         "`ForemanReply` variant other than `Report` in reply to `ForemanMsg::Report`"
@@ -324,6 +336,21 @@ const _: () = {
                 ForemanMsg::Parser => f.write_str("Parser"),
                 ForemanMsg::Report => f.write_str("Report"),
             }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for ForemanReply {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match *self {
+                ForemanReply::Parser(..) => f.write_str("Parser(..)"),
+                ForemanReply::Report(..) => f.write_str("Report(..)"),
+            }
+        }
+    }
+    #[automatically_derived]
+    impl ::core::fmt::Debug for ForemanClient {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("ForemanClient").finish_non_exhaustive()
         }
     }
 };

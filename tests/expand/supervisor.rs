@@ -19,6 +19,7 @@ pub fn worker_strategy() -> SupervisorStrategy {
 }
 
 /// Parses numbers; fails on bad input.
+#[derive(Debug)]
 #[actor]
 pub struct Parser;
 
@@ -38,6 +39,7 @@ impl Parser {
 }
 
 /// Owns a parser and counts what happens to it.
+#[derive(Debug)]
 #[actor(supervisor = worker_strategy)]
 pub struct Foreman {
     parser: Option<ActorRef<Parser>>,
