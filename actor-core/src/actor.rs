@@ -156,6 +156,14 @@ pub struct BasicClient<A: Actor> {
     core: RefCore<A>,
 }
 
+impl<A: Actor> std::fmt::Debug for BasicClient<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicClient")
+            .field("core", &self.core)
+            .finish()
+    }
+}
+
 impl<A: Actor> Client<A> for BasicClient<A> {
     fn from_core(core: RefCore<A>) -> Self {
         BasicClient { core }

@@ -39,6 +39,7 @@
 //! [`guide`] module.
 
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 // The architecture, layer by layer: each module uses only those below it (checked by the
 // `architecture` test, which also makes files import from the file that defines a name),

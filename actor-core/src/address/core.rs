@@ -6,6 +6,7 @@
 //! toolbox's routers and the cluster's remote refs become kinds of their own here, and
 //! `request/`, `ActorRef` and the generated clients stay as they are.
 
+use std::fmt;
 use std::sync::atomic::{self, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -240,6 +241,15 @@ impl<A: Actor> RefCore<A> {
     #[inline]
     pub(crate) fn target(&self) -> &Target<A> {
         &self.target
+    }
+}
+
+impl<A: Actor> fmt::Debug for RefCore<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefCore")
+            .field("actor", &self.target.id())
+            .field("path", self.target.path())
+            .finish()
     }
 }
 
