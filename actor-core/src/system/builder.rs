@@ -78,6 +78,8 @@ impl SystemBuilder {
     /// failed actor is stopped. A top-level `Escalate` has no one above to go to and stops
     /// the actor. An actor spawned from a value cannot be re-created, so a restart stops
     /// it too: spawn it from [`Props::new`] to have it restarted.
+    ///
+    /// [`Props::new`]: crate::Props::new
     pub fn guardian_strategy(mut self, strategy: SupervisorStrategy) -> Self {
         self.guardian = strategy;
         self
@@ -87,6 +89,8 @@ impl SystemBuilder {
     /// (default 1024). The buffer is allocated at the first subscription to
     /// [`ActorSystem::events`]: a system nobody observes pays nothing for it. From 1 to
     /// [`MAX_EVENT_CAPACITY`](Self::MAX_EVENT_CAPACITY); `build` refuses others.
+    ///
+    /// [`SystemEvent`]: crate::SystemEvent
     pub fn event_capacity(mut self, capacity: usize) -> Self {
         self.event_capacity = capacity;
         self
