@@ -97,7 +97,7 @@ impl<A: Actor> Context<A> {
     }
 
     /// The supervisor of this actor's children, created with the first child; an error
-    /// once the actor is stopping its children for good. Spawning is in `system::spawn`.
+    /// once the actor is stopping its children for good. Spawning is in `crate::spawn`.
     pub(crate) fn children_supervisor(&mut self) -> Result<&Arc<Supervisor>, SpawnError> {
         if self.closing {
             return Err(SpawnError::ParentStopping);

@@ -5,11 +5,12 @@
 //! the failed child alone (one-for-one), to all children (all-for-one) or to the failed
 //! child and those spawned after it (rest-for-one), and bounds restarts by an intensity (at
 //! most N within T) with optional exponential back-off.
-//!
-//! Inside, three parts: the public vocabulary (`strategy`); the pure decision (`decision`:
-//! no tasks, no channels, tested against a model); and the `Supervisor` shared by a
-//! parent (an actor or the system's guardian, one type) and its children, which runs the
-//! decider, takes the decision under its lock and carries it out.
+
+// Inside, three parts: the public vocabulary (`strategy`); the pure decision (`decision`:
+// no tasks, no channels, tested against a model); and the `Supervisor` shared by a parent
+// (an actor or the system's guardian, one type) and its children, which runs the decider,
+// takes the decision under its lock and carries it out. A plain comment, not module docs:
+// this module is public, and its rustdoc must not point users at private items.
 
 pub(crate) mod decision;
 pub(crate) mod strategy;

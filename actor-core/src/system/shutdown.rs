@@ -53,6 +53,8 @@ impl ActorSystem {
     ///
     /// Dropping the future leaves the system shutting down: the stop signals are already
     /// sent, but stuck actors are not aborted.
+    ///
+    /// [`ActorRef::stop_now`]: crate::ActorRef::stop_now
     pub async fn shutdown(&self) -> ShutdownReport {
         let caller_task = tokio::task::try_id();
         let mut top_level = Vec::new();
