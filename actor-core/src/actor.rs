@@ -143,9 +143,11 @@ pub trait Actor: Sized + Send + 'static {
 /// `ActorRef<A>` dereferences to `A::Client`, which is why `account.deposit(5)` works on a
 /// ref without importing anything.
 pub trait Client<A: Actor>: Send + Sync + 'static {
-    /// Wraps the ref's core.
+    /// Wraps the ref's core. For generated code: the core is named only in `__private`.
+    #[doc(hidden)]
     fn from_core(core: RefCore<A>) -> Self;
     /// The core this client sends through.
+    #[doc(hidden)]
     fn core(&self) -> &RefCore<A>;
 }
 

@@ -1,8 +1,6 @@
 //! The system signals: what travels on an actor's system lane, beside its user mailbox
 //! (Akka's system messages).
 
-use std::time::Duration;
-
 use tokio::sync::oneshot;
 
 use crate::death_watch::Terminated;
@@ -25,10 +23,6 @@ pub(crate) enum SystemSignal {
     /// From its supervisor: go on after a failure (its own, a sibling's or the
     /// supervisor's), with the same instance.
     Resume,
-    /// From its supervisor: replace the instance after `delay`; `cause` is the failure
-    /// that led to it (the failed child's, also for the siblings restarted with it), for
-    /// the restart hooks.
-    Restart { delay: Duration, cause: Failure },
     /// From its supervisor, which failed: handle no messages until a `Resume` (or a stop).
     Suspend,
     /// A restart of several siblings, first step: run `pre_restart`, drop the instance,

@@ -34,19 +34,19 @@ use crate::request::tell::Tell;
 /// Dropping it unsent sends nothing.
 #[must_use = "a request does nothing until it is awaited, told or try-told"]
 pub struct Request<'a, A: Actor, R> {
-    target: &'a RefCore<A>,
+    core: &'a RefCore<A>,
     msg: A::Msg,
     extract: fn(A::Reply) -> R,
     timeout: Option<Duration>,
 }
 
 impl<'a, A: Actor, R> Request<'a, A, R> {
-    /// A request of `msg` to `target`; `extract` turns the actor's reply enum into the
+    /// A request of `msg` to the actor `core` reaches; `extract` turns the actor's reply enum into the
     /// reply this request resolves with. Generated client methods call this.
     #[doc(hidden)]
-    pub fn new(target: &'a RefCore<A>, msg: A::Msg, extract: fn(A::Reply) -> R) -> Self {
+    pub fn new(core: &'a RefCore<A>, msg: A::Msg, extract: fn(A::Reply) -> R) -> Self {
         Request {
-            target,
+            core,
             msg,
             extract,
             timeout: None,
@@ -79,7 +79,7 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     /// If the future is dropped before it completes, the message was not enqueued and is
     /// dropped.
     pub fn tell(self) -> Tell<'a, A> {
-        Tell::new(self.target, self.msg)
+        Tell::new(self.core, self.msg)
     }
 
     /// Sends the message without waiting for space or for a reply.
@@ -88,19 +88,19 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], each with the message.
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
-        try_tell(self.target, self.msg)
+        try_tell(self.core, self.msg)
     }
 }
 
-/// Sends `msg` to `target` without waiting, neither for space nor for a reply.
-fn try_tell<A: Actor>(target: &RefCore<A>, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
-    target.target().try_deliver(Envelope { msg, reply: None })
+/// Sends `msg` through `core` without waiting, neither for space nor for a reply.
+fn try_tell<A: Actor>(core: &RefCore<A>, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
+    core.target().try_deliver(Envelope { msg, reply: None })
 }
 
 impl<A: Actor, R> fmt::Debug for Request<'_, A, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("actor", &self.target.target().id())
+            .field("actor", &self.core.target().id())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -111,7 +111,7 @@ impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
     type IntoFuture = Ask<'a, A, R>;
 
     fn into_future(self) -> Ask<'a, A, R> {
-        let target = self.target.target();
+        let target = self.core.target();
         let timeout = self.timeout.unwrap_or_else(|| target.ask_timeout());
         Ask::new(target, self.msg, self.extract, timeout)
     }

@@ -100,9 +100,6 @@ impl<A: Actor> Runner<A> {
                         None => Phase::Stop(None, stop_reason(failure.as_ref())),
                     };
                 }
-                SystemSignal::Restart { delay, cause } => {
-                    return Phase::Restart(actor, delay, cause)
-                }
                 SystemSignal::Teardown { cause, done } => {
                     return Phase::Teardown(actor, cause, done)
                 }

@@ -243,7 +243,6 @@ impl<A: Actor> Runner<A> {
             SystemSignal::Failed(failure) => Transition::Exited(ChildExit::Failed(failure)),
             // Resume is for a suspended actor; a running one has nothing to resume.
             SystemSignal::Resume => Transition::Continue,
-            SystemSignal::Restart { delay, cause } => Transition::Restart(delay, cause),
             SystemSignal::Suspend => Transition::Suspend,
             SystemSignal::Teardown { cause, done } => Transition::Teardown(cause, done),
             // Only a torn-down actor starts; the sender goes on at once.

@@ -147,7 +147,6 @@ enum Transition {
     Continue,
     Stop(StopReason),
     Exited(ChildExit),
-    Restart(Duration, Failure),
     Suspend,
     Teardown(Failure, oneshot::Sender<()>),
 }
@@ -158,7 +157,6 @@ impl Transition {
             Transition::Continue => Phase::Run(actor),
             Transition::Stop(reason) => Phase::Stop(Some(actor), reason),
             Transition::Exited(exit) => Phase::Exited(Some(actor), exit),
-            Transition::Restart(delay, cause) => Phase::Restart(Some(actor), delay, cause),
             Transition::Suspend => Phase::Suspended(Some(actor), None),
             Transition::Teardown(cause, done) => Phase::Teardown(Some(actor), cause, done),
         }

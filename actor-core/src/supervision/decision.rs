@@ -495,6 +495,9 @@ mod tests {
                 // carried out child by child, the failed one's command by itself.
                 let restarts = expected.iter().filter(|(_, command)| *command == "restart").count();
                 prop_assert_eq!(plan.restarts_together(), restarts >= 1 && expected.len() > 1);
+                if !plan.restarts_together() {
+                    prop_assert!(plan.commands.iter().all(|(id, _)| *id == ids[index]), "only the failed child is commanded");
+                }
                 let own = expected.iter().find(|(target, _)| *target == index).map(|(_, command)| *command);
                 prop_assert_eq!(plan.command_for(ids[index]).map(command_name), own);
                 if plan.directive == Some(Directive::Restart) {

@@ -53,18 +53,6 @@ impl Child for ChildEntry {
     }
 }
 
-/// The signal that carries `command` to a child.
-fn command_signal(command: ChildCommand) -> SystemSignal {
-    match command {
-        ChildCommand::Resume => SystemSignal::Resume,
-        ChildCommand::Restart { delay, cause } => SystemSignal::Restart { delay, cause },
-        // The supervisor's stop is immediate: the child failed, or a sibling did.
-        ChildCommand::Stop => {
-            SystemSignal::Stop(crate::lifecycle::StopMode::Immediate, StopReason::Requested)
-        }
-    }
-}
-
 /// A supervisor: its strategy, who it is, and its children's bookkeeping.
 pub(crate) struct Supervisor {
     strategy: SupervisorStrategy,
@@ -283,11 +271,13 @@ impl Supervisor {
             }
             return Verdict::Wait;
         }
-        for (id, handle, command) in targets {
-            if id != child {
-                let _ = handle.send(command_signal(command));
-            }
-        }
+        // A plan that does not restart siblings together commands the failed child alone
+        // (the decision's model test states it), so the child carries its command out
+        // itself, in this task: there is no sibling to signal.
+        debug_assert!(
+            targets.iter().all(|(id, _, _)| *id == child),
+            "a plan that is not a restart together commanded a sibling"
+        );
         match own {
             Some(ChildCommand::Resume) => Verdict::Resume,
             Some(ChildCommand::Restart { delay, cause }) => Verdict::Restart { delay, cause },

@@ -95,8 +95,8 @@ impl ActorSystem {
             return report;
         }
 
-        let timers = self.inner.events.clock();
-        let mut deadline = pin!(timers.sleep(self.inner.shutdown_timeout));
+        let clock = self.inner.events.clock();
+        let mut deadline = pin!(clock.sleep(self.inner.shutdown_timeout));
         let mut stuck = Vec::new();
         for (id, handle) in awaited {
             let stopped = tokio::select! {
@@ -124,7 +124,7 @@ impl ActorSystem {
         for abort in &aborts {
             abort.abort();
         }
-        let mut unwinding = pin!(timers.sleep(Duration::from_secs(1)));
+        let mut unwinding = pin!(clock.sleep(Duration::from_secs(1)));
         for (_, handle) in stuck {
             tokio::select! {
                 biased;
