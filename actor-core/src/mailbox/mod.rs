@@ -75,6 +75,7 @@
 pub(crate) mod lane;
 pub(crate) mod queue;
 pub(crate) mod signal;
+mod sync;
 
 use crate::actor::Actor;
 use crate::request::reply::ReplySender;
