@@ -186,6 +186,17 @@ impl SignalLane {
     }
 }
 
+#[cfg(all(test, loom))]
+impl SignalLane {
+    /// `pending` and `urgent`, as a model test checks them once its threads are done.
+    pub(super) fn flags(&self) -> (bool, bool) {
+        (
+            self.pending.load(Ordering::SeqCst),
+            self.urgent.load(Ordering::SeqCst),
+        )
+    }
+}
+
 /// The actor's end of its system lane, reached through `H` (the actor's handle, which
 /// holds the lane); dropping it closes the lane.
 pub(crate) struct SignalReceiver<H: AsRef<SignalLane>> {

@@ -73,6 +73,8 @@
 //!   under the lock), every send is refused and its signal handed back.
 
 pub(crate) mod lane;
+#[cfg(all(test, loom))]
+mod loom;
 pub(crate) mod queue;
 pub(crate) mod signal;
 mod sync;

@@ -573,6 +573,30 @@ impl<T> MailboxReceiver<T> {
     }
 }
 
+/// The counts of the capacity protocol, as a model test checks them once its threads
+/// are done.
+#[cfg(all(test, loom))]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub(super) permits_taken: usize,
+    pub(super) waiting: usize,
+    pub(super) assigned: usize,
+    pub(super) has_waiters: bool,
+}
+
+#[cfg(all(test, loom))]
+impl<T> MailboxReceiver<T> {
+    pub(super) fn counts(&self) -> Counts {
+        let state = self.shared.lock();
+        Counts {
+            permits_taken: self.shared.permits_taken.load(Ordering::SeqCst),
+            waiting: state.waiters.len(),
+            assigned: state.assigned,
+            has_waiters: self.shared.has_waiters.load(Ordering::SeqCst),
+        }
+    }
+}
+
 /// The permits an actor holds back from the waiting senders of its mailbox, as its task
 /// sees them from outside the actor's own code.
 ///
