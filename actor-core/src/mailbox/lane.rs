@@ -8,15 +8,14 @@
 //! in the [module docs](super) (L1 to L4).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use futures::task::AtomicWaker;
 use tokio::sync::oneshot;
 
 use crate::error::Failure;
 use crate::mailbox::signal::{SystemSignal, Urgent};
+use crate::mailbox::sync::{AtomicBool, AtomicWaker, Mutex, MutexGuard, Ordering};
 
 /// An actor's system lane, as everyone who signals it shares it.
 pub(crate) struct SignalLane {
@@ -184,6 +183,17 @@ impl SignalLane {
     fn wake_urgently(&self) {
         self.urgent_waker.wake();
         self.waker.wake();
+    }
+}
+
+#[cfg(all(test, loom))]
+impl SignalLane {
+    /// `pending` and `urgent`, as a model test checks them once its threads are done.
+    pub(super) fn flags(&self) -> (bool, bool) {
+        (
+            self.pending.load(Ordering::SeqCst),
+            self.urgent.load(Ordering::SeqCst),
+        )
     }
 }
 

@@ -4,12 +4,14 @@
 //! [module docs](super); each place that keeps one names it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::TrySendError;
 use crate::mailbox::lane::ActorWaker;
+use crate::mailbox::sync::{
+    seq_cst_store_load, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering,
+};
 use crate::mailbox::MailboxConfig;
 
 /// The part of a mailbox that senders and the actor share.
@@ -267,6 +269,7 @@ impl<T> Shared<T> {
                 // Store the flag, then look at the count again (below); the actor lowers
                 // the count, then looks at the flag (M3).
                 self.has_waiters.store(true, Ordering::SeqCst);
+                seq_cst_store_load();
                 state.waiters.len() - 1
             }
         };
@@ -541,6 +544,8 @@ impl<T> MailboxReceiver<T> {
         if let Some(capacity) = self.shared.capacity {
             let before = self.shared.permits_taken.fetch_sub(1, Ordering::SeqCst);
             debug_assert!(before >= 1, "M1: a message handed out without its permit");
+            // Lower the count, then look at the flag (M3).
+            seq_cst_store_load();
             let left = before - 1;
             // While the actor runs, waiters get permits once half the mailbox is free
             // rather than at every free permit, so that they refill it in runs instead of
@@ -565,6 +570,30 @@ impl<T> MailboxReceiver<T> {
     /// are woken to learn that the mailbox closed.
     pub(crate) fn close(&mut self) {
         self.shared.close();
+    }
+}
+
+/// The counts of the capacity protocol, as a model test checks them once its threads
+/// are done.
+#[cfg(all(test, loom))]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub(super) permits_taken: usize,
+    pub(super) waiting: usize,
+    pub(super) assigned: usize,
+    pub(super) has_waiters: bool,
+}
+
+#[cfg(all(test, loom))]
+impl<T> MailboxReceiver<T> {
+    pub(super) fn counts(&self) -> Counts {
+        let state = self.shared.lock();
+        Counts {
+            permits_taken: self.shared.permits_taken.load(Ordering::SeqCst),
+            waiting: state.waiters.len(),
+            assigned: state.assigned,
+            has_waiters: self.shared.has_waiters.load(Ordering::SeqCst),
+        }
     }
 }
 
@@ -612,7 +641,8 @@ impl<T> Drop for MailboxReceiver<T> {
     }
 }
 
-#[cfg(test)]
+// Real threads and a tokio runtime, which loom's types do not run outside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
