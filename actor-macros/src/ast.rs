@@ -343,6 +343,14 @@ fn single_marker<'a>(
     Some(first)
 }
 
+/// A method's typed parameters after its receiver.
+fn typed_params(sig: &syn::Signature) -> impl Iterator<Item = &syn::PatType> {
+    sig.inputs.iter().skip(1).filter_map(|input| match input {
+        FnArg::Typed(pat_type) => Some(pat_type),
+        FnArg::Receiver(_) => None,
+    })
+}
+
 impl Message {
     fn from_method(
         method: &ImplItemFn,
@@ -351,14 +359,7 @@ impl Message {
         options: &attr::MessageOptions,
     ) -> Message {
         let sig = &method.sig;
-        let params = sig
-            .inputs
-            .iter()
-            .skip(1)
-            .filter_map(|input| match input {
-                FnArg::Typed(pat_type) => Some(pat_type),
-                FnArg::Receiver(_) => None,
-            })
+        let params = typed_params(sig)
             .map(|pat_type| {
                 if is_context_like(pat_type, actor) {
                     Param::Context(pat_type.clone())
@@ -400,14 +401,7 @@ impl Message {
 impl Hook {
     fn from_method(marker: Marker, method: &ImplItemFn, actor: &Ident) -> Hook {
         let sig = &method.sig;
-        let params = sig
-            .inputs
-            .iter()
-            .skip(1)
-            .filter_map(|input| match input {
-                FnArg::Typed(pat_type) => Some(pat_type),
-                FnArg::Receiver(_) => None,
-            })
+        let params = typed_params(sig)
             .map(|pat_type| {
                 let kind = if is_context_like(pat_type, actor) {
                     HookParamKind::Context

@@ -233,16 +233,22 @@ fn lane() -> (
     (lane, signals, receiver)
 }
 
+/// Runs `act` on the lane from a thread of the model, and returns whether the lane took it.
+fn on_thread<T: Send + 'static>(
+    lane: &Arc<SignalLane>,
+    act: impl FnOnce(&SignalLane) -> Result<(), T> + Send + 'static,
+) -> thread::JoinHandle<bool> {
+    let lane = Arc::clone(lane);
+    thread::spawn(move || act(&lane).is_ok())
+}
+
 /// L1, L2: a signal sent while the actor looks at its lane, finds it empty and registers
 /// its waker: the actor gets the signal, and the lane's flags settle clear.
 #[test]
 fn l1_l2_a_signal_racing_the_actors_registration_wakes_it() {
     check(|| {
         let (lane, mut signals, _mailbox) = lane();
-        let sender = {
-            let lane = Arc::clone(&lane);
-            thread::spawn(move || lane.send(SystemSignal::Resume).is_ok())
-        };
+        let sender = on_thread(&lane, |lane| lane.send(SystemSignal::Resume));
 
         let signal = block_on(poll_fn(|cx| signals.poll_recv(cx)));
 
@@ -260,10 +266,7 @@ fn l1_l2_a_signal_racing_the_actors_registration_wakes_it() {
 fn l3_a_failure_racing_a_waiting_handler_interrupts_it() {
     check(|| {
         let (lane, mut signals, _mailbox) = lane();
-        let failing = {
-            let lane = Arc::clone(&lane);
-            thread::spawn(move || lane.fail(Failure::error("boom")).is_ok())
-        };
+        let failing = on_thread(&lane, |lane| lane.fail(Failure::error("boom")));
 
         block_on(poll_fn(|cx| {
             if signals.poll_urgent(cx) {
@@ -287,14 +290,8 @@ fn l3_a_failure_racing_a_waiting_handler_interrupts_it() {
 fn l1_l3_a_failure_and_a_signal_racing_the_message_loop_are_both_taken() {
     check(|| {
         let (lane, mut signals, _mailbox) = lane();
-        let failing = {
-            let lane = Arc::clone(&lane);
-            thread::spawn(move || lane.fail(Failure::error("boom")).is_ok())
-        };
-        let sending = {
-            let lane = Arc::clone(&lane);
-            thread::spawn(move || lane.send(SystemSignal::Resume).is_ok())
-        };
+        let failing = on_thread(&lane, |lane| lane.fail(Failure::error("boom")));
+        let sending = on_thread(&lane, |lane| lane.send(SystemSignal::Resume));
 
         let mut failed = 0;
         let mut resumed = 0;
