@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::Actor;
 use crate::address::actor_ref::{ActorRef, WeakActorRef};
@@ -11,10 +12,15 @@ use crate::death_watch::{Terminated, Watching};
 use crate::error::{Failure, SpawnError};
 use crate::id::ActorId;
 use crate::lifecycle::StopMode;
+use crate::mailbox::envelope::{Envelope, ReplySlot};
 use crate::mailbox::signal::SystemSignal;
+use crate::request::reply::ReplyTo;
+use crate::stash::Stash;
 use crate::supervision::strategy::RestartPolicy;
 use crate::supervision::supervisor::{ChildEntry, Supervisor};
 use crate::system::ActorSystem;
+use crate::tasks::Tasks;
+use crate::timers::Timers;
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
 /// or fail itself.
@@ -37,6 +43,30 @@ pub struct Context<A: Actor> {
     policy: RestartPolicy,
     /// What it watches: a `Terminated` is delivered only while its watch is there.
     watching: Watching,
+    /// The reply slot of the message being handled, while it is: the runner sends the
+    /// handler's return value to it, unless the handler took it ([`ReplyTo`]).
+    reply: Option<ReplySlot<A>>,
+    /// Timers, tasks, streams and the stash, boxed on first use: most actors use none.
+    toolbox: Option<Box<Toolbox<A>>>,
+}
+
+/// What only some actors use: their timers, the tasks and streams they run beside
+/// themselves, and their stash. Each part is its module's; the context only holds them and
+/// tells them of restarts and stops.
+pub(crate) struct Toolbox<A: Actor> {
+    pub(crate) timers: Timers<A>,
+    pub(crate) tasks: Tasks<A>,
+    pub(crate) stash: Stash<A>,
+}
+
+impl<A: Actor> Default for Toolbox<A> {
+    fn default() -> Self {
+        Toolbox {
+            timers: Timers::default(),
+            tasks: Tasks::default(),
+            stash: Stash::default(),
+        }
+    }
 }
 
 impl<A: Actor> Context<A> {
@@ -56,6 +86,8 @@ impl<A: Actor> Context<A> {
             closing: false,
             policy,
             watching: Watching::default(),
+            reply: None,
+            toolbox: None,
         }
     }
 
@@ -235,6 +267,92 @@ impl<A: Actor> Context<A> {
         &self.parent
     }
 }
+
+/// The reply slot of the message being handled.
+impl<A: Actor> Context<A> {
+    /// Takes the reply slot of the message being handled, to answer it later with
+    /// [`ReplyTo::send`]; `wrap` makes the actor's reply enum of the answer. The handler's
+    /// own return value is then dropped. For a tell, or when it was taken already, the slot
+    /// is empty.
+    ///
+    /// `#[actor]` calls this for a `#[message]` method with a `ReplyTo<T>` argument;
+    /// call it yourself in a hand-written [`Actor::handle`].
+    pub fn take_reply_to<T: Send + 'static>(&mut self, wrap: fn(T) -> A::Reply) -> ReplyTo<T> {
+        ReplyTo::from_slot::<A>(self.reply.take(), wrap)
+    }
+
+    /// Hands the reply slot of the message about to be handled to the context.
+    #[inline]
+    pub(crate) fn set_reply(&mut self, reply: Option<ReplySlot<A>>) {
+        self.reply = reply;
+    }
+
+    /// Takes back the reply slot of the message just handled, unless the handler took it.
+    #[inline]
+    pub(crate) fn take_reply(&mut self) -> Option<ReplySlot<A>> {
+        self.reply.take()
+    }
+}
+
+/// The toolbox, as the runner sees it.
+impl<A: Actor> Context<A> {
+    /// The toolbox, created on first use.
+    #[allow(dead_code)] // Used by the toolbox's parts as they land.
+    pub(crate) fn toolbox(&mut self) -> &mut Toolbox<A> {
+        self.toolbox.get_or_insert_with(Box::default)
+    }
+
+    /// A message of the actor's own that comes before its mailbox: an unstashed one, or
+    /// one of its timers' (a due timer or the receive timeout). Timers deliver here, not
+    /// through the mailbox, so a cancelled timer's message cannot be queued anywhere.
+    #[inline]
+    pub(crate) fn poll_own_message(&mut self, cx: &mut TaskContext<'_>) -> Poll<Envelope<A>> {
+        let Some(toolbox) = self.toolbox.as_deref_mut() else {
+            return Poll::Pending;
+        };
+        if let Some(envelope) = toolbox.stash.next_unstashed() {
+            return Poll::Ready(envelope);
+        }
+        toolbox.timers.poll_due(cx)
+    }
+
+    /// A message was handled (the receive timeout starts again).
+    #[inline]
+    pub(crate) fn message_handled(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.timers.message_handled();
+        }
+    }
+
+    /// The instance is being replaced: its timers and tasks end with it (Akka), and its
+    /// stash goes back in front of the mailbox.
+    pub(crate) fn toolbox_restarting(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.timers.cancel_all();
+            toolbox.tasks.abort_all();
+            toolbox.stash.restarting();
+        }
+    }
+
+    /// The actor is stopping for good: its timers and tasks end now.
+    pub(crate) fn toolbox_stopping(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.timers.cancel_all();
+            toolbox.tasks.abort_all();
+        }
+    }
+}
+
+// The toolbox's public methods, one block per part; each delegates to its module.
+
+/// Timers (`crate::timers`).
+impl<A: Actor> Context<A> {}
+
+/// Tasks and streams (`crate::tasks`).
+impl<A: Actor> Context<A> {}
+
+/// The stash (`crate::stash`).
+impl<A: Actor> Context<A> {}
 
 impl<A: Actor> fmt::Debug for Context<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

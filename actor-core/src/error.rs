@@ -88,7 +88,9 @@ impl<M> From<SendError<M>> for TrySendError<M> {
 /// An ask did not produce a reply.
 ///
 /// An ask always resolves: with the reply, or with one of these. The variants that carry
-/// `M` are the ones where the message was certainly never handled.
+/// `M` are the ones where the message was certainly never handled. More variants come
+/// with remote asks, so a `match` needs a `_` arm.
+#[non_exhaustive]
 pub enum AskError<M> {
     /// The actor was not running; the message was not delivered and is handed back.
     Closed(M),
@@ -103,6 +105,10 @@ pub enum AskError<M> {
     Stopped,
     /// The handler failed (panicked) while handling this very message.
     Failed(Failure),
+    /// The handler took the message's reply slot to answer later
+    /// ([`ReplyTo`](crate::ReplyTo)) and dropped it without answering, also by panicking
+    /// with it.
+    NoReply,
 }
 
 impl<M> AskError<M> {
@@ -110,7 +116,7 @@ impl<M> AskError<M> {
     pub fn into_message(self) -> Option<M> {
         match self {
             AskError::Closed(msg) | AskError::MailboxFull(msg) => Some(msg),
-            AskError::Timeout | AskError::Stopped | AskError::Failed(_) => None,
+            AskError::Timeout | AskError::Stopped | AskError::Failed(_) | AskError::NoReply => None,
         }
     }
 
@@ -128,6 +134,7 @@ impl<M> fmt::Debug for AskError<M> {
             AskError::Timeout => f.write_str("Timeout"),
             AskError::Stopped => f.write_str("Stopped"),
             AskError::Failed(failure) => f.debug_tuple("Failed").field(failure).finish(),
+            AskError::NoReply => f.write_str("NoReply"),
         }
     }
 }
@@ -148,6 +155,9 @@ impl<M> fmt::Display for AskError<M> {
             AskError::Failed(failure) => {
                 write!(f, "the actor failed while handling the message: {failure}")
             }
+            AskError::NoReply => f.write_str(
+                "the actor took the message's reply slot to answer later and dropped it unanswered",
+            ),
         }
     }
 }

@@ -48,11 +48,14 @@
 //
 //   spawn                  a new actor's cell, mailbox, lane and task, under any parent
 //   runner/                the actor's task: start, message loop, failure, stop
-//   context                a running actor's view of itself
+//   context                a running actor's view of itself, and its toolbox's state
+//   timers/                keyed timers, receive timeout, send_after (toolbox)
+//   tasks/                 tasks and streams tied to the actor's life (toolbox)
+//   stash/                 the stash (toolbox)
 //   system/                ActorSystem: builder, registry, lookup, shutdown
 //   props                  how an actor is created
 //   supervision/           strategy (public), the pure decision, the Supervisor
-//   request/               Request, Tell, Ask; ActorRef's send methods
+//   request/               Request, Tell, ReplyTo; ActorRef's send methods
 //   address/               ActorRef, WeakActorRef, RefCore and its Target seam, the cell,
 //                          the untyped ActorHandle
 //   events                 SystemEvent, dead letters (names supervision's Directive)
@@ -60,7 +63,7 @@
 //   death_watch            Terminated, who watches whom
 //   clock, lifecycle, id, error
 //
-// Room is kept for the toolbox (`timers/`, `routing/`, `pubsub/`): each becomes a folder
+// Room is kept for the rest of the toolbox (`routing/`, `pubsub/`): each becomes a folder
 // of its own, and a router or a remote ref a kind of target in `address::core`.
 mod actor;
 mod address;
@@ -76,8 +79,11 @@ mod props;
 mod request;
 mod runner;
 mod spawn;
+mod stash;
 pub mod supervision;
 mod system;
+mod tasks;
+mod timers;
 
 pub mod guide;
 
@@ -93,7 +99,7 @@ pub use crate::id::ActorId;
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;
-pub use crate::request::ask::Ask;
+pub use crate::request::reply::ReplyTo;
 pub use crate::request::tell::Tell;
 pub use crate::request::Request;
 pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
@@ -122,7 +128,7 @@ pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
         ActorRef, ActorSystem, AskError, Context, Failure, LookupError, MailboxConfig, Props,
-        SendError, SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
+        ReplyTo, SendError, SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
     };
 }
 
@@ -135,6 +141,7 @@ pub mod __private {
     pub use crate::death_watch::Terminated;
     pub use crate::error::Failure;
     pub use crate::mailbox::MailboxConfig;
+    pub use crate::request::reply::ReplyTo;
     pub use crate::request::Request;
     pub use crate::supervision::strategy::SupervisorStrategy;
 

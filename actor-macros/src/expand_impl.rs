@@ -17,7 +17,7 @@
 //! pub enum AccountReply { Deposit(u64) }
 //! pub struct AccountClient { core: RefCore<Account> }
 //! impl AccountClient {
-//!     pub fn deposit(&self, amount: u64) -> Request<'_, Account, u64> { ... }
+//!     pub fn deposit(&self, amount: u64) -> Request<Account, u64> { ... }
 //! }
 //! const _: () = {
 //!     impl Client<Account> for AccountClient { ... }
@@ -318,7 +318,7 @@ fn reply_enum(names: &Names<'_>) -> TokenStream {
 // pub struct AccountClient { core: RefCore<Account> }
 //
 // impl AccountClient {
-//     pub fn deposit(&self, amount: u64) -> Request<'_, Account, u64> {
+//     pub fn deposit(&self, amount: u64) -> Request<Account, u64> {
 //         Request::new(&self.core, AccountMsg::Deposit { amount }, |reply| match reply { ... })
 //     }
 // }
@@ -372,7 +372,7 @@ fn client(names: &Names<'_>) -> TokenStream {
             #(#cfgs)*
             #(#deprecated)*
             #allow_deprecated
-            #vis fn #method(&self, #(#args),*) -> #krate::__private::Request<'_, #self_ty, #reply_ty> {
+            #vis fn #method(&self, #(#args),*) -> #krate::__private::Request<#self_ty, #reply_ty> {
                 #krate::__private::Request::new(&self.core, #construct, |reply| match reply {
                     #unwrap,
                     // The generated dispatch answers each message with its own variant.

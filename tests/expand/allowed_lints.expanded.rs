@@ -67,7 +67,7 @@ impl ::actor_core::__private::Client<Keeper> for KeeperClient {
 #[allow(dead_code)]
 impl KeeperClient {
     /// Sends `Keeper::keep` to the actor: `.await` the request for the reply, or `.tell()` it.
-    fn keep(&self, secret: Secret) -> ::actor_core::__private::Request<'_, Keeper, ()> {
+    fn keep(&self, secret: Secret) -> ::actor_core::__private::Request<Keeper, ()> {
         ::actor_core::__private::Request::new(
             &self.core,
             KeeperMsg::Keep { secret },
@@ -82,7 +82,7 @@ impl KeeperClient {
         )
     }
     /// Sends `Keeper::reveal` to the actor: `.await` the request for the reply, or `.tell()` it.
-    fn reveal(&self) -> ::actor_core::__private::Request<'_, Keeper, Hidden> {
+    fn reveal(&self) -> ::actor_core::__private::Request<Keeper, Hidden> {
         ::actor_core::__private::Request::new(
             &self.core,
             KeeperMsg::Reveal,
@@ -364,7 +364,7 @@ impl ::actor_core::__private::Client<Hushed> for HushedClient {
 impl HushedClient {
     /// Compiled out.
     #[cfg(any())]
-    pub fn stop_soon(&self) -> ::actor_core::__private::Request<'_, Hushed, ()> {
+    pub fn stop_soon(&self) -> ::actor_core::__private::Request<Hushed, ()> {
         ::actor_core::__private::Request::new(
             &self.core,
             HushedMsg::StopSoon,
@@ -380,7 +380,7 @@ impl HushedClient {
         )
     }
     /// Counts the call.
-    pub fn count(&self) -> ::actor_core::__private::Request<'_, Hushed, u32> {
+    pub fn count(&self) -> ::actor_core::__private::Request<Hushed, u32> {
         ::actor_core::__private::Request::new(
             &self.core,
             HushedMsg::Count,

@@ -58,10 +58,7 @@ impl ::actor_core::__private::Client<Ledger> for LedgerClient {
 #[allow(dead_code)]
 impl LedgerClient {
     /// Records an entry and returns the new total.
-    pub fn record(
-        &self,
-        amount: i64,
-    ) -> ::actor_core::__private::Request<'_, Ledger, i64> {
+    pub fn record(&self, amount: i64) -> ::actor_core::__private::Request<Ledger, i64> {
         ::actor_core::__private::Request::new(
             &self.core,
             LedgerMsg::Record { amount },
@@ -204,7 +201,7 @@ impl ::actor_core::__private::Client<Auditor> for AuditorClient {
 #[allow(dead_code)]
 impl AuditorClient {
     /// Asks the ledger for its total by recording nothing, and says who audited it.
-    pub fn audit(&self) -> ::actor_core::__private::Request<'_, Auditor, String> {
+    pub fn audit(&self) -> ::actor_core::__private::Request<Auditor, String> {
         ::actor_core::__private::Request::new(
             &self.core,
             AuditorMsg::Audit,
@@ -219,7 +216,7 @@ impl AuditorClient {
         )
     }
     /// Stops the auditor after this message.
-    pub fn retire(&self) -> ::actor_core::__private::Request<'_, Auditor, ()> {
+    pub fn retire(&self) -> ::actor_core::__private::Request<Auditor, ()> {
         ::actor_core::__private::Request::new(
             &self.core,
             AuditorMsg::Retire,

@@ -82,7 +82,7 @@ for StoreClient<T> {
 #[allow(dead_code)]
 impl<T: Clone + Send + 'static> StoreClient<T> {
     /// Appends a value.
-    pub fn push(&self, item: T) -> ::actor_core::__private::Request<'_, Store<T>, ()> {
+    pub fn push(&self, item: T) -> ::actor_core::__private::Request<Store<T>, ()> {
         ::actor_core::__private::Request::new(
             &self.core,
             StoreMsg::Push { item },
@@ -100,7 +100,7 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
     pub fn get(
         &self,
         index: usize,
-    ) -> ::actor_core::__private::Request<'_, Store<T>, Option<T>> {
+    ) -> ::actor_core::__private::Request<Store<T>, Option<T>> {
         ::actor_core::__private::Request::new(
             &self.core,
             StoreMsg::Get { index },
@@ -115,7 +115,7 @@ impl<T: Clone + Send + 'static> StoreClient<T> {
         )
     }
     /// How many values are stored.
-    pub fn count(&self) -> ::actor_core::__private::Request<'_, Store<T>, usize> {
+    pub fn count(&self) -> ::actor_core::__private::Request<Store<T>, usize> {
         ::actor_core::__private::Request::new(
             &self.core,
             StoreMsg::Count,

@@ -123,7 +123,7 @@ impl NamesakeClient {
     pub fn handle(
         &self,
         msg: u32,
-    ) -> ::actor_core::__private::Request<'_, Namesake, (u32, usize)> {
+    ) -> ::actor_core::__private::Request<Namesake, (u32, usize)> {
         ::actor_core::__private::Request::new(
             &self.core,
             NamesakeMsg::Handle { msg },
@@ -138,7 +138,7 @@ impl NamesakeClient {
         )
     }
     /// Named like `Actor::stopping`, with the context.
-    pub fn stopping(&self) -> ::actor_core::__private::Request<'_, Namesake, String> {
+    pub fn stopping(&self) -> ::actor_core::__private::Request<Namesake, String> {
         ::actor_core::__private::Request::new(
             &self.core,
             NamesakeMsg::Stopping,
@@ -153,7 +153,7 @@ impl NamesakeClient {
         )
     }
     /// Named like the user's `Reset::reset`, with `&self`: counts, clears nothing.
-    pub fn reset(&self) -> ::actor_core::__private::Request<'_, Namesake, usize> {
+    pub fn reset(&self) -> ::actor_core::__private::Request<Namesake, usize> {
         ::actor_core::__private::Request::new(
             &self.core,
             NamesakeMsg::Reset,
@@ -168,7 +168,7 @@ impl NamesakeClient {
         )
     }
     /// What happened so far.
-    pub fn events(&self) -> ::actor_core::__private::Request<'_, Namesake, Vec<String>> {
+    pub fn events(&self) -> ::actor_core::__private::Request<Namesake, Vec<String>> {
         ::actor_core::__private::Request::new(
             &self.core,
             NamesakeMsg::Events,
@@ -185,9 +185,7 @@ impl NamesakeClient {
     /// The old name of `events`.
     #[deprecated = "use `events`"]
     #[allow(deprecated)]
-    pub fn history(
-        &self,
-    ) -> ::actor_core::__private::Request<'_, Namesake, Vec<String>> {
+    pub fn history(&self) -> ::actor_core::__private::Request<Namesake, Vec<String>> {
         ::actor_core::__private::Request::new(
             &self.core,
             NamesakeMsg::History,

@@ -108,7 +108,7 @@ impl AccountClient {
     pub fn deposit(
         &self,
         amount: u64,
-    ) -> ::actor_core::__private::Request<'_, Account, u64> {
+    ) -> ::actor_core::__private::Request<Account, u64> {
         ::actor_core::__private::Request::new(
             &self.core,
             AccountMsg::Deposit { amount },
@@ -130,7 +130,7 @@ impl AccountClient {
     pub fn withdraw(
         &self,
         amount: u64,
-    ) -> ::actor_core::__private::Request<'_, Account, Result<u64, Overdrawn>> {
+    ) -> ::actor_core::__private::Request<Account, Result<u64, Overdrawn>> {
         ::actor_core::__private::Request::new(
             &self.core,
             AccountMsg::Withdraw { amount },
@@ -145,7 +145,7 @@ impl AccountClient {
         )
     }
     /// The current balance.
-    pub fn balance(&self) -> ::actor_core::__private::Request<'_, Account, u64> {
+    pub fn balance(&self) -> ::actor_core::__private::Request<Account, u64> {
         ::actor_core::__private::Request::new(
             &self.core,
             AccountMsg::Balance,
@@ -160,7 +160,7 @@ impl AccountClient {
         )
     }
     /// Empties the account.
-    pub fn close(&self) -> ::actor_core::__private::Request<'_, Account, ()> {
+    pub fn close(&self) -> ::actor_core::__private::Request<Account, ()> {
         ::actor_core::__private::Request::new(
             &self.core,
             AccountMsg::Close,

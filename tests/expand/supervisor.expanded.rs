@@ -84,7 +84,7 @@ impl ParserClient {
     pub fn parse(
         &self,
         text: String,
-    ) -> ::actor_core::__private::Request<'_, Parser, Result<i64, String>> {
+    ) -> ::actor_core::__private::Request<Parser, Result<i64, String>> {
         ::actor_core::__private::Request::new(
             &self.core,
             ParserMsg::Parse { text },
@@ -243,7 +243,7 @@ impl ForemanClient {
     /// The parser, once started.
     pub fn parser(
         &self,
-    ) -> ::actor_core::__private::Request<'_, Foreman, Option<ActorRef<Parser>>> {
+    ) -> ::actor_core::__private::Request<Foreman, Option<ActorRef<Parser>>> {
         ::actor_core::__private::Request::new(
             &self.core,
             ForemanMsg::Parser,
@@ -260,7 +260,7 @@ impl ForemanClient {
     /// How many times this foreman was restarted, and what it saw of its watched actors.
     pub fn report(
         &self,
-    ) -> ::actor_core::__private::Request<'_, Foreman, (u32, Vec<StopReason>)> {
+    ) -> ::actor_core::__private::Request<Foreman, (u32, Vec<StopReason>)> {
         ::actor_core::__private::Request::new(
             &self.core,
             ForemanMsg::Report,

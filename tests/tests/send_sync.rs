@@ -16,9 +16,10 @@ use actor_core::prelude::*;
 // Generated clients hold a `RefCore`; it is not for users, so only `__private` names it.
 use actor_core::__private::RefCore;
 use actor_core::{
-    ActorId, ActorStatus, Ask, BasicClient, Failure, FailureKind, LookupError, Request,
-    ShutdownReport, SpawnError, StopMode, SystemBuilder,
+    ActorId, ActorStatus, BasicClient, Failure, FailureKind, LookupError, Request, ShutdownReport,
+    SpawnError, StopMode, SystemBuilder, Tell,
 };
+use std::future::Future;
 
 /// Compile-time check that `$ty` meets every listed bound.
 macro_rules! require {
@@ -123,13 +124,15 @@ require!(Failure: Error);
 // Errors of a `!Sync` message are still `Send`.
 require!(AskError<SolitaryMsg>: Send, Unpin, Error);
 
-// Requests and the ask future: built in one task, awaited in a spawned one.
-require!(Request<'static, Account, u64>: Send, Sync, Unpin);
-require!(Request<'static, Store<String>, ()>: Send, Sync, Unpin);
-require!(Request<'static, Solitary, u32>: Send, Unpin);
-require!(Ask<'static, Account, u64>: Send);
-require!(Ask<'static, Store<String>, ()>: Send);
-require!(Ask<'static, Solitary, u32>: Send);
+// Requests (the ask future) and tells: built in one task, awaited in a spawned one. A
+// request is `!Unpin` because it holds its deadline's `Sleep` inline, like tokio's own
+// timed futures: `pin!` it to poll it by reference.
+require!(Request<Account, u64>: Send, Sync, Future);
+require!(Request<Store<String>, ()>: Send, Sync, Future);
+require!(Request<Solitary, u32>: Send, Future);
+require!(Tell<Account>: Send, Sync, Unpin, Future);
+require!(Tell<Solitary>: Send, Unpin, Future);
+require!(ReplyTo<u64>: Send, Sync, Unpin);
 
 // What `#[actor]` generates.
 require!(AccountMsg: Send, Sync, Unpin);
@@ -196,14 +199,10 @@ const _: () = assert!(!Probe::<Props<Solitary>>::SYNC);
 
 /// tokio keeps its futures `Sync` where it can (`Sleep`, `Sender::send`'s future, ...), since
 /// a `!Sync` future makes every `async` block that holds a `&` to it across an await `!Send`.
-/// `Ask` is `!Sync` only because the reservation it boxes while the mailbox is full is a
-/// `Pin<Box<dyn Future + Send>>` without `+ Sync`.
+/// The request is the ask future; its reply slot and its callbacks are `Sync` too.
 #[test]
 fn the_ask_future_is_sync() {
-    // At run time, so that while this is ignored the rest of the file still builds.
-    assert!(std::hint::black_box(
-        Probe::<Ask<'static, Account, u64>>::SYNC
-    ));
+    assert!(std::hint::black_box(Probe::<Request<Account, u64>>::SYNC));
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ use crate::error::TrySendError;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 use crate::mailbox::envelope::Envelope;
-use crate::mailbox::queue::Sending;
+use crate::mailbox::queue::SendSlot;
 use crate::mailbox::signal::SystemSignal;
 
 /// What a ref reaches.
@@ -89,19 +89,6 @@ impl<A: Actor> Target<A> {
         }
     }
 
-    /// Begins delivering `envelope`: the send in progress, polled by a tell or an ask.
-    #[inline]
-    pub(crate) fn deliver(&self, envelope: Envelope<A>) -> Delivery<'_, A> {
-        match self {
-            Target::Local(cell) => Delivery {
-                kind: DeliveryKind::Local {
-                    cell,
-                    sending: Sending::new(&cell.mailbox, envelope),
-                },
-            },
-        }
-    }
-
     /// Delivers `envelope` if it can be without waiting; a refused one is a dead letter.
     pub(crate) fn try_deliver(&self, envelope: Envelope<A>) -> Result<(), TrySendError<A::Msg>> {
         match self {
@@ -141,18 +128,25 @@ impl<A: Actor> Clone for Target<A> {
 
 /// A delivery in progress, to whatever kind of target: resolves once the message is in,
 /// or hands it back, counted as a dead letter, if the target no longer accepts messages.
-pub(crate) struct Delivery<'a, A: Actor> {
-    kind: DeliveryKind<'a, A>,
+///
+/// It owns a strong ref, so that a request that owns it is `'static` and keeps the actor
+/// alive until the message is in (a spawned request whose ref was dropped meanwhile is
+/// still delivered).
+pub(crate) struct Delivery<A: Actor> {
+    core: RefCore<A>,
+    slot: SendSlot<Envelope<A>>,
 }
 
-enum DeliveryKind<'a, A: Actor> {
-    Local {
-        cell: &'a ActorCell<A>,
-        sending: Sending<'a, Envelope<A>>,
-    },
-}
+impl<A: Actor> Delivery<A> {
+    /// Begins delivering `envelope` to what `core` reaches.
+    #[inline]
+    pub(crate) fn new(core: RefCore<A>, envelope: Envelope<A>) -> Self {
+        Delivery {
+            core,
+            slot: SendSlot::new(envelope),
+        }
+    }
 
-impl<A: Actor> Delivery<'_, A> {
     /// `Ready(Ok(()))` once the message is in; `Ready(Err(envelope))`, after counting it
     /// as a dead letter, if the target refuses it; `Pending` while it waits for room.
     ///
@@ -161,8 +155,8 @@ impl<A: Actor> Delivery<'_, A> {
     /// If polled again after it returned `Ready`.
     #[inline]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Envelope<A>>> {
-        match &mut self.kind {
-            DeliveryKind::Local { cell, sending } => match sending.poll_send(cx) {
+        match &self.core.target {
+            Target::Local(cell) => match self.slot.poll_send(&cell.mailbox, cx) {
                 Poll::Ready(Err(envelope)) => {
                     cell.dead_letter(&envelope.msg);
                     Poll::Ready(Err(envelope))
@@ -172,24 +166,29 @@ impl<A: Actor> Delivery<'_, A> {
         }
     }
 
-    /// The id of the actor it goes to.
-    pub(crate) fn target_id(&self) -> ActorId {
-        match &self.kind {
-            DeliveryKind::Local { cell, .. } => cell.id,
-        }
+    /// What it delivers to.
+    pub(crate) fn target(&self) -> &Target<A> {
+        &self.core.target
     }
 
     /// Whether the message is in (or was handed back).
     pub(crate) fn is_done(&self) -> bool {
-        match &self.kind {
-            DeliveryKind::Local { sending, .. } => sending.is_done(),
-        }
+        self.slot.is_done()
     }
 
     /// Gives up, handing the message back if it was not delivered.
-    pub(crate) fn abandon(self) -> Option<Envelope<A>> {
-        match self.kind {
-            DeliveryKind::Local { sending, .. } => sending.abandon(),
+    pub(crate) fn abandon(mut self) -> Option<Envelope<A>> {
+        match &self.core.target {
+            Target::Local(cell) => self.slot.abandon(&cell.mailbox),
+        }
+    }
+}
+
+impl<A: Actor> Drop for Delivery<A> {
+    #[inline]
+    fn drop(&mut self) {
+        match &self.core.target {
+            Target::Local(cell) => self.slot.leave(&cell.mailbox),
         }
     }
 }

@@ -424,27 +424,25 @@ impl<T: Send + 'static> MailboxSender<T> {
     }
 }
 
-/// A send in progress: the message until it is in the mailbox, and the sender's key while
-/// it waits for a permit. Dropped while waiting, it leaves the line, so a sender that gives
-/// up (a timed-out ask, a dropped tell) neither holds up the senders behind it nor leaves
-/// its waker behind (M5).
-pub(crate) struct Sending<'a, T> {
-    mailbox: &'a MailboxSender<T>,
+/// A send in progress, owned by whoever sends: the message until it is in the mailbox, and
+/// the sender's key while it waits for a permit. It does not borrow the mailbox, so that a
+/// request can own its send and be `'static`; every call names the mailbox instead, and
+/// the owner calls [`leave`](Self::leave) when it gives up (M5).
+pub(crate) struct SendSlot<T> {
     value: Option<T>,
     key: Option<u64>,
 }
 
-impl<'a, T> Sending<'a, T> {
-    pub(crate) fn new(mailbox: &'a MailboxSender<T>, value: T) -> Self {
-        Sending {
-            mailbox,
+impl<T> SendSlot<T> {
+    pub(crate) fn new(value: T) -> Self {
+        SendSlot {
             value: Some(value),
             key: None,
         }
     }
 
-    /// `Ready(Ok(()))` once the message is in the mailbox; `Ready(Err(message))` if the
-    /// mailbox is closed; `Pending` while it waits for a permit, to be woken at its turn.
+    /// `Ready(Ok(()))` once the message is in `mailbox`; `Ready(Err(message))` if it is
+    /// closed; `Pending` while it waits for a permit, to be woken at its turn.
     ///
     /// Each send counts against tokio's cooperative budget, as a tokio channel's does, so a
     /// sender that never finds the mailbox full still yields.
@@ -453,14 +451,14 @@ impl<'a, T> Sending<'a, T> {
     ///
     /// If polled again after it returned `Ready`.
     #[inline]
-    pub(crate) fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+    pub(crate) fn poll_send(
+        &mut self,
+        mailbox: &MailboxSender<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let value = self.value.take().expect("a send polled after it completed");
-        match self
-            .mailbox
-            .shared
-            .poll_push(value, cx.waker(), &mut self.key)
-        {
+        match mailbox.shared.poll_push(value, cx.waker(), &mut self.key) {
             Ok(()) => {
                 budget.made_progress();
                 Poll::Ready(Ok(()))
@@ -478,18 +476,49 @@ impl<'a, T> Sending<'a, T> {
         self.value.is_none()
     }
 
-    /// Gives up: leaves the line and hands the message back, if it was not sent.
-    pub(crate) fn abandon(mut self) -> Option<T> {
+    /// Gives up: leaves `mailbox`'s line and hands the message back, if it was not sent.
+    pub(crate) fn abandon(&mut self, mailbox: &MailboxSender<T>) -> Option<T> {
+        self.leave(mailbox);
         self.value.take()
+    }
+
+    /// Leaves `mailbox`'s line, if it waits in it: the owner's `Drop` calls this, so that a
+    /// sender that gives up (a timed-out ask, a dropped tell) neither holds up the senders
+    /// behind it nor leaves its waker behind (M5).
+    #[inline]
+    pub(crate) fn leave(&mut self, mailbox: &MailboxSender<T>) {
+        if let Some(key) = self.key.take() {
+            mailbox.shared.cancel(key);
+        }
     }
 }
 
-impl<T> Drop for Sending<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.mailbox.shared.cancel(key);
+/// A [`SendSlot`] that borrows its mailbox and leaves the line when dropped.
+#[cfg(any(test, loom))]
+pub(crate) struct Sending<'a, T> {
+    mailbox: &'a MailboxSender<T>,
+    slot: SendSlot<T>,
+}
+
+#[cfg(any(test, loom))]
+impl<'a, T> Sending<'a, T> {
+    pub(crate) fn new(mailbox: &'a MailboxSender<T>, value: T) -> Self {
+        Sending {
+            mailbox,
+            slot: SendSlot::new(value),
         }
+    }
+
+    /// See [`SendSlot::poll_send`].
+    pub(crate) fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+        self.slot.poll_send(self.mailbox, cx)
+    }
+}
+
+#[cfg(any(test, loom))]
+impl<T> Drop for Sending<'_, T> {
+    fn drop(&mut self) {
+        self.slot.leave(self.mailbox);
     }
 }
 

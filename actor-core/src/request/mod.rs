@@ -1,55 +1,94 @@
 //! A message on its way to an actor: a [`Request`], sent as a [`tell`](tell::Tell) or, when
-//! awaited, an [`ask`](ask::Ask) whose reply comes back through the envelope's reply slot;
-//! and the methods of [`ActorRef`] that send.
+//! awaited, an ask whose reply comes back through the envelope's reply slot; the reply
+//! slot a handler keeps to answer later ([`ReplyTo`](reply::ReplyTo)); and the methods of
+//! [`ActorRef`] that send.
 //!
 //! The way of a tell: the generated client method builds a `Request`; `tell` turns it into
 //! a [`Tell`](tell::Tell), which polls a delivery from the ref's target (`address::core`)
 //! straight into the mailbox (`mailbox::queue`).
 
 pub(crate) mod ask;
+pub(crate) mod reply;
 pub(crate) mod tell;
 
 use std::fmt;
-use std::future::IntoFuture;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
 
 use crate::actor::Actor;
 use crate::address::actor_ref::ActorRef;
 use crate::address::core::RefCore;
 use crate::error::{AskError, TrySendError};
 use crate::mailbox::envelope::Envelope;
-use crate::request::ask::Ask;
+use crate::request::ask::{poll_ask, AskState};
+use crate::request::reply::ReplyTo;
 use crate::request::tell::Tell;
 
-/// A message addressed to an actor, not sent yet.
-///
-/// Returned by the generated client methods (`account.deposit(5)`) and by
-/// [`ActorRef::ask`](crate::ActorRef::ask). Choose how to send it:
-///
-/// - `.await` it: an ask, resolving with the typed reply, within the ask timeout (the
-///   system's default unless [`timeout`](Self::timeout) sets one);
-/// - [`tell`](Self::tell): fire and forget, waiting for mailbox space;
-/// - [`try_tell`](Self::try_tell): fire and forget, never waiting.
-///
-/// Dropping it unsent sends nothing.
-#[must_use = "a request does nothing until it is awaited, told or try-told"]
-pub struct Request<'a, A: Actor, R> {
-    core: &'a RefCore<A>,
-    msg: A::Msg,
-    extract: fn(A::Reply) -> R,
-    timeout: Option<Duration>,
+pin_project! {
+    /// A message addressed to an actor, not sent yet.
+    ///
+    /// Returned by the generated client methods (`account.deposit(5)`) and by
+    /// [`ActorRef::ask`](crate::ActorRef::ask). Choose how to send it:
+    ///
+    /// - `.await` it: an ask, resolving with the typed reply, within the ask timeout (the
+    ///   system's default unless [`timeout`](Self::timeout) sets one);
+    /// - [`tell`](Self::tell): fire and forget, waiting for mailbox space;
+    /// - [`try_tell`](Self::try_tell): fire and forget, never waiting;
+    /// - [`forward`](Self::forward): send it on behalf of the asker of the message being
+    ///   handled, who gets the reply.
+    ///
+    /// It is a `'static` [`Future`] (the ask) that owns a ref to the actor, so it can be
+    /// spawned, stored and joined like any future:
+    ///
+    /// ```
+    /// # use actor_core::prelude::*;
+    /// # #[actor] struct Counter { n: u64 }
+    /// # #[actor] impl Counter { #[message] fn add(&mut self, k: u64) -> u64 { self.n += k; self.n } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let system = ActorSystem::new();
+    /// let counter = system.spawn(Counter { n: 0 }).unwrap();
+    /// let spawned = tokio::spawn(counter.add(1));
+    /// let joined = futures::future::join_all((0..3).map(|_| counter.add(1))).await;
+    /// assert_eq!(joined.len(), 3);
+    /// assert!(spawned.await.unwrap().unwrap() >= 1);
+    /// # }
+    /// ```
+    ///
+    /// Dropping it unsent sends nothing.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping an ask before the message was enqueued drops the message; after, the actor
+    /// still handles the message and its reply is discarded.
+    #[must_use = "a request does nothing until it is awaited, told or try-told"]
+    pub struct Request<A: Actor, R> {
+        #[pin]
+        deadline: Option<Sleep>,
+        timeout: Option<Duration>,
+        state: AskState<A>,
+        extract: fn(A::Reply) -> R,
+    }
 }
 
-impl<'a, A: Actor, R> Request<'a, A, R> {
-    /// A request of `msg` to the actor `core` reaches; `extract` turns the actor's reply enum into the
-    /// reply this request resolves with. Generated client methods call this.
+impl<A: Actor, R> Request<A, R> {
+    /// A request of `msg` to the actor `core` reaches; `extract` turns the actor's reply
+    /// enum into the reply this request resolves with. Generated client methods call this.
     #[doc(hidden)]
-    pub fn new(core: &'a RefCore<A>, msg: A::Msg, extract: fn(A::Reply) -> R) -> Self {
+    #[inline]
+    pub fn new(core: &RefCore<A>, msg: A::Msg, extract: fn(A::Reply) -> R) -> Self {
         Request {
-            core,
-            msg,
-            extract,
+            deadline: None,
             timeout: None,
+            state: AskState::Unsent {
+                core: core.clone(),
+                msg,
+            },
+            extract,
         }
     }
 
@@ -63,7 +102,22 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
 
     /// The message this request carries.
     pub fn message(&self) -> &A::Msg {
-        &self.msg
+        match &self.state {
+            AskState::Unsent { msg, .. } => msg,
+            // Only a pinned request is polled, and a pinned one is never moved out of; a
+            // reference to a polled one is a `Pin`'s, which no safe code reads this through
+            // before awaiting it.
+            _ => unreachable!("a request holds its message until its first poll"),
+        }
+    }
+
+    /// Takes the unsent message and its ref, which a request has until it is polled.
+    fn into_unsent(self) -> (RefCore<A>, A::Msg) {
+        match self.state {
+            AskState::Unsent { core, msg } => (core, msg),
+            // A polled request is pinned, and a pinned one cannot be moved out of.
+            _ => unreachable!("a request is taken by value only before its first poll"),
+        }
     }
 
     /// Sends the message without waiting for a reply (the reply is dropped), waiting for
@@ -78,8 +132,9 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     ///
     /// If the future is dropped before it completes, the message was not enqueued and is
     /// dropped.
-    pub fn tell(self) -> Tell<'a, A> {
-        Tell::new(self.core, self.msg)
+    pub fn tell(self) -> Tell<A> {
+        let (core, msg) = self.into_unsent();
+        Tell::new(core, Envelope::tell(msg))
     }
 
     /// Sends the message without waiting for space or for a reply.
@@ -88,32 +143,58 @@ impl<'a, A: Actor, R> Request<'a, A, R> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], each with the message.
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
-        try_tell(self.core, self.msg)
+        let (core, msg) = self.into_unsent();
+        core.target().try_deliver(Envelope::tell(msg))
+    }
+
+    /// Sends the message so that its reply goes to `reply_to`, the reply slot of a message
+    /// this actor is handling (Akka's `Forward`): the original asker gets the other actor's
+    /// answer, and this actor goes on at once. The reply types must match, so the compiler
+    /// checks the forward.
+    ///
+    /// The send waits for mailbox space like a [`tell`](Self::tell). If the other actor
+    /// refuses the message or stops before it answers, the original asker gets
+    /// [`AskError::Stopped`]; if its handler fails, [`AskError::Failed`]; an ask timeout set
+    /// on this request is ignored (the original ask's deadline is the one that counts).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`](crate::SendError) with the message if the actor no longer accepts
+    /// messages; the asker has been told [`AskError::Stopped`] already.
+    pub fn forward(self, reply_to: ReplyTo<R>) -> Tell<A>
+    where
+        R: Send + 'static,
+    {
+        let extract = self.extract;
+        let (core, msg) = self.into_unsent();
+        let envelope = match reply_to.into_slot::<A>(extract) {
+            Some(slot) => Envelope::ask(msg, slot),
+            // Forwarding a tell: no one waits for the reply.
+            None => Envelope::tell(msg),
+        };
+        Tell::new(core, envelope)
     }
 }
 
-/// Sends `msg` through `core` without waiting, neither for space nor for a reply.
-fn try_tell<A: Actor>(core: &RefCore<A>, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
-    core.target().try_deliver(Envelope { msg, reply: None })
-}
-
-impl<A: Actor, R> fmt::Debug for Request<'_, A, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Request")
-            .field("actor", &self.core.target().id())
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a, A: Actor, R> IntoFuture for Request<'a, A, R> {
+impl<A: Actor, R> Future for Request<A, R> {
     type Output = Result<R, AskError<A::Msg>>;
-    type IntoFuture = Ask<'a, A, R>;
 
-    fn into_future(self) -> Ask<'a, A, R> {
-        let target = self.core.target();
-        let timeout = self.timeout.unwrap_or_else(|| target.ask_timeout());
-        Ask::new(target, self.msg, self.extract, timeout)
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        poll_ask(this.state, this.deadline, *this.timeout, *this.extract, cx)
+    }
+}
+
+impl<A: Actor, R> fmt::Debug for Request<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Request");
+        match &self.state {
+            AskState::Unsent { core, .. } => s.field("actor", &core.target().id()),
+            AskState::WaitingForSpace { delivery, .. } => s.field("actor", &delivery.target().id()),
+            AskState::WaitingForReply { .. } | AskState::Done => s.field("sent", &true),
+        };
+        s.field("timeout", &self.timeout).finish_non_exhaustive()
     }
 }
 
@@ -130,8 +211,8 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// If the future is dropped before it completes, the message was not enqueued and is
     /// dropped.
-    pub fn tell(&self, msg: A::Msg) -> Tell<'_, A> {
-        Tell::new(self.core(), msg)
+    pub fn tell(&self, msg: A::Msg) -> Tell<A> {
+        Tell::new(self.core().clone(), Envelope::tell(msg))
     }
 
     /// Sends a message without waiting, neither for space nor for the reply.
@@ -141,14 +222,14 @@ impl<A: Actor> ActorRef<A> {
     /// [`TrySendError::Full`] with the message if the mailbox is full,
     /// [`TrySendError::Closed`] with the message if the actor no longer accepts messages.
     pub fn try_tell(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>> {
-        try_tell(self.core(), msg)
+        self.target().try_deliver(Envelope::tell(msg))
     }
 
     /// Sends a message and returns a [`Request`] that, awaited, resolves with the reply.
     ///
     /// The generated client methods (`account.deposit(5)`) are the typed form of this:
     /// they build the message and unwrap the reply for you.
-    pub fn ask(&self, msg: A::Msg) -> Request<'_, A, A::Reply> {
+    pub fn ask(&self, msg: A::Msg) -> Request<A, A::Reply> {
         Request::new(self.core(), msg, std::convert::identity)
     }
 }

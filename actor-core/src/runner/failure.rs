@@ -219,6 +219,8 @@ impl<A: Actor> Runner<A> {
         // The instance that an escalation was meant for is going; the new one must not
         // fail of it (its children are stopped below).
         self.signals.forget_failure();
+        // Its timers and tasks end before its `pre_restart`, so none fires into it.
+        ctx.toolbox_restarting();
         if let Some(mut actor) = actor {
             let _ = catch(FailureKind::HookPanic, async {
                 actor.pre_restart(cause, ctx).await

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::death_watch::Terminated;
 use crate::error::FailureKind;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
-use crate::mailbox::envelope::Envelope;
+use crate::mailbox::envelope::{Envelope, NoReply};
 use crate::mailbox::queue::MailboxReceiver;
 use crate::mailbox::signal::{SystemSignal, Urgent};
 use crate::runner::catch::{catch, catch_or_fail, catch_pinned};
@@ -25,6 +25,7 @@ use crate::supervision::strategy::RestartPolicy;
 struct Next<'a, A: Actor> {
     mailbox: &'a mut MailboxReceiver<Envelope<A>>,
     signals: &'a mut Signals,
+    ctx: &'a mut Context<A>,
 }
 
 impl<A: Actor> Future for Next<'_, A> {
@@ -35,6 +36,10 @@ impl<A: Actor> Future for Next<'_, A> {
         let this = &mut *self;
         if let Some(signal) = this.signals.try_recv() {
             return Poll::Ready(Err(signal));
+        }
+        // Unstashed messages and the receive timeout's come before the mailbox.
+        if let Poll::Ready(envelope) = this.ctx.poll_own_message(cx) {
+            return Poll::Ready(Ok(Some(envelope)));
         }
         if let Poll::Ready(envelope) = this.mailbox.poll_recv(cx) {
             // Closed from outside: the stop signal was queued before the close, so it
@@ -62,8 +67,13 @@ impl<A: Actor> Runner<A> {
     fn next<'a>(
         mailbox: &'a mut MailboxReceiver<Envelope<A>>,
         signals: &'a mut Signals,
+        ctx: &'a mut Context<A>,
     ) -> Next<'a, A> {
-        Next { mailbox, signals }
+        Next {
+            mailbox,
+            signals,
+            ctx,
+        }
     }
 
     /// Handles messages until something else is to be done. Only the handler's future is
@@ -77,8 +87,11 @@ impl<A: Actor> Runner<A> {
             }
         }
         loop {
-            let (msg, reply) = match Self::next(&mut self.mailbox, &mut self.signals).await {
-                Ok(Some(Envelope { msg, reply })) => (msg, reply),
+            let msg = match Self::next(&mut self.mailbox, &mut self.signals, ctx).await {
+                Ok(Some(envelope)) => {
+                    ctx.set_reply(envelope.reply);
+                    envelope.msg
+                }
                 // Only after the mailbox was closed and drained: the cell keeps a sender.
                 // The drain's reason stays set: `finish` stops the children the same way.
                 Ok(None) => {
@@ -116,6 +129,8 @@ impl<A: Actor> Runner<A> {
                 }
                 handled
             };
+            // Unless the handler took it to answer later.
+            let reply = ctx.take_reply();
             let handled = match handled {
                 Err(Urgent::Teardown { cause, done }) => {
                     // Torn down with its siblings in the middle of this message: the
@@ -133,18 +148,18 @@ impl<A: Actor> Runner<A> {
             match handled {
                 Ok(value) => {
                     if let Some(reply) = reply {
-                        // The asker may have timed out and gone; nothing to do then.
-                        let _ = reply.send(Ok(value));
+                        reply.send(Ok(value));
                     }
                 }
                 Err(failure) => {
                     let failure = failure.while_handling(name);
                     if let Some(reply) = reply {
-                        let _ = reply.send(Err(failure.clone()));
+                        reply.send(Err(NoReply::Failed(failure.clone())));
                     }
                     return Phase::Exited(Some(actor), ChildExit::Failed(failure));
                 }
             }
+            ctx.message_handled();
             if let Some(failure) = ctx.take_failure() {
                 let failure = failure.while_handling(name);
                 return Phase::Exited(Some(actor), ChildExit::Failed(failure));

@@ -61,6 +61,7 @@ impl<A: Actor> Runner<A> {
         ctx: &mut Context<A>,
     ) -> StopReason {
         self.mailbox.close();
+        ctx.toolbox_stopping();
         ctx.cell().status().set(ActorStatus::Stopping);
         let mode = if self.is_draining() {
             StopMode::Graceful
