@@ -7,6 +7,9 @@
 //! - [`supervision`]: the supervision tree, failures, directives, strategies, restart
 //!   intensity and back-off, restart policies, death watch, dead letters and events, with
 //!   the Akka.NET and Erlang/OTP name of each.
+//! - [`toolbox`]: timers, deferred replies and forward, tasks and streams tied to an
+//!   actor's life, the stash, routers and pools, typed topics and adapters, with the
+//!   Akka.NET, kameo and actix name of each.
 //! - [`performance`]: the benchmark against raw tokio, a real run, and the design choices
 //!   behind the figures.
 //! - [`expansion`]: what `#[actor]` expands to, item by item.
@@ -19,6 +22,15 @@ pub mod macro_reference {}
 
 #[doc = include_str!("../../../docs/supervision.md")]
 pub mod supervision {}
+
+#[doc = include_str!("../../../docs/toolbox.md")]
+#[doc = include_str!("../../../docs/toolbox/replies.md")]
+#[doc = include_str!("../../../docs/toolbox/timers.md")]
+#[doc = include_str!("../../../docs/toolbox/tasks.md")]
+#[doc = include_str!("../../../docs/toolbox/stash.md")]
+#[doc = include_str!("../../../docs/toolbox/routers.md")]
+#[doc = include_str!("../../../docs/toolbox/pubsub.md")]
+pub mod toolbox {}
 
 #[doc = include_str!("../../../docs/performance.md")]
 pub mod performance {}
