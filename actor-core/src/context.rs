@@ -37,7 +37,6 @@ pub struct Context<A: Actor> {
     /// child: most actors never have one.
     supervisor: Option<Arc<Supervisor>>,
     stop_request: Option<StopMode>,
-    failure: Option<Failure>,
     /// Set once the actor has stopped its children for good: it spawns no more.
     closing: bool,
     policy: RestartPolicy,
@@ -46,14 +45,17 @@ pub struct Context<A: Actor> {
     /// The reply slot of the message being handled, while it is: the runner sends the
     /// handler's return value to it, unless the handler took it ([`ReplyTo`]).
     reply: Option<ReplySlot<A>>,
-    /// Timers, tasks, streams and the stash, boxed on first use: most actors use none.
+    /// What only some actors use (timers, tasks, streams, the stash, a failure asked for
+    /// with `fail`), boxed on first use: an idle actor's task carries one word for it.
     toolbox: Option<Box<Toolbox<A>>>,
 }
 
 /// What only some actors use: their timers, the tasks and streams they run beside
-/// themselves, and their stash. Each part is its module's; the context only holds them and
-/// tells them of restarts and stops.
+/// themselves, their stash, and the failure a handler asked for. Each part is its module's;
+/// the context only holds them and tells them of restarts and stops.
 pub(crate) struct Toolbox<A: Actor> {
+    /// Set by `fail` (or the death pact), taken once the handler or hook returns.
+    pub(crate) failure: Option<Failure>,
     pub(crate) timers: Timers<A>,
     pub(crate) tasks: Tasks<A>,
     pub(crate) stash: Stash<A>,
@@ -62,6 +64,7 @@ pub(crate) struct Toolbox<A: Actor> {
 impl<A: Actor> Default for Toolbox<A> {
     fn default() -> Self {
         Toolbox {
+            failure: None,
             timers: Timers::default(),
             tasks: Tasks::default(),
             stash: Stash::default(),
@@ -82,7 +85,6 @@ impl<A: Actor> Context<A> {
             parent,
             supervisor: None,
             stop_request: None,
-            failure: None,
             closing: false,
             policy,
             watching: Watching::default(),
@@ -194,7 +196,8 @@ impl<A: Actor> Context<A> {
     /// Akka's death pact, for an actor with no `#[terminated]` hook: it fails once the
     /// hook returns.
     pub(crate) fn death_pact(&mut self, terminated: &Terminated) {
-        self.failure
+        self.toolbox()
+            .failure
             .get_or_insert_with(|| Failure::death_pact(&terminated.path, &terminated.reason));
     }
 
@@ -216,15 +219,18 @@ impl<A: Actor> Context<A> {
     /// from the `started`, `post_restart` and `terminated` hooks; from `stopping` and
     /// `stopped` it is ignored, since the actor is stopping anyway.
     pub fn fail(&mut self, reason: impl fmt::Display) {
-        self.failure.get_or_insert_with(|| Failure::error(reason));
+        self.toolbox()
+            .failure
+            .get_or_insert_with(|| Failure::error(reason));
     }
 
     pub(crate) fn take_stop_request(&mut self) -> Option<StopMode> {
         self.stop_request.take()
     }
 
+    #[inline]
     pub(crate) fn take_failure(&mut self) -> Option<Failure> {
-        self.failure.take()
+        self.toolbox.as_mut()?.failure.take()
     }
 
     pub(crate) fn cell(&self) -> &Arc<ActorCell<A>> {
@@ -297,7 +303,6 @@ impl<A: Actor> Context<A> {
 /// The toolbox, as the runner sees it.
 impl<A: Actor> Context<A> {
     /// The toolbox, created on first use.
-    #[allow(dead_code)] // Used by the toolbox's parts as they land.
     pub(crate) fn toolbox(&mut self) -> &mut Toolbox<A> {
         self.toolbox.get_or_insert_with(Box::default)
     }

@@ -3,8 +3,16 @@
 //! The reply slot lives here, not in the message enum, so messages stay pure data. Dropped
 //! unanswered (the actor stopped first), it tells the asker at once, so an ask never waits
 //! for a reply that cannot come.
+//!
+//! A slot is one word, a oneshot sender, so that an envelope is the message plus one word:
+//! an idle mailbox keeps room for a few. A reply that comes from elsewhere (a forward) is
+//! not a second kind of slot but an answer of its own: "the reply will come from there"
+//! ([`NoReply::Forwarded`]), which the asker then awaits itself, with no task in between.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 
 use tokio::sync::oneshot;
 
@@ -34,79 +42,110 @@ impl<A: Actor> Envelope<A> {
     }
 }
 
-/// Why a reply slot resolved without a reply.
-pub(crate) enum NoReply {
+/// Why a reply slot resolved without a reply, or where the reply will come from instead.
+pub(crate) enum NoReply<R> {
     /// The handler failed while handling the message.
     Failed(Failure),
-    /// The actor stopped with the message still queued, or before it answered.
+    /// The actor that was to answer stopped first.
     Stopped,
     /// The handler took the slot to answer later and dropped it unanswered.
     Dropped,
+    /// The handler forwarded the message: the reply comes from this, which the asker awaits.
+    Forwarded(Pin<Box<dyn PendingReply<R>>>),
+}
+
+impl<R> NoReply<R> {
+    /// The same outcome for a reply that `map` turns into a `T`.
+    pub(crate) fn map<T: 'static>(self, map: fn(R) -> T) -> NoReply<T>
+    where
+        R: 'static,
+    {
+        match self {
+            NoReply::Failed(failure) => NoReply::Failed(failure),
+            NoReply::Stopped => NoReply::Stopped,
+            NoReply::Dropped => NoReply::Dropped,
+            NoReply::Forwarded(pending) => NoReply::Forwarded(Box::pin(MapReply {
+                inner: pending,
+                map,
+            })),
+        }
+    }
+}
+
+/// A reply on its way from somewhere else: what a forward hands the asker.
+pub(crate) trait PendingReply<R>: Send + Sync {
+    /// The reply, or why there is none (possibly: it was forwarded again).
+    fn poll_reply(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R, NoReply<R>>>;
 }
 
 /// What a reply slot resolves with.
-pub(crate) type Outcome<A> = Result<<A as Actor>::Reply, NoReply>;
+pub(crate) type Outcome<A> = Result<<A as Actor>::Reply, NoReply<<A as Actor>::Reply>>;
 
-/// Where the reply to a message goes: straight to an asker, or through a callback, for a
-/// forwarded ask or anything else that turns the reply into something else first.
-pub(crate) enum ReplySlot<A: Actor> {
-    /// An ask's own slot: its asker awaits the other end. A dropped sender reads as
-    /// [`NoReply::Stopped`].
-    Ask(oneshot::Sender<Outcome<A>>),
-    /// A callback, told [`NoReply::Stopped`] if it is dropped without being called. Boxed
-    /// once more, so that a slot is two words and an envelope stays small: an idle
-    /// mailbox keeps room for a few.
-    Callback(Box<Callback<A>>),
-}
+/// Where the reply to a message goes.
+pub(crate) struct ReplySlot<A: Actor>(oneshot::Sender<Outcome<A>>);
 
 impl<A: Actor> ReplySlot<A> {
-    /// A callback slot: `deliver` receives the outcome exactly once.
-    pub(crate) fn callback(deliver: impl FnOnce(Outcome<A>) + Send + Sync + 'static) -> Self {
-        ReplySlot::Callback(Box::new(Callback(Some(Box::new(deliver)))))
-    }
-
     /// Resolves the slot. An asker that has gone (it timed out) is no error.
     #[inline]
     pub(crate) fn send(self, outcome: Outcome<A>) {
-        match self {
-            ReplySlot::Ask(sender) => {
-                let _ = sender.send(outcome);
-            }
-            ReplySlot::Callback(mut callback) => {
-                if let Some(deliver) = callback.0.take() {
-                    deliver(outcome);
-                }
-            }
-        }
+        let _ = self.0.send(outcome);
     }
 }
 
 impl<A: Actor> fmt::Debug for ReplySlot<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ReplySlot::Ask(_) => "ReplySlot::Ask",
-            ReplySlot::Callback(_) => "ReplySlot::Callback",
-        })
+        f.write_str("ReplySlot")
     }
 }
 
-/// A reply callback that is told [`NoReply::Stopped`] if dropped uncalled, so that whoever
-/// waits behind it never waits for nothing.
-pub(crate) struct Callback<A: Actor>(Option<Box<dyn FnOnce(Outcome<A>) + Send + Sync>>);
+/// The asker's end of a reply slot; a dropped slot reads as [`NoReply::Stopped`].
+pub(crate) struct ReplyReceiver<A: Actor>(oneshot::Receiver<Outcome<A>>);
 
-impl<A: Actor> Drop for Callback<A> {
-    fn drop(&mut self) {
-        if let Some(deliver) = self.0.take() {
-            deliver(Err(NoReply::Stopped));
+impl<A: Actor> ReplyReceiver<A> {
+    /// The actor's answer, or why there is none.
+    #[inline]
+    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<A>> {
+        match ready!(Pin::new(&mut self.0).poll(cx)) {
+            Ok(outcome) => Poll::Ready(outcome),
+            Err(_) => Poll::Ready(Err(NoReply::Stopped)),
         }
     }
 }
 
-/// The asker's end of an ask's reply slot.
-pub(crate) type ReplyReceiver<A> = oneshot::Receiver<Outcome<A>>;
-
 /// A new reply slot: the actor's end, for the envelope, and the asker's.
 pub(crate) fn reply_slot<A: Actor>() -> (ReplySlot<A>, ReplyReceiver<A>) {
     let (tx, rx) = oneshot::channel();
-    (ReplySlot::Ask(tx), rx)
+    (ReplySlot(tx), ReplyReceiver(rx))
+}
+
+/// The reply of an actor `B`'s message, turned into the `T` that someone else was asked for.
+pub(crate) struct ReceiveFrom<B: Actor, T> {
+    pub(crate) receiver: ReplyReceiver<B>,
+    pub(crate) extract: fn(B::Reply) -> T,
+}
+
+impl<B: Actor, T: Send + 'static> PendingReply<T> for ReceiveFrom<B, T> {
+    fn poll_reply(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, NoReply<T>>> {
+        let this = self.get_mut();
+        Poll::Ready(match ready!(this.receiver.poll_outcome(cx)) {
+            Ok(reply) => Ok((this.extract)(reply)),
+            Err(no_reply) => Err(no_reply.map(this.extract)),
+        })
+    }
+}
+
+/// A pending reply whose value `map` turns into another type.
+struct MapReply<R, T> {
+    inner: Pin<Box<dyn PendingReply<R>>>,
+    map: fn(R) -> T,
+}
+
+impl<R: 'static, T: 'static> PendingReply<T> for MapReply<R, T> {
+    fn poll_reply(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, NoReply<T>>> {
+        let this = self.get_mut();
+        Poll::Ready(match ready!(this.inner.as_mut().poll_reply(cx)) {
+            Ok(reply) => Ok((this.map)(reply)),
+            Err(no_reply) => Err(no_reply.map(this.map)),
+        })
+    }
 }

@@ -10,7 +10,9 @@ use tokio::time::Sleep;
 use crate::actor::Actor;
 use crate::address::core::{Delivery, RefCore};
 use crate::error::AskError;
-use crate::mailbox::envelope::{reply_slot, Envelope, NoReply, ReplyReceiver};
+use crate::mailbox::envelope::{
+    reply_slot, Envelope, NoReply, Outcome, PendingReply, ReplyReceiver,
+};
 
 /// Where an ask is. A request starts `Unsent`, and stays so unless it is awaited.
 pub(crate) enum AskState<A: Actor> {
@@ -28,6 +30,10 @@ pub(crate) enum AskState<A: Actor> {
     /// even if every ref is gone.
     WaitingForReply {
         reply: ReplyReceiver<A>,
+    },
+    /// The actor forwarded the message: the reply comes from another actor.
+    WaitingForForward {
+        pending: Pin<Box<dyn PendingReply<A::Reply>>>,
     },
     Done,
 }
@@ -73,19 +79,29 @@ pub(crate) fn poll_ask<A: Actor, R>(
                     return Poll::Pending;
                 }
             },
-            AskState::WaitingForReply { mut reply } => match Pin::new(&mut reply).poll(cx) {
-                Poll::Ready(Ok(Ok(value))) => return Poll::Ready(Ok(extract(value))),
-                Poll::Ready(Ok(Err(NoReply::Failed(failure)))) => {
-                    return Poll::Ready(Err(AskError::Failed(failure)));
-                }
-                Poll::Ready(Ok(Err(NoReply::Dropped))) => {
-                    return Poll::Ready(Err(AskError::NoReply));
-                }
-                Poll::Ready(Ok(Err(NoReply::Stopped)) | Err(_)) => {
-                    return Poll::Ready(Err(AskError::Stopped))
-                }
+            AskState::WaitingForReply { mut reply } => match reply.poll_outcome(cx) {
+                Poll::Ready(outcome) => match resolve::<A, R>(outcome, extract) {
+                    Resolved::Done(result) => return Poll::Ready(result),
+                    Resolved::Forwarded(pending) => {
+                        *state = AskState::WaitingForForward { pending };
+                    }
+                },
                 Poll::Pending => {
                     *state = AskState::WaitingForReply { reply };
+                    ready!(poll_deadline(deadline.as_mut(), cx));
+                    *state = AskState::Done;
+                    return Poll::Ready(Err(AskError::Timeout));
+                }
+            },
+            AskState::WaitingForForward { mut pending } => match pending.as_mut().poll_reply(cx) {
+                Poll::Ready(outcome) => match resolve::<A, R>(outcome, extract) {
+                    Resolved::Done(result) => return Poll::Ready(result),
+                    Resolved::Forwarded(pending) => {
+                        *state = AskState::WaitingForForward { pending };
+                    }
+                },
+                Poll::Pending => {
+                    *state = AskState::WaitingForForward { pending };
                     ready!(poll_deadline(deadline.as_mut(), cx));
                     *state = AskState::Done;
                     return Poll::Ready(Err(AskError::Timeout));
@@ -94,6 +110,23 @@ pub(crate) fn poll_ask<A: Actor, R>(
             AskState::Done => panic!("a `Request` polled after it completed"),
         }
     }
+}
+
+/// What a reply slot's outcome means for the ask.
+enum Resolved<A: Actor, R> {
+    Done(Result<R, AskError<A::Msg>>),
+    Forwarded(Pin<Box<dyn PendingReply<A::Reply>>>),
+}
+
+#[inline]
+fn resolve<A: Actor, R>(outcome: Outcome<A>, extract: fn(A::Reply) -> R) -> Resolved<A, R> {
+    Resolved::Done(match outcome {
+        Ok(value) => Ok(extract(value)),
+        Err(NoReply::Failed(failure)) => Err(AskError::Failed(failure)),
+        Err(NoReply::Stopped) => Err(AskError::Stopped),
+        Err(NoReply::Dropped) => Err(AskError::NoReply),
+        Err(NoReply::Forwarded(pending)) => return Resolved::Forwarded(pending),
+    })
 }
 
 /// Polls an ask's deadline, armed at its first poll.

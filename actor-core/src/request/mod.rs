@@ -24,7 +24,7 @@ use crate::actor::Actor;
 use crate::address::actor_ref::ActorRef;
 use crate::address::core::RefCore;
 use crate::error::{AskError, TrySendError};
-use crate::mailbox::envelope::Envelope;
+use crate::mailbox::envelope::{reply_slot, Envelope, ReceiveFrom};
 use crate::request::ask::{poll_ask, AskState};
 use crate::request::reply::ReplyTo;
 use crate::request::tell::Tell;
@@ -167,12 +167,13 @@ impl<A: Actor, R> Request<A, R> {
     {
         let extract = self.extract;
         let (core, msg) = self.into_unsent();
-        let envelope = match reply_to.into_slot::<A>(extract) {
-            Some(slot) => Envelope::ask(msg, slot),
+        if !reply_to.wants_reply() {
             // Forwarding a tell: no one waits for the reply.
-            None => Envelope::tell(msg),
-        };
-        Tell::new(core, envelope)
+            return Tell::new(core, Envelope::tell(msg));
+        }
+        let (slot, receiver) = reply_slot::<A>();
+        let _ = reply_to.redirect(ReceiveFrom { receiver, extract });
+        Tell::new(core, Envelope::ask(msg, slot))
     }
 }
 
@@ -192,7 +193,9 @@ impl<A: Actor, R> fmt::Debug for Request<A, R> {
         match &self.state {
             AskState::Unsent { core, .. } => s.field("actor", &core.target().id()),
             AskState::WaitingForSpace { delivery, .. } => s.field("actor", &delivery.target().id()),
-            AskState::WaitingForReply { .. } | AskState::Done => s.field("sent", &true),
+            AskState::WaitingForReply { .. }
+            | AskState::WaitingForForward { .. }
+            | AskState::Done => s.field("sent", &true),
         };
         s.field("timeout", &self.timeout).finish_non_exhaustive()
     }

@@ -3,9 +3,7 @@
 use std::fmt;
 
 use crate::actor::Actor;
-use crate::mailbox::envelope::{NoReply, ReplySlot};
-
-type Deliver<T> = Box<dyn FnOnce(Result<T, NoReply>) + Send + Sync>;
+use crate::mailbox::envelope::{NoReply, PendingReply, ReplySlot};
 
 /// The reply slot of the message being handled, taken to answer it later (a deferred
 /// reply): keep it in the actor's state or move it into a task, go on handling other
@@ -24,49 +22,64 @@ type Deliver<T> = Box<dyn FnOnce(Result<T, NoReply>) + Send + Sync>;
 ///
 /// Taking the slot costs one allocation beside the ask's own.
 pub struct ReplyTo<T> {
-    deliver: Option<Deliver<T>>,
+    slot: Option<Box<dyn ErasedSlot<T>>>,
+}
+
+/// An actor's reply slot, its actor type erased: what is left is the reply type `T`.
+trait ErasedSlot<T>: Send + Sync {
+    fn resolve(self: Box<Self>, outcome: Result<T, NoReply<T>>);
+}
+
+/// The slot of an actor `A`'s message, with the variant of `A`'s reply enum that a `T` is.
+struct TypedSlot<A: Actor, T> {
+    slot: ReplySlot<A>,
+    wrap: fn(T) -> A::Reply,
+}
+
+impl<A: Actor, T: Send + 'static> ErasedSlot<T> for TypedSlot<A, T> {
+    fn resolve(self: Box<Self>, outcome: Result<T, NoReply<T>>) {
+        let outcome = match outcome {
+            Ok(reply) => Ok((self.wrap)(reply)),
+            Err(no_reply) => Err(no_reply.map(self.wrap)),
+        };
+        self.slot.send(outcome);
+    }
 }
 
 impl<T: Send + 'static> ReplyTo<T> {
     /// The slot `slot` of an actor's message, whose reply enum `wrap` builds from a `T`.
     pub(crate) fn from_slot<A: Actor>(slot: Option<ReplySlot<A>>, wrap: fn(T) -> A::Reply) -> Self {
         ReplyTo {
-            deliver: slot.map(|slot| -> Deliver<T> {
-                Box::new(move |outcome: Result<T, NoReply>| slot.send(outcome.map(wrap)))
-            }),
+            slot: slot.map(|slot| Box::new(TypedSlot { slot, wrap }) as Box<dyn ErasedSlot<T>>),
         }
     }
 
     /// Answers the message. An asker that has gone (it timed out) is no error: the reply
     /// is dropped, as a handler's return value is.
     pub fn send(mut self, reply: T) {
-        if let Some(deliver) = self.deliver.take() {
-            deliver(Ok(reply));
+        if let Some(slot) = self.slot.take() {
+            slot.resolve(Ok(reply));
         }
     }
 
     /// Whether someone waits for the reply: `false` for a tell.
     pub fn wants_reply(&self) -> bool {
-        self.deliver.is_some()
+        self.slot.is_some()
     }
 
-    /// This slot, as the reply slot of a message to the actor `B`, whose replies `extract`
-    /// turns into a `T`: for a forward.
-    pub(crate) fn into_slot<B: Actor>(
-        mut self,
-        extract: fn(B::Reply) -> T,
-    ) -> Option<ReplySlot<B>> {
-        let deliver = self.deliver.take()?;
-        Some(ReplySlot::callback(move |outcome| {
-            deliver(outcome.map(extract));
-        }))
+    /// Tells the asker that the reply will come from `pending`: for a forward. `None` if
+    /// no one waits for a reply.
+    pub(crate) fn redirect(mut self, pending: impl PendingReply<T> + 'static) -> Option<()> {
+        let slot = self.slot.take()?;
+        slot.resolve(Err(NoReply::Forwarded(Box::pin(pending))));
+        Some(())
     }
 }
 
 impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
-        if let Some(deliver) = self.deliver.take() {
-            deliver(Err(NoReply::Dropped));
+        if let Some(slot) = self.slot.take() {
+            slot.resolve(Err(NoReply::Dropped));
         }
     }
 }
@@ -75,7 +88,7 @@ impl<T> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo")
             .field("type", &std::any::type_name::<T>())
-            .field("wants_reply", &self.deliver.is_some())
+            .field("wants_reply", &self.slot.is_some())
             .finish()
     }
 }

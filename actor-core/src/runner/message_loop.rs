@@ -12,7 +12,6 @@ use crate::death_watch::Terminated;
 use crate::error::FailureKind;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 use crate::mailbox::envelope::{Envelope, NoReply};
-use crate::mailbox::queue::MailboxReceiver;
 use crate::mailbox::signal::{SystemSignal, Urgent};
 use crate::runner::catch::{catch, catch_or_fail, catch_pinned};
 use crate::runner::{failed_by, Phase, Runner, Signals, Transition};
@@ -23,8 +22,9 @@ use crate::supervision::strategy::RestartPolicy;
 /// of its own rather than a `poll_fn`, so that it is inlined into the actor's task: it is
 /// polled twice per message.
 struct Next<'a, A: Actor> {
-    mailbox: &'a mut MailboxReceiver<Envelope<A>>,
-    signals: &'a mut Signals,
+    /// The runner whole rather than its mailbox and lane apart: a reference less in every
+    /// idle actor's task.
+    runner: &'a mut Runner<A>,
     ctx: &'a mut Context<A>,
 }
 
@@ -34,18 +34,21 @@ impl<A: Actor> Future for Next<'_, A> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(signal) = this.signals.try_recv() {
+        let Runner {
+            mailbox, signals, ..
+        } = &mut *this.runner;
+        if let Some(signal) = signals.try_recv() {
             return Poll::Ready(Err(signal));
         }
         // Unstashed messages and the receive timeout's come before the mailbox.
         if let Poll::Ready(envelope) = this.ctx.poll_own_message(cx) {
             return Poll::Ready(Ok(Some(envelope)));
         }
-        if let Poll::Ready(envelope) = this.mailbox.poll_recv(cx) {
+        if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
             // Closed from outside: the stop signal was queued before the close, so it
             // is read first and the actor stops the way it says.
             if envelope.is_none() {
-                if let Some(signal) = this.signals.try_recv() {
+                if let Some(signal) = signals.try_recv() {
                     return Poll::Ready(Err(signal));
                 }
             }
@@ -53,7 +56,7 @@ impl<A: Actor> Future for Next<'_, A> {
         }
         // The mailbox registered the task, and a signal wakes it through the mailbox:
         // one check more catches a signal sent before that registration.
-        match this.signals.try_recv() {
+        match signals.try_recv() {
             Some(signal) => Poll::Ready(Err(signal)),
             None => Poll::Pending,
         }
@@ -64,16 +67,8 @@ impl<A: Actor> Runner<A> {
     /// Waits for the next signal or message. Signals come first, so a stop never waits
     /// behind user messages (checking the lane costs one atomic load while it is empty);
     /// then the mailbox, whose waker slot serves both: a signal wakes the actor through it.
-    fn next<'a>(
-        mailbox: &'a mut MailboxReceiver<Envelope<A>>,
-        signals: &'a mut Signals,
-        ctx: &'a mut Context<A>,
-    ) -> Next<'a, A> {
-        Next {
-            mailbox,
-            signals,
-            ctx,
-        }
+    fn next<'a>(&'a mut self, ctx: &'a mut Context<A>) -> Next<'a, A> {
+        Next { runner: self, ctx }
     }
 
     /// Handles messages until something else is to be done. Only the handler's future is
@@ -87,7 +82,7 @@ impl<A: Actor> Runner<A> {
             }
         }
         loop {
-            let msg = match Self::next(&mut self.mailbox, &mut self.signals, ctx).await {
+            let msg = match self.next(ctx).await {
                 Ok(Some(envelope)) => {
                     ctx.set_reply(envelope.reply);
                     envelope.msg
