@@ -71,6 +71,14 @@ pub(crate) enum Param {
     /// Meant as `ctx: &mut Context<Self>`, passed in by the dispatch (the checks reject a
     /// misspelt one).
     Context(PatType),
+    /// Meant as `reply: ReplyTo<T>`: the message's reply slot, which the handler takes to
+    /// answer later; passed in by the dispatch, not a field of the variant.
+    Reply {
+        /// The parameter as the user wrote it.
+        node: PatType,
+        /// The reply's type `T`, with `Self` spelled out.
+        ty: Type,
+    },
     /// An argument, which becomes a field of the variant.
     Arg {
         /// The parameter as the user wrote it.
@@ -92,8 +100,24 @@ impl Message {
                 ty,
                 ..
             } => Some((ident, ty)),
-            Param::Arg { ident: None, .. } | Param::Context(_) => None,
+            Param::Arg { ident: None, .. } | Param::Context(_) | Param::Reply { .. } => None,
         })
+    }
+
+    /// The reply slot parameter of a handler that answers later, `reply: ReplyTo<T>`.
+    pub(crate) fn reply_param(&self) -> Option<(&PatType, &Type)> {
+        self.params.iter().find_map(|param| match param {
+            Param::Reply { node, ty } => Some((node, ty)),
+            Param::Context(_) | Param::Arg { .. } => None,
+        })
+    }
+
+    /// The type its callers get: what it returns, or what it sends through its `ReplyTo`.
+    pub(crate) fn reply_type(&self) -> Option<&Type> {
+        match self.reply_param() {
+            Some((_, ty)) => Some(ty),
+            None => self.output.as_ref(),
+        }
     }
 
     pub(crate) fn takes_context(&self) -> bool {
@@ -363,6 +387,11 @@ impl Message {
             .map(|pat_type| {
                 if is_context_like(pat_type, actor) {
                     Param::Context(pat_type.clone())
+                } else if let Some(ty) = reply_to_argument(&pat_type.ty) {
+                    Param::Reply {
+                        node: pat_type.clone(),
+                        ty: with_self_replaced(ty, self_ty),
+                    }
                 } else {
                     Param::Arg {
                         node: pat_type.clone(),
@@ -460,6 +489,27 @@ pub(crate) fn context_argument(ty: &Type) -> Option<&Type> {
     };
     let last = path.path.segments.last()?;
     if last.ident != "Context" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut args = args.args.iter();
+    match (args.next(), args.next()) {
+        (Some(syn::GenericArgument::Type(ty)), None) => Some(ty),
+        _ => None,
+    }
+}
+
+/// The one type argument of a path ending in `ReplyTo<..>`, taken by value: the reply slot
+/// of a handler that answers later. A `&ReplyTo<T>` is an ordinary (borrowed, so rejected)
+/// argument.
+pub(crate) fn reply_to_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "ReplyTo" {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {

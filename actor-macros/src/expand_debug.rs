@@ -61,7 +61,7 @@ fn msg_debug(names: &Names<'_>) -> TokenStream {
 fn reply_debug(names: &Names<'_>) -> TokenStream {
     let debug_match = match_by_variant(names, GeneratedEnum::Reply, &quote!(self), |message| {
         let variant = message.variant();
-        let text = if message.output.is_some() {
+        let text = if message.reply_type().is_some() {
             format!("{variant}(..)")
         } else {
             variant.to_string()

@@ -49,12 +49,29 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
         } = message;
         let variant = message.variant();
         let pattern = variant_with_fields(msg, message);
+        // Named apart from the message's fields, which the arm's pattern binds.
+        let reply_to = {
+            let mut name = String::from("reply_to");
+            while message.args().any(|(arg, _)| *arg == name) {
+                name.push('_');
+            }
+            Ident::new(&name, proc_macro2::Span::call_site())
+        };
         let call_args = message.params.iter().map(|param| match param {
             crate::ast::Param::Context(_) => quote!(#ctx),
             crate::ast::Param::Arg { ident, .. } => quote!(#ident),
+            crate::ast::Param::Reply { .. } => quote!(#reply_to),
         });
         let call = inherent_call(method, call_args, *is_async);
-        let body = if message.fail_on_err.is_some() {
+        let body = if message.reply_param().is_some() {
+            // The handler answers through the slot it is given; the runner then has none
+            // left to send this value to.
+            quote!({
+                let #reply_to = #private::Context::take_reply_to(#ctx, #reply::#variant);
+                #call;
+                #reply::AnsweredLater
+            })
+        } else if message.fail_on_err.is_some() {
             // The `Err` goes to the asker as the reply, and fails the actor after it.
             quote!({
                 let reply = #call;
@@ -76,7 +93,7 @@ pub(crate) fn actor_impl(names: &Names<'_>) -> TokenStream {
     // tests/expand/allowed_lints.rs): no allow is needed.
     let uses_ctx = model
         .messages()
-        .any(|m| m.takes_context() || m.fail_on_err.is_some());
+        .any(|m| m.takes_context() || m.fail_on_err.is_some() || m.reply_param().is_some());
     let ctx_param = if uses_ctx {
         ctx.clone()
     } else {

@@ -114,6 +114,9 @@ fn unnamed_actor(self_ty: &Type) -> syn::Error {
     }
 }
 
+/// The method name whose variant would be the reply enum's `AnsweredLater`.
+const ANSWERED_LATER_METHOD: &str = "answered_later";
+
 /// The checks of one message, each reported; whether all passed.
 fn check_message(message: &Message, actor: &Ident, errors: &Errors) -> bool {
     let sig = &message.sig;
@@ -121,6 +124,7 @@ fn check_message(message: &Message, actor: &Ident, errors: &Errors) -> bool {
     ok &= check_receiver(Marker::Message, sig, errors);
     ok &= check_not_reserved(&sig.ident, errors);
     let mut seen_context = false;
+    let mut seen_reply = false;
     for param in &message.params {
         match param {
             Param::Context(node) => {
@@ -142,14 +146,50 @@ fn check_message(message: &Message, actor: &Ident, errors: &Errors) -> bool {
             Param::Arg { node, .. } => {
                 ok &= check_owned(&node.ty, Position::Argument, errors);
             }
+            Param::Reply { node, ty } => {
+                if seen_reply {
+                    errors.push(syn::Error::new_spanned(
+                        node,
+                        "a message has one reply slot: remove this second `ReplyTo` argument",
+                    ));
+                    ok = false;
+                }
+                seen_reply = true;
+                ok &= check_owned(ty, Position::Reply, errors);
+            }
+        }
+    }
+    if seen_reply {
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if !is_unit(ty) {
+                errors.push(syn::Error::new_spanned(
+                    ty,
+                    "a message that answers through its `ReplyTo` argument returns nothing: remove the return type; the reply is what it sends to the `ReplyTo`",
+                ));
+                ok = false;
+            }
+        }
+        if let Some(span) = message.fail_on_err {
+            errors.push(syn::Error::new(
+                span,
+                "`fail_on_err` reads the reply a handler returns, and a handler with a `ReplyTo` argument returns none: fail the actor with `ctx.fail(..)` instead",
+            ));
+            ok = false;
+        }
+        if sig.ident == ANSWERED_LATER_METHOD {
+            errors.push(syn::Error::new_spanned(
+                &sig.ident,
+                format!("a message named `{ANSWERED_LATER_METHOD}` would collide with the reply variant `AnsweredLater` that `#[actor]` generates for handlers that answer later: rename it"),
+            ));
+            ok = false;
         }
     }
     if let ReturnType::Type(_, ty) = &sig.output {
-        if !is_unit(ty) {
+        if !is_unit(ty) && !seen_reply {
             ok &= check_owned(ty, Position::Reply, errors);
         }
     }
-    if let Some(span) = message.fail_on_err {
+    if let Some(span) = message.fail_on_err.filter(|_| !seen_reply) {
         if !message.output.as_ref().is_some_and(is_result_type) {
             errors.push(syn::Error::new(
                 span,
