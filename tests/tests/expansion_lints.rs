@@ -32,6 +32,10 @@ pub mod namesakes;
 #[path = "../expand/allowed_lints.rs"]
 pub mod allowed_lints;
 
+/// The fixture of a handler that answers later, and a forward.
+#[path = "../expand/deferred.rs"]
+pub mod deferred;
+
 /// The expansion snapshots themselves, compiled as ordinary code: rustc does not report
 /// `missing_debug_implementations` inside a macro's output, but here the generated types
 /// are plain source, so one without `Debug` fails the build. The other lints, which
@@ -71,6 +75,10 @@ pub mod expanded {
     /// `allowed_lints.rs`, expanded.
     #[path = "allowed_lints.expanded.rs"]
     pub mod allowed_lints;
+
+    /// `deferred.rs`, expanded.
+    #[path = "deferred.expanded.rs"]
+    pub mod deferred;
 }
 
 use actor_core::prelude::*;
