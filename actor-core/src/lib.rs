@@ -99,6 +99,7 @@ pub use crate::id::ActorId;
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;
+pub use crate::request::ask::Ask;
 pub use crate::request::reply::ReplyTo;
 pub use crate::request::tell::Tell;
 pub use crate::request::Request;

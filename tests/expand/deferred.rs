@@ -35,6 +35,10 @@ impl Pending {
     /// If `other` has stopped.
     #[message]
     pub async fn relay(&mut self, other: ActorRef<Pending>, reply: ReplyTo<u64>) {
-        other.get().forward(reply).await.expect("the other actor is alive");
+        other
+            .get()
+            .forward(reply)
+            .await
+            .expect("the other actor is alive");
     }
 }

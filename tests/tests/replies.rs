@@ -81,8 +81,8 @@ fn waiter() -> Waiter {
 async fn a_deferred_reply_answers_the_ask_while_the_actor_handles_other_messages() {
     let system = ActorSystem::new();
     let actor = system.spawn(waiter()).unwrap();
-    let first = tokio::spawn(actor.get());
-    let second = tokio::spawn(actor.get());
+    let first = tokio::spawn(actor.get().send());
+    let second = tokio::spawn(actor.get().send());
     // Both gets were handled (the actor went on) before anything answered them.
     while actor.handled().await.unwrap() < 2 {
         tokio::task::yield_now().await;
@@ -97,7 +97,7 @@ async fn a_deferred_reply_answers_the_ask_while_the_actor_handles_other_messages
 async fn a_dropped_reply_slot_resolves_the_ask_at_once_with_no_reply() {
     let system = ActorSystem::new();
     let actor = system.spawn(waiter()).unwrap();
-    let asked = tokio::spawn(actor.get().timeout(Duration::from_secs(3600)));
+    let asked = tokio::spawn(actor.get().timeout(Duration::from_secs(3600)).send());
     while actor.handled().await.unwrap() < 1 {
         tokio::task::yield_now().await;
     }
@@ -194,7 +194,7 @@ async fn a_forwarded_ask_is_answered_by_the_other_actor() {
         })
         .unwrap();
     assert_eq!(front.lookup(5).await.unwrap(), "value-5");
-    let joined = futures::future::join_all((0..10).map(|key| front.lookup(key))).await;
+    let joined = futures::future::join_all((0..10).map(|key| front.lookup(key).send())).await;
     for (key, result) in joined.into_iter().enumerate() {
         assert_eq!(result.unwrap(), format!("value-{key}"));
     }
@@ -238,15 +238,15 @@ impl Counter {
 }
 
 #[tokio::test]
-async fn requests_are_static_futures_that_can_be_spawned_stored_and_joined() {
+async fn requests_own_their_ref_and_can_be_spawned_stored_and_joined() {
     let system = ActorSystem::new();
     let counter = system.spawn(Counter { n: 0 }).unwrap();
     // Stored before the ref is dropped: each request owns a ref, and keeps the actor alive.
     let stored: Vec<Request<Counter, u64>> = (0..4).map(|_| counter.add(1)).collect();
-    let spawned = tokio::spawn(counter.add(10));
+    let spawned = tokio::spawn(counter.add(10).send());
     let weak = counter.downgrade();
     drop(counter);
-    let mut replies: Vec<u64> = futures::future::join_all(stored)
+    let mut replies: Vec<u64> = futures::future::join_all(stored.into_iter().map(Request::send))
         .await
         .into_iter()
         .map(Result::unwrap)

@@ -10,16 +10,16 @@
 
 use std::cell::Cell;
 use std::error::Error;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 
 use actor_core::prelude::*;
 // Generated clients hold a `RefCore`; it is not for users, so only `__private` names it.
 use actor_core::__private::RefCore;
 use actor_core::{
-    ActorId, ActorStatus, BasicClient, Failure, FailureKind, LookupError, Request, ShutdownReport,
-    SpawnError, StopMode, SystemBuilder, Tell,
+    ActorId, ActorStatus, Ask, BasicClient, Failure, FailureKind, LookupError, Request,
+    ShutdownReport, SpawnError, StopMode, SystemBuilder, Tell,
 };
-use std::future::Future;
 
 /// Compile-time check that `$ty` meets every listed bound.
 macro_rules! require {
@@ -124,12 +124,14 @@ require!(Failure: Error);
 // Errors of a `!Sync` message are still `Send`.
 require!(AskError<SolitaryMsg>: Send, Unpin, Error);
 
-// Requests (the ask future) and tells: built in one task, awaited in a spawned one. A
-// request is `!Unpin` because it holds its deadline's `Sleep` inline, like tokio's own
-// timed futures: `pin!` it to poll it by reference.
-require!(Request<Account, u64>: Send, Sync, Future);
-require!(Request<Store<String>, ()>: Send, Sync, Future);
-require!(Request<Solitary, u32>: Send, Future);
+// Requests, the ask future and tells: built in one task, awaited in a spawned one. All
+// own their ref, so they are `'static`.
+require!(Request<Account, u64>: Send, Sync, Unpin, IntoFuture);
+require!(Request<Store<String>, ()>: Send, Sync, Unpin);
+require!(Request<Solitary, u32>: Send, Unpin);
+require!(Ask<Account, u64>: Send, Sync, Future);
+require!(Ask<Store<String>, ()>: Send, Sync);
+require!(Ask<Solitary, u32>: Send);
 require!(Tell<Account>: Send, Sync, Unpin, Future);
 require!(Tell<Solitary>: Send, Unpin, Future);
 require!(ReplyTo<u64>: Send, Sync, Unpin);
@@ -199,10 +201,11 @@ const _: () = assert!(!Probe::<Props<Solitary>>::SYNC);
 
 /// tokio keeps its futures `Sync` where it can (`Sleep`, `Sender::send`'s future, ...), since
 /// a `!Sync` future makes every `async` block that holds a `&` to it across an await `!Send`.
-/// The request is the ask future; its reply slot and its callbacks are `Sync` too.
+/// tokio keeps its futures `Sync` where it can (`Sleep`, `Sender::send`'s future, ...), since
+/// a `!Sync` future makes every `async` block that holds a `&` to it across an await `!Send`.
 #[test]
 fn the_ask_future_is_sync() {
-    assert!(std::hint::black_box(Probe::<Request<Account, u64>>::SYNC));
+    assert!(std::hint::black_box(Probe::<Ask<Account, u64>>::SYNC));
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
-//! The ask's state machine: a message sent and its reply awaited, within a deadline.
+//! [`Ask`]: a message sent and its reply awaited, within a deadline.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
 use crate::actor::Actor;
@@ -15,7 +17,7 @@ use crate::mailbox::envelope::{
 };
 
 /// Where an ask is. A request starts `Unsent`, and stays so unless it is awaited.
-pub(crate) enum AskState<A: Actor> {
+enum AskState<A: Actor> {
     Unsent {
         core: RefCore<A>,
         msg: A::Msg,
@@ -38,10 +40,74 @@ pub(crate) enum AskState<A: Actor> {
     Done,
 }
 
-/// Polls the ask in `state` one step further. `deadline` is armed at the first poll, which
-/// is where the timeout counts from, and where nothing panics: a request may be made
-/// outside any runtime.
-pub(crate) fn poll_ask<A: Actor, R>(
+pin_project! {
+    /// The future of an ask: resolves with the reply, or an [`AskError`] saying why not.
+    ///
+    /// Created by awaiting a [`Request`](crate::Request), or by its
+    /// [`send`](crate::Request::send). It owns a ref to the actor until the message is in
+    /// the mailbox, so it is `'static`: spawn it, store it, join it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before the message was enqueued drops the message; after, the actor
+    /// still handles the message and its reply is discarded.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Ask<A: Actor, R> {
+        #[pin]
+        deadline: Option<Sleep>,
+        timeout: Option<Duration>,
+        state: AskState<A>,
+        extract: fn(A::Reply) -> R,
+    }
+}
+
+impl<A: Actor, R> Ask<A, R> {
+    #[inline]
+    pub(crate) fn new(
+        core: RefCore<A>,
+        msg: A::Msg,
+        extract: fn(A::Reply) -> R,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Ask {
+            // Armed at the first poll, which is where the timeout counts from, and where
+            // nothing panics: a request may be made outside any runtime.
+            deadline: None,
+            timeout,
+            state: AskState::Unsent { core, msg },
+            extract,
+        }
+    }
+}
+
+impl<A: Actor, R> Future for Ask<A, R> {
+    type Output = Result<R, AskError<A::Msg>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        poll_ask(this.state, this.deadline, *this.timeout, *this.extract, cx)
+    }
+}
+
+impl<A: Actor, R> fmt::Debug for Ask<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            AskState::Unsent { .. } => "unsent",
+            AskState::WaitingForSpace { .. } => "waiting for mailbox space",
+            AskState::WaitingForReply { .. } => "waiting for the reply",
+            AskState::WaitingForForward { .. } => "waiting for a forwarded reply",
+            AskState::Done => "done",
+        };
+        f.debug_struct("Ask")
+            .field("state", &state)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Polls the ask in `state` one step further; `deadline` is armed at the first poll.
+fn poll_ask<A: Actor, R>(
     state: &mut AskState<A>,
     mut deadline: Pin<&mut Option<Sleep>>,
     timeout: Option<Duration>,
@@ -107,7 +173,7 @@ pub(crate) fn poll_ask<A: Actor, R>(
                     return Poll::Ready(Err(AskError::Timeout));
                 }
             },
-            AskState::Done => panic!("a `Request` polled after it completed"),
+            AskState::Done => panic!("`Ask` polled after it completed"),
         }
     }
 }
