@@ -43,6 +43,26 @@ impl Counter {
         self.total += n;
         self.total
     }
+
+    /// Takes its reply slot, as a handler that answers later does, and answers at once.
+    #[message]
+    fn total_deferred(&self, reply: ReplyTo<u64>) {
+        reply.send(self.total);
+    }
+}
+
+/// Forwards every ask to the counter, which answers the original asker.
+#[actor]
+pub struct Forwarder {
+    counter: ActorRef<Counter>,
+}
+
+#[actor]
+impl Forwarder {
+    #[message]
+    async fn total(&mut self, reply: ReplyTo<u64>) {
+        self.counter.total().forward(reply).await.unwrap();
+    }
 }
 
 /// The same counting, through an unbounded mailbox, where a tell never waits.
@@ -176,8 +196,43 @@ fn steady_state_allocations() {
             async_asks <= MESSAGES,
             "{async_asks} allocations for {MESSAGES} asks to an async handler: want at most 1 per ask"
         );
+        // A handler that takes its reply slot: the ask's slot, and the erased `ReplyTo`.
+        for _ in 0..100 {
+            counter.total_deferred().await.unwrap();
+        }
+        let deferred_asks = allocations_during(async {
+            for _ in 0..MESSAGES {
+                counter.total_deferred().await.unwrap();
+            }
+        })
+        .await;
+        assert!(
+            deferred_asks <= 2 * MESSAGES,
+            "{deferred_asks} allocations for {MESSAGES} deferred asks: want at most 2 per ask"
+        );
+
+        // A forwarded ask: the two above, the forward's own reply slot, and the pending
+        // reply the asker is handed (boxed, and boxed again to name the asker's reply type).
+        let forwarder = system
+            .spawn(Forwarder {
+                counter: counter.clone(),
+            })
+            .unwrap();
+        for _ in 0..100 {
+            forwarder.total().await.unwrap();
+        }
+        let forwarded_asks = allocations_during(async {
+            for _ in 0..MESSAGES {
+                forwarder.total().await.unwrap();
+            }
+        })
+        .await;
+        assert!(
+            forwarded_asks <= 5 * MESSAGES,
+            "{forwarded_asks} allocations for {MESSAGES} forwarded asks: want at most 5 per ask"
+        );
         println!(
-            "tells: {tells} (one ask included), unbounded tells: {unbounded_tells} (one ask included), try_tells: {try_tells}, asks: {asks}, async asks: {async_asks}, tokio's raw channel: {raw_channel} (each for {MESSAGES} messages)"
+            "tells: {tells} (one ask included), unbounded tells: {unbounded_tells} (one ask included), try_tells: {try_tells}, asks: {asks}, async asks: {async_asks}, deferred asks: {deferred_asks}, forwarded asks: {forwarded_asks}, tokio's raw channel: {raw_channel} (each for {MESSAGES} messages)"
         );
         system.shutdown().await;
     });
