@@ -9,11 +9,12 @@ use crate::address::actor_ref::{ActorRef, WeakActorRef};
 use crate::address::cell::ActorCell;
 use crate::address::core::{RefCore, Target};
 use crate::death_watch::{Terminated, Watching};
-use crate::error::{Failure, SpawnError};
+use crate::error::{Failure, SpawnError, StashFull};
 use crate::id::ActorId;
 use crate::lifecycle::StopMode;
 use crate::mailbox::envelope::{Envelope, ReplySlot};
 use crate::mailbox::signal::SystemSignal;
+use crate::mailbox::MailboxConfig;
 use crate::request::reply::ReplyTo;
 use crate::stash::Stash;
 use crate::supervision::strategy::RestartPolicy;
@@ -352,7 +353,157 @@ impl<A: Actor> Context<A> {}
 impl<A: Actor> Context<A> {}
 
 /// The stash (`crate::stash`).
-impl<A: Actor> Context<A> {}
+impl<A: Actor> Context<A> {
+    /// Puts `msg` aside to handle later (Akka's `Stash`, Akka Typed's `StashBuffer.stash`),
+    /// together with the reply slot of the message being handled: an ask that is stashed
+    /// is answered by the handler that handles it after [`unstash_all`](Self::unstash_all),
+    /// and the current handler's return value goes nowhere.
+    ///
+    /// `#[actor]` moves the message into the handler as its arguments, so the stash takes
+    /// the message back explicitly: rebuild it from them (`ConnectionMsg::Send { line }`).
+    /// It must be the message being handled, the same variant: its asker waits for that
+    /// variant's reply. A message built for another reason (for example in a hook, or a
+    /// second one in the same handler) is stashed as a tell, with no one waiting for it.
+    ///
+    /// The stash is bounded (see [`stash_capacity`](Self::stash_capacity)). What is
+    /// stashed stays stashed until an unstash; if the actor restarts, it goes back in
+    /// front of the mailbox for the new instance, also when the handler that stashed it
+    /// fails afterwards (the message was handed over before the failure, as in Akka); if
+    /// the actor stops for good, it goes to dead letters and its asks resolve with
+    /// [`AskError::Stopped`](crate::AskError::Stopped).
+    ///
+    /// ```
+    /// # use actor_core::prelude::*;
+    /// #[actor]
+    /// struct Door { open: bool }
+    ///
+    /// #[actor]
+    /// impl Door {
+    ///     #[message]
+    ///     fn enter(&mut self, who: String, ctx: &mut Context<Self>) -> String {
+    ///         if !self.open {
+    ///             // Answered once the door is open; this return value goes nowhere.
+    ///             if let Err(full) = ctx.stash(DoorMsg::Enter { who }) {
+    ///                 return format!("turned away: {full}");
+    ///             }
+    ///             return String::new();
+    ///         }
+    ///         format!("welcome, {who}")
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn open(&mut self, ctx: &mut Context<Self>) {
+    ///         self.open = true;
+    ///         ctx.unstash_all();
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new();
+    /// let door = system.spawn(Door { open: false }).unwrap();
+    /// // The ask is sent first, then the door opens.
+    /// let (entered, opened) = tokio::join!(door.enter("ada".into()), door.open().tell());
+    /// opened.unwrap();
+    /// assert_eq!(entered.unwrap(), "welcome, ada");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StashFull`] with the message if the stash holds as many as it may: the reply slot
+    /// stays with the handler, so what it returns answers the ask.
+    pub fn stash(&mut self, msg: A::Msg) -> Result<(), StashFull<A::Msg>> {
+        let capacity = self.stash_capacity();
+        let envelope = match self.reply.take() {
+            Some(reply) => Envelope::ask(msg, reply),
+            None => Envelope::tell(msg),
+        };
+        match self.toolbox().stash.push(envelope, capacity) {
+            Ok(()) => Ok(()),
+            Err(refused) => {
+                self.reply = refused.reply;
+                Err(StashFull(refused.msg))
+            }
+        }
+    }
+
+    /// Gives every stashed message back, in the order they were stashed, in front of
+    /// everything in the mailbox (Akka's `UnstashAll`): they are handled next, once the
+    /// current handler returns, before any message that was queued meanwhile. Usually
+    /// called on the transition to the state that can handle them.
+    ///
+    /// A handler of an unstashed message may stash it again; unstashing again puts it back
+    /// in front of the rest, so the original order holds.
+    pub fn unstash_all(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.stash.unstash_all();
+        }
+    }
+
+    /// Gives the oldest stashed message back, in front of everything in the mailbox
+    /// (Akka's `Unstash`); `false` if nothing is stashed. Several calls in one handler
+    /// keep the stash's order.
+    pub fn unstash_one(&mut self) -> bool {
+        self.toolbox
+            .as_deref_mut()
+            .is_some_and(|toolbox| toolbox.stash.unstash_one())
+    }
+
+    /// How many messages are stashed and not unstashed yet.
+    pub fn stash_len(&self) -> usize {
+        self.toolbox
+            .as_deref()
+            .map_or(0, |toolbox| toolbox.stash.len())
+    }
+
+    /// Whether the next [`stash`](Self::stash) would fail. Messages unstashed but not
+    /// handled yet still take room: the actor holds them, not its mailbox.
+    pub fn is_stash_full(&self) -> bool {
+        let held = self
+            .toolbox
+            .as_deref()
+            .map_or(0, |toolbox| toolbox.stash.held());
+        held >= self.stash_capacity()
+    }
+
+    /// How many messages the stash may hold, unstashed ones not handled yet included.
+    ///
+    /// By default, the capacity of the actor's mailbox (or
+    /// [`MailboxConfig::DEFAULT_CAPACITY`] for an unbounded one): the stash holds what the
+    /// mailbox would have, so an actor that stashes everything until it is ready holds at
+    /// most twice its mailbox. Akka Typed asks for a capacity on every stash buffer; a
+    /// default that follows the mailbox keeps `#[actor]` free of another option.
+    pub fn stash_capacity(&self) -> usize {
+        self.toolbox
+            .as_deref()
+            .and_then(|toolbox| toolbox.stash.capacity())
+            .unwrap_or_else(|| {
+                self.cell
+                    .mailbox
+                    .capacity()
+                    .unwrap_or(MailboxConfig::DEFAULT_CAPACITY)
+            })
+    }
+
+    /// Sets how many messages the stash may hold, for example in the `started` hook. It
+    /// survives restarts, as the stash does. Lowering it below what is held keeps every
+    /// message: only new stashes fail until the stash is below it. `0` makes every stash
+    /// fail.
+    pub fn set_stash_capacity(&mut self, capacity: usize) {
+        self.toolbox().stash.set_capacity(capacity);
+    }
+
+    /// Counts what is still stashed or unstashed as dead letters and drops it, so that
+    /// its asks resolve with `Stopped`: the actor has stopped for good.
+    pub(crate) fn dead_letter_stash(&mut self) {
+        let Some(toolbox) = self.toolbox.as_deref_mut() else {
+            return;
+        };
+        for envelope in toolbox.stash.take_all() {
+            self.cell.dead_letter(&envelope.msg);
+        }
+    }
+}
 
 impl<A: Actor> fmt::Debug for Context<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,28 +1,255 @@
 //! The stash: messages an actor puts aside to handle later, back in front of the mailbox,
 //! in their order, when it unstashes.
+//!
+//! Two queues, both the actor's own and neither in the mailbox: `stashed`, what the
+//! handlers put aside, and `unstashed`, what an unstash gave back and the actor has not
+//! handled yet, which the runner takes before the mailbox (`Context::poll_own_message`).
+//! Unstashing moves messages from the first to the second, never through the mailbox, so
+//! no sender can slip a message in between and no mailbox permit is needed.
+//!
+//! Order. A message in `stashed` while `unstashed` is not empty was stashed during the
+//! replay, so it came before what is left of the replay: an unstash puts it in front (as
+//! Akka's `unstashAll` prepends to the mailbox). Several unstashes made while one message
+//! is handled keep their own order: `placed` counts what they put in front so far, and the
+//! next goes after those.
 
-use crate::actor::Actor;
+use std::collections::VecDeque;
+
 use crate::mailbox::envelope::Envelope;
 
+/// Above this many slots, an emptied queue gives its memory back: an actor that once
+/// stashed a burst does not keep the burst's buffer for the rest of its life.
+const IDLE_SLOTS: usize = 16;
+
 /// An actor's stash and the messages unstashed from it, which come before the mailbox.
-pub(crate) struct Stash<A: Actor> {
-    _actor: std::marker::PhantomData<fn() -> A>,
+pub(crate) type Stash<A> = StashBuffer<Envelope<A>>;
+
+/// The stash's two queues, of any item: generic so that its order can be tested on plain
+/// numbers, without an actor.
+pub(crate) struct StashBuffer<T> {
+    /// Put aside, oldest first, until an unstash.
+    stashed: VecDeque<T>,
+    /// Given back, not handled yet, in the order they are to be handled.
+    unstashed: VecDeque<T>,
+    /// How many at the front of `unstashed` were put there since the actor last took a
+    /// message: the next unstash goes after them, so that two unstashes in one handler
+    /// keep their order.
+    placed: usize,
+    /// Set by `Context::set_stash_capacity`; without it, the context's default applies.
+    capacity: Option<usize>,
 }
 
-impl<A: Actor> Default for Stash<A> {
+impl<T> Default for StashBuffer<T> {
     fn default() -> Self {
-        Stash {
-            _actor: std::marker::PhantomData,
+        StashBuffer {
+            stashed: VecDeque::new(),
+            unstashed: VecDeque::new(),
+            placed: 0,
+            capacity: None,
         }
     }
 }
 
-impl<A: Actor> Stash<A> {
+impl<T> StashBuffer<T> {
     /// The next unstashed message, which comes before anything in the mailbox.
-    pub(crate) fn next_unstashed(&mut self) -> Option<Envelope<A>> {
-        None
+    #[inline]
+    pub(crate) fn next_unstashed(&mut self) -> Option<T> {
+        // The actor is between two messages: what the last one unstashed is in place.
+        self.placed = 0;
+        let next = self.unstashed.pop_front();
+        if next.is_some() && self.unstashed.is_empty() {
+            shrink_if_idle(&mut self.unstashed);
+        }
+        next
     }
 
-    /// The actor restarts: what is stashed goes back in front of the mailbox (Akka).
-    pub(crate) fn restarting(&mut self) {}
+    /// The actor restarts: what is stashed goes back in front of the mailbox (Akka's
+    /// `unstashAll` in `preRestart`), so the new instance handles it first.
+    pub(crate) fn restarting(&mut self) {
+        self.unstash_all();
+    }
+
+    /// Keeps `item` for later, unless the stash already holds `capacity` messages
+    /// (stashed or unstashed and not handled yet): then it is handed back.
+    pub(crate) fn push(&mut self, item: T, capacity: usize) -> Result<(), T> {
+        if self.held() >= capacity {
+            return Err(item);
+        }
+        self.stashed.push_back(item);
+        Ok(())
+    }
+
+    /// Gives every stashed message back, oldest first, before the rest of the mailbox.
+    pub(crate) fn unstash_all(&mut self) {
+        if self.stashed.is_empty() {
+            return;
+        }
+        if self.unstashed.is_empty() {
+            std::mem::swap(&mut self.stashed, &mut self.unstashed);
+            self.placed = self.unstashed.len();
+            return;
+        }
+        let rest = self.unstashed.split_off(self.placed);
+        self.unstashed.append(&mut self.stashed);
+        self.placed = self.unstashed.len();
+        self.unstashed.extend(rest);
+        shrink_if_idle(&mut self.stashed);
+    }
+
+    /// Gives the oldest stashed message back, before the rest of the mailbox; `false` if
+    /// nothing is stashed.
+    pub(crate) fn unstash_one(&mut self) -> bool {
+        let Some(item) = self.stashed.pop_front() else {
+            return false;
+        };
+        self.unstashed.insert(self.placed, item);
+        self.placed += 1;
+        if self.stashed.is_empty() {
+            shrink_if_idle(&mut self.stashed);
+        }
+        true
+    }
+
+    /// Messages stashed and not unstashed yet.
+    pub(crate) fn len(&self) -> usize {
+        self.stashed.len()
+    }
+
+    /// Messages the stash holds against its capacity: stashed, and unstashed but not
+    /// handled yet (those are still the actor's to hold, not the mailbox's).
+    pub(crate) fn held(&self) -> usize {
+        self.stashed.len() + self.unstashed.len()
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = Some(capacity);
+    }
+
+    /// Takes every message out, in the order they would have been handled: the actor
+    /// stops for good, and they become dead letters.
+    pub(crate) fn take_all(&mut self) -> VecDeque<T> {
+        self.unstash_all();
+        self.placed = 0;
+        std::mem::take(&mut self.unstashed)
+    }
+}
+
+fn shrink_if_idle<T>(queue: &mut VecDeque<T>) {
+    if queue.capacity() > IDLE_SLOTS {
+        *queue = VecDeque::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stash_of(messages: &[u32]) -> StashBuffer<u32> {
+        let mut stash = StashBuffer::default();
+        for &msg in messages {
+            stash.push(msg, usize::MAX).unwrap();
+        }
+        stash
+    }
+
+    /// Takes what the actor would handle next, in order, as the runner does: one message
+    /// per wait.
+    fn replay(stash: &mut StashBuffer<u32>) -> Vec<u32> {
+        std::iter::from_fn(|| stash.next_unstashed()).collect()
+    }
+
+    #[test]
+    fn nothing_comes_back_before_an_unstash() {
+        let mut stash = stash_of(&[1, 2]);
+        assert!(stash.next_unstashed().is_none());
+        assert_eq!((stash.len(), stash.held()), (2, 2));
+    }
+
+    #[test]
+    fn unstash_all_gives_back_in_stash_order() {
+        let mut stash = stash_of(&[1, 2, 3]);
+        stash.unstash_all();
+        assert_eq!(stash.len(), 0);
+        assert_eq!(stash.held(), 3);
+        assert_eq!(replay(&mut stash), [1, 2, 3]);
+        assert_eq!(stash.held(), 0);
+    }
+
+    #[test]
+    fn restashed_during_replay_comes_before_the_rest_of_the_replay() {
+        let mut stash = stash_of(&[1, 2, 3]);
+        stash.unstash_all();
+        // The actor takes 1 and stashes it again, then unstashes: 1 came before 2 and 3.
+        let first = stash.next_unstashed().unwrap();
+        stash.push(first, usize::MAX).unwrap();
+        stash.unstash_all();
+        assert_eq!(replay(&mut stash), [1, 2, 3]);
+    }
+
+    #[test]
+    fn unstashes_in_one_handler_keep_their_order() {
+        let mut stash = stash_of(&[1, 2, 3, 4]);
+        assert!(stash.unstash_one());
+        assert!(stash.unstash_one());
+        stash.unstash_all();
+        assert!(!stash.unstash_one());
+        assert_eq!(replay(&mut stash), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn unstash_one_between_messages_goes_in_front_of_the_replay() {
+        let mut stash = stash_of(&[1, 2, 3]);
+        stash.unstash_all();
+        // The actor takes 1, stashes 1 again, and later unstashes only it.
+        let first = stash.next_unstashed().unwrap();
+        stash.push(first, usize::MAX).unwrap();
+        assert!(stash.unstash_one());
+        assert_eq!(replay(&mut stash), [1, 2, 3]);
+    }
+
+    #[test]
+    fn capacity_counts_what_is_unstashed_but_not_handled() {
+        let mut stash = stash_of(&[1, 2]);
+        stash.unstash_all();
+        let refused = stash.push(3, 2).unwrap_err();
+        assert_eq!(refused, 3);
+        let first = stash.next_unstashed().unwrap();
+        stash.push(first, 2).unwrap();
+        assert_eq!(stash.held(), 2);
+    }
+
+    #[test]
+    fn a_restart_puts_the_stash_in_front_of_the_replay() {
+        let mut stash = stash_of(&[1, 2, 3]);
+        stash.unstash_all();
+        let first = stash.next_unstashed().unwrap();
+        stash.push(first, usize::MAX).unwrap();
+        stash.restarting();
+        assert_eq!(replay(&mut stash), [1, 2, 3]);
+    }
+
+    #[test]
+    fn take_all_is_in_handling_order_and_empties_the_stash() {
+        let mut stash = stash_of(&[1, 2, 3]);
+        stash.unstash_all();
+        let first = stash.next_unstashed().unwrap();
+        stash.push(first, usize::MAX).unwrap();
+        stash.push(4, usize::MAX).unwrap();
+        let all: Vec<u32> = stash.take_all().into();
+        assert_eq!(all, [1, 4, 2, 3]);
+        assert_eq!(stash.held(), 0);
+    }
+
+    #[test]
+    fn an_emptied_burst_gives_its_memory_back() {
+        let mut stash = stash_of(&(0..100).collect::<Vec<_>>());
+        stash.unstash_all();
+        assert_eq!(replay(&mut stash).len(), 100);
+        assert!(stash.unstashed.capacity() <= IDLE_SLOTS);
+        assert!(stash.stashed.capacity() <= IDLE_SLOTS);
+    }
 }
