@@ -129,7 +129,8 @@ pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
         ActorRef, ActorSystem, AskError, Context, Failure, LookupError, MailboxConfig, Props,
-        ReplyTo, SendError, SpawnError, StashFull, StopReason, Terminated, TrySendError, WeakActorRef,
+        ReplyTo, SendError, SpawnError, StashFull, StopReason, Terminated, TrySendError,
+        WeakActorRef,
     };
 }
 
