@@ -418,7 +418,7 @@ impl<A: Actor> Context<A> {
             Some(reply) => Envelope::ask(msg, reply),
             None => Envelope::tell(msg),
         };
-        match self.toolbox().stash.push(envelope, capacity) {
+        match self.toolbox().stash.buffer().push(envelope, capacity) {
             Ok(()) => Ok(()),
             Err(refused) => {
                 self.reply = refused.reply;
@@ -436,7 +436,7 @@ impl<A: Actor> Context<A> {
     /// in front of the rest, so the original order holds.
     pub fn unstash_all(&mut self) {
         if let Some(toolbox) = self.toolbox.as_deref_mut() {
-            toolbox.stash.unstash_all();
+            toolbox.stash.buffer().unstash_all();
         }
     }
 
@@ -446,14 +446,14 @@ impl<A: Actor> Context<A> {
     pub fn unstash_one(&mut self) -> bool {
         self.toolbox
             .as_deref_mut()
-            .is_some_and(|toolbox| toolbox.stash.unstash_one())
+            .is_some_and(|toolbox| toolbox.stash.buffer().unstash_one())
     }
 
     /// How many messages are stashed and not unstashed yet.
     pub fn stash_len(&self) -> usize {
         self.toolbox
             .as_deref()
-            .map_or(0, |toolbox| toolbox.stash.len())
+            .map_or(0, |toolbox| toolbox.stash.counts().stashed)
     }
 
     /// Whether the next [`stash`](Self::stash) would fail. Messages unstashed but not
@@ -462,7 +462,7 @@ impl<A: Actor> Context<A> {
         let held = self
             .toolbox
             .as_deref()
-            .map_or(0, |toolbox| toolbox.stash.held());
+            .map_or(0, |toolbox| toolbox.stash.counts().held);
         held >= self.stash_capacity()
     }
 
@@ -476,7 +476,7 @@ impl<A: Actor> Context<A> {
     pub fn stash_capacity(&self) -> usize {
         self.toolbox
             .as_deref()
-            .and_then(|toolbox| toolbox.stash.capacity())
+            .and_then(|toolbox| toolbox.stash.counts().capacity)
             .unwrap_or_else(|| {
                 self.cell
                     .mailbox
@@ -490,7 +490,7 @@ impl<A: Actor> Context<A> {
     /// message: only new stashes fail until the stash is below it. `0` makes every stash
     /// fail.
     pub fn set_stash_capacity(&mut self, capacity: usize) {
-        self.toolbox().stash.set_capacity(capacity);
+        self.toolbox().stash.buffer().set_capacity(capacity);
     }
 
     /// Counts what is still stashed or unstashed as dead letters and drops it, so that
@@ -499,7 +499,7 @@ impl<A: Actor> Context<A> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return;
         };
-        for envelope in toolbox.stash.take_all() {
+        for envelope in toolbox.stash.buffer().take_all() {
             self.cell.dead_letter(&envelope.msg);
         }
     }

@@ -14,6 +14,9 @@
 //! next goes after those.
 
 use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use crate::actor::Actor;
 
 use crate::mailbox::envelope::Envelope;
 
@@ -22,7 +25,60 @@ use crate::mailbox::envelope::Envelope;
 const IDLE_SLOTS: usize = 16;
 
 /// An actor's stash and the messages unstashed from it, which come before the mailbox.
-pub(crate) type Stash<A> = StashBuffer<Envelope<A>>;
+///
+/// In a `Mutex` only so that the context stays `Sync` for messages that are `Send` and not
+/// `Sync` (the mailbox holds them under its lock for the same reason): every change goes
+/// through `&mut self` and [`Mutex::get_mut`], which takes no lock; only the counts read
+/// through `&self` lock it, for a moment, with no user code or drop inside.
+pub(crate) struct Stash<A: Actor>(Mutex<StashBuffer<Envelope<A>>>);
+
+impl<A: Actor> Default for Stash<A> {
+    fn default() -> Self {
+        Stash(Mutex::new(StashBuffer::default()))
+    }
+}
+
+impl<A: Actor> Stash<A> {
+    /// The stash, to change: no lock is taken.
+    #[inline]
+    pub(crate) fn buffer(&mut self) -> &mut StashBuffer<Envelope<A>> {
+        // Poisoned only by a panic under the lock, and nothing under it can panic.
+        self.0.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The counts and the capacity, read through a shared reference.
+    pub(crate) fn counts(&self) -> StashCounts {
+        let buffer = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        StashCounts {
+            stashed: buffer.len(),
+            held: buffer.held(),
+            capacity: buffer.capacity(),
+        }
+    }
+
+    /// The next unstashed message, which comes before anything in the mailbox.
+    #[inline]
+    pub(crate) fn next_unstashed(&mut self) -> Option<Envelope<A>> {
+        self.buffer().next_unstashed()
+    }
+
+    /// The actor restarts: what is stashed goes back in front of the mailbox (Akka's
+    /// `unstashAll` in `preRestart`), so the new instance handles it first.
+    pub(crate) fn restarting(&mut self) {
+        self.buffer().unstash_all();
+    }
+}
+
+/// What [`Stash::counts`] reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StashCounts {
+    /// Stashed and not unstashed yet.
+    pub(crate) stashed: usize,
+    /// Stashed, or unstashed and not handled yet: what counts against the capacity.
+    pub(crate) held: usize,
+    /// Set by `Context::set_stash_capacity`, if it was.
+    pub(crate) capacity: Option<usize>,
+}
 
 /// The stash's two queues, of any item: generic so that its order can be tested on plain
 /// numbers, without an actor.
@@ -61,12 +117,6 @@ impl<T> StashBuffer<T> {
             shrink_if_idle(&mut self.unstashed);
         }
         next
-    }
-
-    /// The actor restarts: what is stashed goes back in front of the mailbox (Akka's
-    /// `unstashAll` in `preRestart`), so the new instance handles it first.
-    pub(crate) fn restarting(&mut self) {
-        self.unstash_all();
     }
 
     /// Keeps `item` for later, unless the stash already holds `capacity` messages
@@ -224,11 +274,12 @@ mod tests {
 
     #[test]
     fn a_restart_puts_the_stash_in_front_of_the_replay() {
+        // What `Stash::restarting` does.
         let mut stash = stash_of(&[1, 2, 3]);
         stash.unstash_all();
         let first = stash.next_unstashed().unwrap();
         stash.push(first, usize::MAX).unwrap();
-        stash.restarting();
+        stash.unstash_all();
         assert_eq!(replay(&mut stash), [1, 2, 3]);
     }
 
