@@ -311,8 +311,12 @@ impl<A: Actor> Context<A> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return Poll::Pending;
         };
-        if let Some(envelope) = toolbox.stash.next_unstashed() {
-            return Poll::Ready(envelope);
+        match toolbox.stash.poll_unstashed(cx) {
+            Poll::Ready(Some(envelope)) => return Poll::Ready(envelope),
+            // Out of tokio's budget: the task yields, and the timers stay behind the
+            // unstashed messages.
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => {}
         }
         toolbox.timers.poll_due(cx)
     }

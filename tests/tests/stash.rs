@@ -532,3 +532,60 @@ fn stash_full_is_send_sync_unpin_and_debug_without_a_debug_message() {
     assert!(full.to_string().contains("stash is full"));
     assert!(matches!(full.into_inner(), QueueMsg::Push { n: 9 }));
 }
+
+/// Stashes its message and unstashes it again, forever: a replay that never ends.
+#[actor]
+struct Spinner {
+    spins: Arc<AtomicUsize>,
+    spinning: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+#[actor]
+impl Spinner {
+    #[message]
+    fn spin(&mut self, ctx: &mut Context<Self>) {
+        if let Some(spinning) = self.spinning.take() {
+            let _ = spinning.send(());
+        }
+        self.spins.fetch_add(1, Ordering::SeqCst);
+        ctx.stash(SpinnerMsg::Spin).unwrap();
+        ctx.unstash_all();
+    }
+}
+
+/// Unstashed messages count against tokio's cooperative budget as mailbox messages do: an
+/// actor that replays without end still lets other tasks run, here the one that stops it,
+/// on a runtime with one thread. Run on a thread of its own, so that a regression fails
+/// the test instead of hanging it.
+#[test]
+fn an_endless_replay_still_yields_to_other_tasks() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let spins = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&spins);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let system = patient_system();
+            let (spinning_tx, spinning_rx) = tokio::sync::oneshot::channel();
+            let spinner = system
+                .spawn(Spinner {
+                    spins: counted,
+                    spinning: Some(spinning_tx),
+                })
+                .unwrap();
+            spinner.spin().tell().await.unwrap();
+            spinning_rx.await.unwrap();
+            spinner.stop_now();
+            let reason = spinner.terminated().await;
+            let _ = done_tx.send(reason);
+        });
+    });
+    let reason = done_rx
+        .recv_timeout(support::LIMIT)
+        .expect("the spinning actor never let the task that stops it run");
+    assert_eq!(reason, StopReason::Requested);
+    assert!(spins.load(Ordering::SeqCst) > 1);
+}

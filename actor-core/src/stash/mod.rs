@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
+use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::Actor;
 
@@ -56,10 +57,23 @@ impl<A: Actor> Stash<A> {
         }
     }
 
-    /// The next unstashed message, which comes before anything in the mailbox.
+    /// The next unstashed message, which comes before anything in the mailbox;
+    /// `Ready(None)` if there is none. Each one counts against tokio's cooperative budget,
+    /// as a message from the mailbox does, so that an actor replaying a long stash, or one
+    /// that stashes and unstashes without end, still lets other tasks run (the one that
+    /// would stop it, on a runtime with one thread). `Pending` means the budget is spent:
+    /// the task has been woken to go on after a yield.
     #[inline]
-    pub(crate) fn next_unstashed(&mut self) -> Option<Envelope<A>> {
-        self.buffer().next_unstashed()
+    pub(crate) fn poll_unstashed(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Envelope<A>>> {
+        let buffer = self.buffer();
+        if !buffer.has_unstashed() {
+            // Still between two messages: what the last one unstashed is in place.
+            buffer.placed = 0;
+            return Poll::Ready(None);
+        }
+        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        budget.made_progress();
+        Poll::Ready(buffer.next_unstashed())
     }
 
     /// The actor restarts: what is stashed goes back in front of the mailbox (Akka's
@@ -117,6 +131,12 @@ impl<T> StashBuffer<T> {
             shrink_if_idle(&mut self.unstashed);
         }
         next
+    }
+
+    /// Whether an unstashed message waits to be handled.
+    #[inline]
+    pub(crate) fn has_unstashed(&self) -> bool {
+        !self.unstashed.is_empty()
     }
 
     /// Keeps `item` for later, unless the stash already holds `capacity` messages
