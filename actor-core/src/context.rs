@@ -463,11 +463,13 @@ impl<A: Actor> Context<A> {
     /// Whether the next [`stash`](Self::stash) would fail. Messages unstashed but not
     /// handled yet still take room: the actor holds them, not its mailbox.
     pub fn is_stash_full(&self) -> bool {
-        let held = self
+        let counts = self
             .toolbox
             .as_deref()
-            .map_or(0, |toolbox| toolbox.stash.counts().held);
-        held >= self.stash_capacity()
+            .map(|toolbox| toolbox.stash.counts());
+        let held = counts.map_or(0, |counts| counts.held);
+        let capacity = counts.and_then(|counts| counts.capacity);
+        held >= capacity.unwrap_or_else(|| self.default_stash_capacity())
     }
 
     /// How many messages the stash may hold, unstashed ones not handled yet included.
@@ -481,12 +483,15 @@ impl<A: Actor> Context<A> {
         self.toolbox
             .as_deref()
             .and_then(|toolbox| toolbox.stash.counts().capacity)
-            .unwrap_or_else(|| {
-                self.cell
-                    .mailbox
-                    .capacity()
-                    .unwrap_or(MailboxConfig::DEFAULT_CAPACITY)
-            })
+            .unwrap_or_else(|| self.default_stash_capacity())
+    }
+
+    /// The stash's capacity unless one was set: the mailbox's.
+    fn default_stash_capacity(&self) -> usize {
+        self.cell
+            .mailbox
+            .capacity()
+            .unwrap_or(MailboxConfig::DEFAULT_CAPACITY)
     }
 
     /// Sets how many messages the stash may hold, for example in the `started` hook. It

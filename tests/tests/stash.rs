@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use actor_core::prelude::*;
+use actor_core::supervision::{Directive, SupervisorStrategy};
 use actor_core::{DeadLetter, SystemEvent};
 use support::{bounded, patient_system, poll_once, Events, Gate};
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -80,6 +81,13 @@ impl Queue {
         self.open = true;
         ctx.unstash_all();
         ctx.stop();
+    }
+
+    #[message]
+    fn open_and_stop_now(&mut self, ctx: &mut Context<Self>) {
+        self.open = true;
+        ctx.unstash_all();
+        ctx.stop_now();
     }
 
     #[message]
@@ -482,6 +490,47 @@ async fn a_graceful_stop_handles_what_was_unstashed_before_it() {
     );
     assert_eq!(log.snapshot(), ["1", "2"]);
     assert!(dead_letters(&mut events).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_immediate_stop_during_a_replay_makes_the_rest_dead_letters() {
+    let system = patient_system();
+    let mut events = system.events();
+    let log = Events::default();
+    let queue = system.spawn(closed_queue(&log)).unwrap();
+    let mut first = pin!(queue.push(1));
+    assert!(poll_once(first.as_mut()).await.is_pending());
+    queue.push(2).tell().await.unwrap();
+    queue.open_and_stop_now().tell().await.unwrap();
+    assert_eq!(
+        bounded("the stop", queue.terminated()).await,
+        StopReason::Requested
+    );
+    assert!(matches!(
+        bounded("push 1", first).await,
+        Err(AskError::Stopped)
+    ));
+    assert_eq!(names(&dead_letters(&mut events)), ["Push", "Push"]);
+    assert!(log.snapshot().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resumed_actor_keeps_its_stash() {
+    quiet_panics();
+    let system = ActorSystem::builder()
+        .ask_timeout(support::LIMIT)
+        .guardian_strategy(SupervisorStrategy::one_for_one().decider(|_| Directive::Resume))
+        .build()
+        .unwrap();
+    let log = Events::default();
+    let queue = system.spawn(closed_queue(&log)).unwrap();
+    let mut first = pin!(queue.push(1));
+    assert!(poll_once(first.as_mut()).await.is_pending());
+    queue.boom().tell().await.unwrap();
+    assert_eq!(queue.stash_info().await.unwrap().0, 1);
+    queue.open().tell().await.unwrap();
+    assert_eq!(bounded("push 1", first).await.unwrap(), "1@0");
+    assert_eq!(log.snapshot(), ["1"]);
 }
 
 /// Stashes a message of its own making in `started`: no one waits for it.
