@@ -364,10 +364,13 @@ impl<A: Actor> Context<A> {
     /// and the current handler's return value goes nowhere.
     ///
     /// `#[actor]` moves the message into the handler as its arguments, so the stash takes
-    /// the message back explicitly: rebuild it from them (`ConnectionMsg::Send { line }`).
-    /// It must be the message being handled, the same variant: its asker waits for that
-    /// variant's reply. A message built for another reason (for example in a hook, or a
-    /// second one in the same handler) is stashed as a tell, with no one waiting for it.
+    /// the message back explicitly: rebuild it from them (`DoorMsg::Enter { who }`), as
+    /// Akka Typed's `StashBuffer.stash(msg)` does; keeping a copy of every message for an
+    /// argument-less `stash()` would cost a clone per message. Only a message of the
+    /// variant being handled takes its asker along, since the asker waits for that
+    /// variant's reply: one of another variant (checked when the handler returns, by
+    /// [`Actor::message_name`]), one stashed in a hook, or a second one in the same
+    /// handler is stashed as a tell, and the handler's return value answers the asker.
     ///
     /// The stash is bounded (see [`stash_capacity`](Self::stash_capacity)). What is
     /// stashed stays stashed until an unstash; if the actor restarts, it goes back in
@@ -418,17 +421,14 @@ impl<A: Actor> Context<A> {
     /// stays with the handler, so what it returns answers the ask.
     pub fn stash(&mut self, msg: A::Msg) -> Result<(), StashFull<A::Msg>> {
         let capacity = self.stash_capacity();
-        let envelope = match self.reply.take() {
-            Some(reply) => Envelope::ask(msg, reply),
-            None => Envelope::tell(msg),
-        };
-        match self.toolbox().stash.buffer().push(envelope, capacity) {
-            Ok(()) => Ok(()),
-            Err(refused) => {
-                self.reply = refused.reply;
-                Err(StashFull(refused.msg))
-            }
-        }
+        let reply = self.reply.take();
+        self.toolbox()
+            .stash
+            .push(msg, reply, capacity)
+            .map_err(|(msg, reply)| {
+                self.reply = reply;
+                StashFull(msg)
+            })
     }
 
     /// Gives every stashed message back, in the order they were stashed, in front of
@@ -440,7 +440,7 @@ impl<A: Actor> Context<A> {
     /// in front of the rest, so the original order holds.
     pub fn unstash_all(&mut self) {
         if let Some(toolbox) = self.toolbox.as_deref_mut() {
-            toolbox.stash.buffer().unstash_all();
+            toolbox.stash.unstash_all();
         }
     }
 
@@ -450,7 +450,7 @@ impl<A: Actor> Context<A> {
     pub fn unstash_one(&mut self) -> bool {
         self.toolbox
             .as_deref_mut()
-            .is_some_and(|toolbox| toolbox.stash.buffer().unstash_one())
+            .is_some_and(|toolbox| toolbox.stash.unstash_one())
     }
 
     /// How many messages are stashed and not unstashed yet.
@@ -499,7 +499,19 @@ impl<A: Actor> Context<A> {
     /// message: only new stashes fail until the stash is below it. `0` makes every stash
     /// fail.
     pub fn set_stash_capacity(&mut self, capacity: usize) {
-        self.toolbox().stash.buffer().set_capacity(capacity);
+        self.toolbox().stash.set_capacity(capacity);
+    }
+
+    /// The handler of a message of the variant `handled` returned or failed: if it stashed
+    /// a message of another variant, that message could not answer this asker, so the
+    /// reply slot comes back, for the runner to answer with what the handler returned.
+    #[inline]
+    pub(crate) fn settle_stashed_reply(&mut self, handled: &'static str) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            if let Some(reply) = toolbox.stash.settle(handled) {
+                self.reply = Some(reply);
+            }
+        }
     }
 
     /// Counts what is still stashed or unstashed as dead letters and drops it, so that
@@ -508,7 +520,7 @@ impl<A: Actor> Context<A> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return;
         };
-        for envelope in toolbox.stash.buffer().take_all() {
+        for envelope in toolbox.stash.take_all() {
             self.cell.dead_letter(&envelope.msg);
         }
     }

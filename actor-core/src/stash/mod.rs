@@ -18,8 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::Actor;
-
-use crate::mailbox::envelope::Envelope;
+use crate::mailbox::envelope::{Envelope, ReplySlot};
 
 /// Above this many slots, an emptied queue gives its memory back: an actor that once
 /// stashed a burst does not keep the burst's buffer for the rest of its life.
@@ -27,34 +26,101 @@ const IDLE_SLOTS: usize = 16;
 
 /// An actor's stash and the messages unstashed from it, which come before the mailbox.
 ///
-/// In a `Mutex` only so that the context stays `Sync` for messages that are `Send` and not
-/// `Sync` (the mailbox holds them under its lock for the same reason): every change goes
-/// through `&mut self` and [`Mutex::get_mut`], which takes no lock; only the counts read
-/// through `&self` lock it, for a moment, with no user code or drop inside.
-pub(crate) struct Stash<A: Actor>(Mutex<StashBuffer<Envelope<A>>>);
+/// The queues are in a `Mutex` only so that the context stays `Sync` for messages that
+/// are `Send` and not `Sync` (the mailbox holds them under its lock for the same reason):
+/// every change goes through `&mut self` and [`Mutex::get_mut`], which takes no lock; only
+/// the counts read through `&self` lock it, for a moment, with no user code or drop inside.
+pub(crate) struct Stash<A: Actor> {
+    buffer: Mutex<StashBuffer<Stashed<A>>>,
+    /// The message the handler running now stashed with its asker's reply slot, if it
+    /// did: checked against the message it handles once it returns ([`settle`](Self::settle)).
+    hand_over: Option<HandOver>,
+    /// The number the next stashed message gets.
+    next_seq: u64,
+}
+
+/// A stashed message, numbered so that a hand-over can find it again.
+struct Stashed<A: Actor> {
+    seq: u64,
+    envelope: Envelope<A>,
+}
+
+/// Which stashed message took the reply slot of the message being handled, and what it is.
+#[derive(Debug, Clone, Copy)]
+struct HandOver {
+    seq: u64,
+    variant: &'static str,
+}
 
 impl<A: Actor> Default for Stash<A> {
     fn default() -> Self {
-        Stash(Mutex::new(StashBuffer::default()))
+        Stash {
+            buffer: Mutex::new(StashBuffer::default()),
+            hand_over: None,
+            next_seq: 0,
+        }
     }
 }
 
 impl<A: Actor> Stash<A> {
-    /// The stash, to change: no lock is taken.
+    /// The queues, to change: no lock is taken.
     #[inline]
-    pub(crate) fn buffer(&mut self) -> &mut StashBuffer<Envelope<A>> {
+    fn buffer(&mut self) -> &mut StashBuffer<Stashed<A>> {
         // Poisoned only by a panic under the lock, and nothing under it can panic.
-        self.0.get_mut().unwrap_or_else(PoisonError::into_inner)
+        self.buffer
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The counts and the capacity, read through a shared reference.
     pub(crate) fn counts(&self) -> StashCounts {
-        let buffer = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         StashCounts {
             stashed: buffer.len(),
             held: buffer.held(),
             capacity: buffer.capacity(),
         }
+    }
+
+    /// Keeps `msg` for later, with `reply`, the reply slot of the message being handled,
+    /// unless the stash already holds `capacity` messages: then both are handed back.
+    pub(crate) fn push(
+        &mut self,
+        msg: A::Msg,
+        reply: Option<ReplySlot<A>>,
+        capacity: usize,
+    ) -> Result<(), (A::Msg, Option<ReplySlot<A>>)> {
+        let variant = reply.is_some().then(|| A::message_name(&msg));
+        let seq = self.next_seq;
+        let envelope = match reply {
+            Some(reply) => Envelope::ask(msg, reply),
+            None => Envelope::tell(msg),
+        };
+        match self.buffer().push(Stashed { seq, envelope }, capacity) {
+            Ok(()) => {
+                self.next_seq = self.next_seq.wrapping_add(1);
+                if let Some(variant) = variant {
+                    self.hand_over = Some(HandOver { seq, variant });
+                }
+                Ok(())
+            }
+            Err(refused) => Err((refused.envelope.msg, refused.envelope.reply)),
+        }
+    }
+
+    /// The handler of the message `handled` (its variant's name) returned or failed: if
+    /// it stashed a message of another variant with its reply slot, the slot comes back,
+    /// since that message's reply could not answer this asker (it waits for a `handled`
+    /// reply); the stashed message stays, as a tell.
+    #[inline]
+    pub(crate) fn settle(&mut self, handled: &'static str) -> Option<ReplySlot<A>> {
+        let hand_over = self.hand_over.take()?;
+        if hand_over.variant == handled {
+            return None;
+        }
+        self.buffer()
+            .find_mut(|stashed| stashed.seq == hand_over.seq)
+            .and_then(|stashed| stashed.envelope.reply.take())
     }
 
     /// The next unstashed message, which comes before anything in the mailbox;
@@ -73,13 +139,37 @@ impl<A: Actor> Stash<A> {
         }
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         budget.made_progress();
-        Poll::Ready(buffer.next_unstashed())
+        Poll::Ready(buffer.next_unstashed().map(|stashed| stashed.envelope))
+    }
+
+    /// Gives every stashed message back, oldest first, before the rest of the mailbox.
+    pub(crate) fn unstash_all(&mut self) {
+        self.buffer().unstash_all();
+    }
+
+    /// Gives the oldest stashed message back; `false` if nothing is stashed.
+    pub(crate) fn unstash_one(&mut self) -> bool {
+        self.buffer().unstash_one()
+    }
+
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        self.buffer().set_capacity(capacity);
     }
 
     /// The actor restarts: what is stashed goes back in front of the mailbox (Akka's
     /// `unstashAll` in `preRestart`), so the new instance handles it first.
     pub(crate) fn restarting(&mut self) {
         self.buffer().unstash_all();
+    }
+
+    /// Takes every message out, in the order they would have been handled: the actor
+    /// stops for good, and they become dead letters.
+    pub(crate) fn take_all(&mut self) -> impl Iterator<Item = Envelope<A>> {
+        self.hand_over = None;
+        self.buffer()
+            .take_all()
+            .into_iter()
+            .map(|stashed| stashed.envelope)
     }
 }
 
@@ -137,6 +227,14 @@ impl<T> StashBuffer<T> {
     #[inline]
     pub(crate) fn has_unstashed(&self) -> bool {
         !self.unstashed.is_empty()
+    }
+
+    /// The first item, stashed or unstashed, that `matches`.
+    pub(crate) fn find_mut(&mut self, matches: impl Fn(&T) -> bool) -> Option<&mut T> {
+        self.stashed
+            .iter_mut()
+            .chain(self.unstashed.iter_mut())
+            .find(|item| matches(item))
     }
 
     /// Keeps `item` for later, unless the stash already holds `capacity` messages
