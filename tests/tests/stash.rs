@@ -533,6 +533,58 @@ async fn a_resumed_actor_keeps_its_stash() {
     assert_eq!(log.snapshot(), ["1"]);
 }
 
+/// Stashes a message of another variant than the one it handles.
+#[actor]
+struct Mixer {
+    open: bool,
+    log: Events,
+}
+
+#[actor]
+impl Mixer {
+    /// While closed, stashes a `Note` instead of itself.
+    #[message]
+    fn count(&mut self, ctx: &mut Context<Self>) -> u32 {
+        if !self.open {
+            ctx.stash(MixerMsg::Note {
+                text: "from count".to_owned(),
+            })
+            .unwrap();
+        }
+        7
+    }
+
+    #[message]
+    fn note(&mut self, text: String) -> String {
+        self.log.push(text.clone());
+        text
+    }
+
+    #[message]
+    fn open(&mut self, ctx: &mut Context<Self>) {
+        self.open = true;
+        ctx.unstash_all();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stashed_message_of_another_variant_leaves_the_reply_to_the_handler() {
+    let system = patient_system();
+    let log = Events::default();
+    let mixer = system
+        .spawn(Mixer {
+            open: false,
+            log: log.clone(),
+        })
+        .unwrap();
+    // The `Note`'s reply could not answer an ask for `count`: the handler's return does,
+    // and the asker neither panics nor waits.
+    assert_eq!(bounded("count", mixer.count()).await.unwrap(), 7);
+    mixer.open().tell().await.unwrap();
+    assert_eq!(mixer.note("after".to_owned()).await.unwrap(), "after");
+    assert_eq!(log.snapshot(), ["from count", "after"]);
+}
+
 /// Stashes a message of its own making in `started`: no one waits for it.
 #[actor]
 struct Greeter {
