@@ -9,11 +9,12 @@ use crate::address::actor_ref::{ActorRef, WeakActorRef};
 use crate::address::cell::ActorCell;
 use crate::address::core::{RefCore, Target};
 use crate::death_watch::{Terminated, Watching};
-use crate::error::{Failure, SpawnError};
+use crate::error::{Failure, SpawnError, StashFull};
 use crate::id::ActorId;
 use crate::lifecycle::StopMode;
 use crate::mailbox::envelope::{Envelope, ReplySlot};
 use crate::mailbox::signal::SystemSignal;
+use crate::mailbox::MailboxConfig;
 use crate::request::reply::ReplyTo;
 use crate::stash::Stash;
 use crate::supervision::strategy::RestartPolicy;
@@ -315,8 +316,12 @@ impl<A: Actor> Context<A> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return Poll::Pending;
         };
-        if let Some(envelope) = toolbox.stash.next_unstashed() {
-            return Poll::Ready(envelope);
+        match toolbox.stash.poll_unstashed(cx) {
+            Poll::Ready(Some(envelope)) => return Poll::Ready(envelope),
+            // Out of tokio's budget: the task yields, and the timers stay behind the
+            // unstashed messages.
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => {}
         }
         toolbox.timers.poll_due(cx)
     }
@@ -357,7 +362,174 @@ impl<A: Actor> Context<A> {}
 impl<A: Actor> Context<A> {}
 
 /// The stash (`crate::stash`).
-impl<A: Actor> Context<A> {}
+impl<A: Actor> Context<A> {
+    /// Puts `msg` aside to handle later (Akka's `Stash`, Akka Typed's `StashBuffer.stash`),
+    /// together with the reply slot of the message being handled: an ask that is stashed
+    /// is answered by the handler that handles it after [`unstash_all`](Self::unstash_all),
+    /// and the current handler's return value goes nowhere.
+    ///
+    /// `#[actor]` moves the message into the handler as its arguments, so the stash takes
+    /// the message back explicitly: rebuild it from them (`DoorMsg::Enter { who }`), as
+    /// Akka Typed's `StashBuffer.stash(msg)` does; keeping a copy of every message for an
+    /// argument-less `stash()` would cost a clone per message. Only a message of the
+    /// variant being handled takes its asker along, since the asker waits for that
+    /// variant's reply: one of another variant (checked when the handler returns, by
+    /// [`Actor::message_name`]), one stashed in a hook, or a second one in the same
+    /// handler is stashed as a tell, and the handler's return value answers the asker.
+    ///
+    /// The stash is bounded (see [`stash_capacity`](Self::stash_capacity)). What is
+    /// stashed stays stashed until an unstash; if the actor restarts, it goes back in
+    /// front of the mailbox for the new instance, also when the handler that stashed it
+    /// fails afterwards (the message was handed over before the failure, as in Akka); if
+    /// the actor stops for good, it goes to dead letters and its asks resolve with
+    /// [`AskError::Stopped`](crate::AskError::Stopped).
+    ///
+    /// ```
+    /// # use actor_core::prelude::*;
+    /// #[actor]
+    /// struct Door { open: bool }
+    ///
+    /// #[actor]
+    /// impl Door {
+    ///     #[message]
+    ///     fn enter(&mut self, who: String, ctx: &mut Context<Self>) -> String {
+    ///         if !self.open {
+    ///             // Answered once the door is open; this return value goes nowhere.
+    ///             if let Err(full) = ctx.stash(DoorMsg::Enter { who }) {
+    ///                 return format!("turned away: {full}");
+    ///             }
+    ///             return String::new();
+    ///         }
+    ///         format!("welcome, {who}")
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn open(&mut self, ctx: &mut Context<Self>) {
+    ///         self.open = true;
+    ///         ctx.unstash_all();
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new();
+    /// let door = system.spawn(Door { open: false }).unwrap();
+    /// // The ask is sent first, then the door opens.
+    /// let (entered, opened) = tokio::join!(door.enter("ada".into()), door.open().tell());
+    /// opened.unwrap();
+    /// assert_eq!(entered.unwrap(), "welcome, ada");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StashFull`] with the message if the stash holds as many as it may: the reply slot
+    /// stays with the handler, so what it returns answers the ask.
+    pub fn stash(&mut self, msg: A::Msg) -> Result<(), StashFull<A::Msg>> {
+        let capacity = self.stash_capacity();
+        let reply = self.reply.take();
+        self.toolbox()
+            .stash
+            .push(msg, reply, capacity)
+            .map_err(|(msg, reply)| {
+                self.reply = reply;
+                StashFull(msg)
+            })
+    }
+
+    /// Gives every stashed message back, in the order they were stashed, in front of
+    /// everything in the mailbox (Akka's `UnstashAll`): they are handled next, once the
+    /// current handler returns, before any message that was queued meanwhile. Usually
+    /// called on the transition to the state that can handle them.
+    ///
+    /// A handler of an unstashed message may stash it again; unstashing again puts it back
+    /// in front of the rest, so the original order holds.
+    pub fn unstash_all(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.stash.unstash_all();
+        }
+    }
+
+    /// Gives the oldest stashed message back, in front of everything in the mailbox
+    /// (Akka's `Unstash`); `false` if nothing is stashed. Several calls in one handler
+    /// keep the stash's order.
+    pub fn unstash_one(&mut self) -> bool {
+        self.toolbox
+            .as_deref_mut()
+            .is_some_and(|toolbox| toolbox.stash.unstash_one())
+    }
+
+    /// How many messages are stashed and not unstashed yet.
+    pub fn stash_len(&self) -> usize {
+        self.toolbox
+            .as_deref()
+            .map_or(0, |toolbox| toolbox.stash.counts().stashed)
+    }
+
+    /// Whether the next [`stash`](Self::stash) would fail. Messages unstashed but not
+    /// handled yet still take room: the actor holds them, not its mailbox.
+    pub fn is_stash_full(&self) -> bool {
+        let counts = self
+            .toolbox
+            .as_deref()
+            .map(|toolbox| toolbox.stash.counts());
+        let held = counts.map_or(0, |counts| counts.held);
+        let capacity = counts.and_then(|counts| counts.capacity);
+        held >= capacity.unwrap_or_else(|| self.default_stash_capacity())
+    }
+
+    /// How many messages the stash may hold, unstashed ones not handled yet included.
+    ///
+    /// By default, the capacity of the actor's mailbox (or
+    /// [`MailboxConfig::DEFAULT_CAPACITY`] for an unbounded one): the stash holds what the
+    /// mailbox would have, so an actor that stashes everything until it is ready holds at
+    /// most twice its mailbox. Akka Typed asks for a capacity on every stash buffer; a
+    /// default that follows the mailbox keeps `#[actor]` free of another option.
+    pub fn stash_capacity(&self) -> usize {
+        self.toolbox
+            .as_deref()
+            .and_then(|toolbox| toolbox.stash.counts().capacity)
+            .unwrap_or_else(|| self.default_stash_capacity())
+    }
+
+    /// The stash's capacity unless one was set: the mailbox's.
+    fn default_stash_capacity(&self) -> usize {
+        self.cell
+            .mailbox
+            .capacity()
+            .unwrap_or(MailboxConfig::DEFAULT_CAPACITY)
+    }
+
+    /// Sets how many messages the stash may hold, for example in the `started` hook. It
+    /// survives restarts, as the stash does. Lowering it below what is held keeps every
+    /// message: only new stashes fail until the stash is below it. `0` makes every stash
+    /// fail.
+    pub fn set_stash_capacity(&mut self, capacity: usize) {
+        self.toolbox().stash.set_capacity(capacity);
+    }
+
+    /// The handler of a message of the variant `handled` returned or failed: if it stashed
+    /// a message of another variant, that message could not answer this asker, so the
+    /// reply slot comes back, for the runner to answer with what the handler returned.
+    #[inline]
+    pub(crate) fn settle_stashed_reply(&mut self, handled: &'static str) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            if let Some(reply) = toolbox.stash.settle(handled) {
+                self.reply = Some(reply);
+            }
+        }
+    }
+
+    /// Counts what is still stashed or unstashed as dead letters and drops it, so that
+    /// its asks resolve with `Stopped`: the actor has stopped for good.
+    pub(crate) fn dead_letter_stash(&mut self) {
+        let Some(toolbox) = self.toolbox.as_deref_mut() else {
+            return;
+        };
+        for envelope in toolbox.stash.take_all() {
+            self.cell.dead_letter(&envelope.msg);
+        }
+    }
+}
 
 impl<A: Actor> fmt::Debug for Context<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -171,6 +171,36 @@ impl<M> std::error::Error for AskError<M> {
     }
 }
 
+/// A message could not be stashed: the actor's stash is full. The message is handed back,
+/// and the reply slot of the message being handled stays with the handler, so its return
+/// value still answers the ask.
+///
+/// A full stash is the actor's own backpressure limit, not a failure: handle the message
+/// now, drop it, or fail the actor (`ctx.fail(err)`), as fits. The capacity is
+/// [`Context::stash_capacity`](crate::Context::stash_capacity).
+pub struct StashFull<M>(pub M);
+
+impl<M> StashFull<M> {
+    /// Takes the message that was not stashed back.
+    pub fn into_inner(self) -> M {
+        self.0
+    }
+}
+
+impl<M> fmt::Debug for StashFull<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StashFull").finish_non_exhaustive()
+    }
+}
+
+impl<M> fmt::Display for StashFull<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the actor's stash is full, so the message was not stashed")
+    }
+}
+
+impl<M> std::error::Error for StashFull<M> {}
+
 /// An actor could not be spawned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -92,7 +92,8 @@ pub use crate::address::actor_ref::{ActorRef, WeakActorRef};
 pub use crate::context::Context;
 pub use crate::death_watch::Terminated;
 pub use crate::error::{
-    AskError, BuildError, Failure, FailureKind, LookupError, SendError, SpawnError, TrySendError,
+    AskError, BuildError, Failure, FailureKind, LookupError, SendError, SpawnError, StashFull,
+    TrySendError,
 };
 pub use crate::events::{DeadLetter, SystemEvent};
 pub use crate::id::ActorId;
@@ -129,7 +130,8 @@ pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
         ActorRef, ActorSystem, AskError, Context, Failure, LookupError, MailboxConfig, Props,
-        ReplyTo, SendError, SpawnError, StopReason, Terminated, TrySendError, WeakActorRef,
+        ReplyTo, SendError, SpawnError, StashFull, StopReason, Terminated, TrySendError,
+        WeakActorRef,
     };
 }
 

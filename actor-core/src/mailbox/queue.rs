@@ -407,6 +407,11 @@ impl<T: Send + 'static> MailboxSender<T> {
         self.shared.try_push(value)
     }
 
+    /// How many messages the mailbox holds at most; `None` if it is unbounded.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.shared.capacity
+    }
+
     /// The actor's waker slot, for its system lane to wake it through.
     pub(crate) fn actor_waker(&self) -> Arc<dyn ActorWaker> {
         Arc::clone(&self.shared) as Arc<dyn ActorWaker>

@@ -124,6 +124,8 @@ impl<A: Actor> Runner<A> {
                 }
                 handled
             };
+            // A slot the handler stashed with a message of another variant comes back.
+            ctx.settle_stashed_reply(name);
             // Unless the handler took it to answer later.
             let reply = ctx.take_reply();
             let handled = match handled {

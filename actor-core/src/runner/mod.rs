@@ -98,6 +98,8 @@ pub(crate) fn run<A: Actor>(
         // the envelopes drop, before the status says `Stopped`. A send is atomic with
         // respect to `close`, so once closed, nothing more can land.
         runner.mailbox.close();
+        // The stash first: its messages came before anything still queued.
+        guard.ctx.dead_letter_stash();
         while let Some(envelope) = runner.mailbox.try_recv() {
             guard.ctx.cell().dead_letter(&envelope.msg);
         }
