@@ -284,9 +284,9 @@ async fn a_stashed_ask_is_answered_by_the_handler_after_unstash() {
     let system = patient_system();
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
-    let mut second = pin!(queue.push(2));
+    let mut second = pin!(queue.push(2).send());
     assert!(poll_once(second.as_mut()).await.is_pending());
     // Both are stashed: the handler returned, and neither ask was answered.
     assert_eq!(queue.stash_info().await.unwrap().0, 2);
@@ -302,7 +302,7 @@ async fn a_stashed_ask_whose_asker_gave_up_is_handled_quietly() {
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
     {
-        let mut gone = pin!(queue.push(1));
+        let mut gone = pin!(queue.push(1).send());
         assert!(poll_once(gone.as_mut()).await.is_pending());
     }
     queue.open().tell().await.unwrap();
@@ -317,9 +317,9 @@ async fn a_full_stash_hands_the_message_back_and_the_handler_answers() {
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
     queue.set_capacity(2).tell().await.unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
-    let mut second = pin!(queue.push(2));
+    let mut second = pin!(queue.push(2).send());
     assert!(poll_once(second.as_mut()).await.is_pending());
     // The third does not fit: the handler gets it back, and its return value answers.
     assert_eq!(bounded("push 3", queue.push(3)).await.unwrap(), "full 3");
@@ -376,7 +376,7 @@ async fn after_a_restart_the_new_instance_handles_the_stash_first() {
     let system = patient_system();
     let log = Events::default();
     let queue = system.spawn(closed_until_restarted(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     queue.push(2).tell().await.unwrap();
     queue.boom().tell().await.unwrap();
@@ -410,14 +410,14 @@ async fn an_immediate_stop_makes_the_stash_dead_letters_before_the_queue() {
     let system = patient_system();
     let mut events = system.events();
     let queue = system.spawn(closed_queue(&Events::default())).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     queue.push(2).tell().await.unwrap();
     let (gate, mut control) = Gate::new();
     queue.hold(gate).tell().await.unwrap();
     control.entered().await;
     // Queued behind the held handler: never handled.
-    let mut queued = pin!(queue.push(3));
+    let mut queued = pin!(queue.push(3).send());
     assert!(poll_once(queued.as_mut()).await.is_pending());
     queue.open().tell().await.unwrap();
     let before = system.dead_letter_count();
@@ -447,12 +447,12 @@ async fn a_graceful_stop_stashes_what_it_drains_and_dead_letters_it_all() {
     let mut events = system.events();
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     let (gate, mut control) = Gate::new();
     queue.hold(gate).tell().await.unwrap();
     control.entered().await;
-    let mut second = pin!(queue.push(2));
+    let mut second = pin!(queue.push(2).send());
     assert!(poll_once(second.as_mut()).await.is_pending());
     queue.stop();
     control.release();
@@ -479,7 +479,7 @@ async fn a_graceful_stop_handles_what_was_unstashed_before_it() {
     let mut events = system.events();
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     queue.push(2).tell().await.unwrap();
     queue.open_and_stop().tell().await.unwrap();
@@ -498,7 +498,7 @@ async fn an_immediate_stop_during_a_replay_makes_the_rest_dead_letters() {
     let mut events = system.events();
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     queue.push(2).tell().await.unwrap();
     queue.open_and_stop_now().tell().await.unwrap();
@@ -524,7 +524,7 @@ async fn a_resumed_actor_keeps_its_stash() {
         .unwrap();
     let log = Events::default();
     let queue = system.spawn(closed_queue(&log)).unwrap();
-    let mut first = pin!(queue.push(1));
+    let mut first = pin!(queue.push(1).send());
     assert!(poll_once(first.as_mut()).await.is_pending());
     queue.boom().tell().await.unwrap();
     assert_eq!(queue.stash_info().await.unwrap().0, 1);
