@@ -305,13 +305,18 @@ impl<A: Actor> Context<A> {
     /// A message of the actor's own that comes before its mailbox: an unstashed one, or
     /// one of its timers' (a due timer or the receive timeout). Timers deliver here, not
     /// through the mailbox, so a cancelled timer's message cannot be queued anywhere.
+    ///
+    /// An `Err` is the actor's failure: a timer's message closure panicked.
     #[inline]
-    pub(crate) fn poll_own_message(&mut self, cx: &mut TaskContext<'_>) -> Poll<Envelope<A>> {
+    pub(crate) fn poll_own_message(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Result<Envelope<A>, Failure>> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return Poll::Pending;
         };
         if let Some(envelope) = toolbox.stash.next_unstashed() {
-            return Poll::Ready(envelope);
+            return Poll::Ready(Ok(envelope));
         }
         toolbox.timers.poll_due(cx)
     }

@@ -5,6 +5,7 @@
 use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::Actor;
+use crate::error::Failure;
 use crate::mailbox::envelope::Envelope;
 
 /// An actor's timers. Lives in its context's toolbox, boxed on first use.
@@ -22,8 +23,12 @@ impl<A: Actor> Default for Timers<A> {
 
 impl<A: Actor> Timers<A> {
     /// A message of a timer that is due now (or the receive timeout's), registering the
-    /// actor's task to be woken at the next deadline otherwise.
-    pub(crate) fn poll_due(&mut self, cx: &mut TaskContext<'_>) -> Poll<Envelope<A>> {
+    /// actor's task to be woken at the next deadline otherwise. An `Err` is the actor's
+    /// failure: the closure that builds a timer's message panicked.
+    pub(crate) fn poll_due(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Result<Envelope<A>, Failure>> {
         let _ = cx;
         Poll::Pending
     }
