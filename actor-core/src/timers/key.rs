@@ -82,7 +82,7 @@ impl Borrow<dyn ErasedKey> for TimerKey {
 mod tests {
     use std::collections::HashMap;
 
-    use super::{ErasedKey, TimerKey};
+    use crate::timers::key::{ErasedKey, TimerKey};
 
     #[test]
     fn keys_of_different_types_differ_and_borrowed_lookups_find_them() {

@@ -446,7 +446,7 @@ mod tests {
 
     use tokio::time::Instant;
 
-    use super::next_fixed_rate;
+    use crate::timers::next_fixed_rate;
 
     #[test]
     fn fixed_rate_stays_on_its_schedule_and_skips_what_it_missed() {
