@@ -406,6 +406,70 @@ async fn a_restart_cancels_timers_also_one_due_during_the_restart() {
     system.shutdown().await;
 }
 
+/// Starts its timer in `started`, which the default `post_restart` runs again.
+#[actor]
+struct SelfStarting {
+    ticks: Arc<AtomicU32>,
+}
+
+#[actor]
+impl SelfStarting {
+    #[started]
+    fn begin(&mut self, ctx: &mut Context<Self>) {
+        ctx.start_timer_at_fixed_rate("rate", ms(100), || SelfStartingMsg::Tick);
+    }
+
+    #[message]
+    fn tick(&mut self) {
+        self.ticks.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[message]
+    fn boom(&mut self) {
+        panic!("boom");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_started_in_started_comes_back_with_the_new_instance() {
+    let system = system_that(Directive::Restart);
+    let ticks = Arc::new(AtomicU32::new(0));
+    let for_factory = Arc::clone(&ticks);
+    let actor = system
+        .spawn(Props::new(move || SelfStarting {
+            ticks: Arc::clone(&for_factory),
+        }))
+        .unwrap();
+    advance(250).await;
+    assert!(bounded("boom", actor.boom()).await.is_err());
+    // Restarted at 250: the new instance's timer starts then, ticking at 350 ... 950.
+    advance(750).await;
+    assert_eq!(ticks.load(Ordering::SeqCst), 2 + 7);
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_period_is_a_millisecond_and_does_not_spin() {
+    let system = patient_system();
+    let log = Events::default();
+    let ticker = system.spawn(Ticker::new(&log)).unwrap();
+    start(&ticker, "zero", Kind::FixedRate, 0, "zero").await;
+    start(&ticker, "zero delay", Kind::FixedDelay, 0, "zero delay").await;
+    advance(100).await;
+    let rate = log.with_prefix("tick zero").len() - log.with_prefix("tick zero delay").len();
+    assert!(
+        (95..=101).contains(&rate),
+        "{rate} ticks at a millisecond's rate"
+    );
+    assert!(bounded("cancel", ticker.cancel("zero".into()))
+        .await
+        .unwrap());
+    assert!(bounded("cancel", ticker.cancel("zero delay".into()))
+        .await
+        .unwrap());
+    system.shutdown().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_restart_in_the_middle_of_a_periodic_tick_ends_that_timer() {
     let system = system_that(Directive::Restart);
@@ -631,6 +695,12 @@ impl Holder {
     #[message]
     fn carry(&mut self, bomb: Bomb) {
         std::mem::forget(bomb);
+    }
+
+    /// After the stop cancelled its timers: this one is dropped with the context.
+    #[stopped]
+    fn on_stopped(&mut self, ctx: &mut Context<Self>) {
+        ctx.start_single_timer("late bomb", ms(1_000), HolderMsg::Carry { bomb: Bomb });
     }
 }
 

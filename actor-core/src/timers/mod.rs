@@ -415,6 +415,16 @@ impl<A: Actor> Timers<A> {
     }
 }
 
+/// Timers started after the last `cancel_all` (from a `stopped` hook) are dropped with the
+/// context, at the end of the actor's task: their `Drop` is the user's too, and is caught.
+impl<A: Actor> Drop for Timers<A> {
+    fn drop(&mut self) {
+        if !self.timers.is_empty() || self.receive_timeout.is_some() {
+            self.cancel_all();
+        }
+    }
+}
+
 /// Builds a message with the user's closure; a panic in it becomes a failure.
 fn make_message<A: Actor>(make: &mut Exclusive<MessageFn<A>>) -> Result<A::Msg, Failure> {
     let make = make.get_mut();
