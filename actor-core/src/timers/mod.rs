@@ -20,7 +20,7 @@ use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
@@ -113,6 +113,9 @@ pub(crate) struct Timers<A: Actor> {
     /// Armed for the earliest deadline; created with the first timer, on the system's
     /// clock, and re-armed (never re-created) after that.
     sleep: Option<Pin<Box<Sleep>>>,
+    /// The waker the sleep was last polled with while it waits: polled again with the
+    /// same one, it would register nothing new.
+    sleep_waker: Option<Waker>,
     in_flight: Option<InFlight>,
     /// Set after a timer's message was handed out: if another one is due at once, the
     /// mailbox gets its turn first, so that timers that are always due (a handler slower
@@ -128,6 +131,7 @@ impl<A: Actor> Default for Timers<A> {
             next_generation: 0,
             receive_timeout: None,
             sleep: None,
+            sleep_waker: None,
             in_flight: None,
             mailbox_turn: false,
         }
@@ -252,15 +256,38 @@ impl<A: Actor> Timers<A> {
                 self.mailbox_turn = false;
                 return Poll::Pending;
             };
+            let Some(sleep) = self.sleep.as_mut() else {
+                return Poll::Pending;
+            };
+            let armed = sleep.deadline();
+            // The fast path, taken on most waits of an actor with timers: the sleep waits
+            // for a deadline no later than the earliest, so nothing is due before it fires
+            // (a receive timeout pushed back by each message, or a cancelled timer, leaves
+            // it armed early; it is re-armed when it fires). No clock read, no re-arm, and
+            // no poll if it already holds this task's waker.
+            if armed <= deadline && !sleep.is_elapsed() {
+                if self
+                    .sleep_waker
+                    .as_ref()
+                    .is_some_and(|waker| waker.will_wake(cx.waker()))
+                {
+                    self.mailbox_turn = false;
+                    return Poll::Pending;
+                }
+                if poll_sleep(sleep, cx).is_pending() {
+                    self.sleep_waker = Some(cx.waker().clone());
+                    self.mailbox_turn = false;
+                    return Poll::Pending;
+                }
+            }
             let now = *now.get_or_insert_with(Instant::now);
             if deadline > now {
-                let Some(sleep) = self.sleep.as_mut() else {
-                    return Poll::Pending;
-                };
-                if sleep.deadline() != deadline {
+                if armed != deadline {
                     sleep.as_mut().reset(deadline);
+                    self.sleep_waker = None;
                 }
-                if sleep.as_mut().poll(cx).is_pending() {
+                if poll_sleep(sleep, cx).is_pending() {
+                    self.sleep_waker = Some(cx.waker().clone());
                     self.mailbox_turn = false;
                     return Poll::Pending;
                 }
@@ -423,6 +450,14 @@ impl<A: Actor> Drop for Timers<A> {
             self.cancel_all();
         }
     }
+}
+
+/// Polls the sleep outside tokio's cooperative budget: a sleep that runs out of budget
+/// returns `Pending` without registering its waker, which the fast path above would then
+/// trust; and an actor's wait for its next message must not be made to yield by its timer.
+fn poll_sleep(sleep: &mut Pin<Box<Sleep>>, cx: &mut TaskContext<'_>) -> Poll<()> {
+    let mut unconstrained = tokio::task::unconstrained(sleep.as_mut());
+    Pin::new(&mut unconstrained).poll(cx)
 }
 
 /// Builds a message with the user's closure; a panic in it becomes a failure.
