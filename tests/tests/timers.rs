@@ -804,3 +804,35 @@ fn scheduled_send_types_are_send_sync_unpin() {
     check::<ScheduledSendError<TickerMsg>>();
     check::<Context<Ticker>>();
 }
+
+/// Starts a single timer and a periodic one as far away as a `Duration` goes.
+#[actor]
+struct Patient;
+
+#[actor]
+impl Patient {
+    #[message]
+    fn arm(&mut self, ctx: &mut Context<Self>) {
+        ctx.start_single_timer("never", Duration::MAX, PatientMsg::Ping);
+        ctx.start_timer_at_fixed_rate("rarely", Duration::MAX, || PatientMsg::Ping);
+        ctx.set_receive_timeout(Duration::MAX, || PatientMsg::Ping);
+    }
+
+    #[message]
+    fn ping(&self, ctx: &mut Context<Self>) -> (bool, bool) {
+        (ctx.is_timer_active(&"never"), ctx.cancel_timer(&"rarely"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delay_too_long_for_the_clock_is_a_far_deadline_not_a_panic() {
+    let system = patient_system();
+    let patient = system.spawn(Patient).unwrap();
+    bounded("arm", patient.arm()).await.unwrap();
+    advance(10_000).await;
+    assert_eq!(bounded("ping", patient.ping()).await.unwrap(), (true, true));
+    let send = patient.send_after(Duration::MAX, PatientMsg::Ping);
+    advance(10_000).await;
+    assert!(send.cancel());
+    system.shutdown().await;
+}
