@@ -1,10 +1,12 @@
 //! [`Clock`]: where a system arms its timers (ask deadlines, restart back-offs, the
 //! shutdown timeout), whatever runtime the code that waits on them runs in.
 
+use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 
 /// Where a system arms its timers: those of its asks, restart back-offs and shutdown.
@@ -43,6 +45,20 @@ impl Clock {
         };
         let _entered = runtime.enter();
         tokio::time::sleep_until(deadline_after(Instant::now(), timeout))
+    }
+
+    /// Spawns `task` on this clock's runtime (the system's, or the timer runtime that
+    /// stands in for it): work that waits on the system's time from anywhere, also from a
+    /// thread outside any runtime, such as [`ActorRef::send_after`](crate::ActorRef::send_after).
+    pub(crate) fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Clock::Runtime(runtime) => runtime.spawn(task),
+            Clock::Fallback => fallback_runtime().spawn(task),
+        }
     }
 }
 

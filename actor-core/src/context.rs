@@ -1,13 +1,16 @@
 //! [`Context`]: what a running actor knows about itself.
 
 use std::fmt;
+use std::hash::Hash;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::address::actor_ref::{ActorRef, WeakActorRef};
 use crate::address::cell::ActorCell;
 use crate::address::core::{RefCore, Target};
+use crate::clock::Clock;
 use crate::death_watch::{Terminated, Watching};
 use crate::error::{Failure, SpawnError, StashFull};
 use crate::id::ActorId;
@@ -21,7 +24,7 @@ use crate::supervision::strategy::RestartPolicy;
 use crate::supervision::supervisor::{ChildEntry, Supervisor};
 use crate::system::ActorSystem;
 use crate::tasks::Tasks;
-use crate::timers::Timers;
+use crate::timers::{Exclusive, MessageFn, Period, TimerKind, Timers, MIN_PERIOD};
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
 /// or fail itself.
@@ -311,13 +314,18 @@ impl<A: Actor> Context<A> {
     /// A message of the actor's own that comes before its mailbox: an unstashed one, or
     /// one of its timers' (a due timer or the receive timeout). Timers deliver here, not
     /// through the mailbox, so a cancelled timer's message cannot be queued anywhere.
+    ///
+    /// An `Err` is the actor's failure: a timer's message closure panicked.
     #[inline]
-    pub(crate) fn poll_own_message(&mut self, cx: &mut TaskContext<'_>) -> Poll<Envelope<A>> {
+    pub(crate) fn poll_own_message(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Result<Envelope<A>, Failure>> {
         let Some(toolbox) = self.toolbox.as_deref_mut() else {
             return Poll::Pending;
         };
         match toolbox.stash.poll_unstashed(cx) {
-            Poll::Ready(Some(envelope)) => return Poll::Ready(envelope),
+            Poll::Ready(Some(envelope)) => return Poll::Ready(Ok(envelope)),
             // Out of tokio's budget: the task yields, and the timers stay behind the
             // unstashed messages.
             Poll::Pending => return Poll::Pending,
@@ -355,8 +363,242 @@ impl<A: Actor> Context<A> {
 
 // The toolbox's public methods, one block per part; each delegates to its module.
 
-/// Timers (`crate::timers`).
-impl<A: Actor> Context<A> {}
+/// Timers (`crate::timers`): Akka's `Timers` / `IWithTimers` and `SetReceiveTimeout`.
+///
+/// A key is any `Hash + Eq + Send + Sync + 'static` value (a string literal, an enum, an
+/// id), compared by type and value: `"tick"` and `String::from("tick")` are two keys.
+/// Starting a timer under a key that is active replaces it, and the replaced timer's
+/// message is never delivered; so is a cancelled timer's, even if it was due at this very
+/// instant, since a timer's message is built only when the actor takes it, before its
+/// mailbox. Every timer and the receive timeout are cancelled when the actor stops or
+/// restarts (the new instance starts with none), and kept when it resumes.
+impl<A: Actor> Context<A> {
+    /// The toolbox's timers and the system's clock, which a new timer is armed on.
+    fn timers_on_clock(&mut self) -> (&mut Timers<A>, &Clock) {
+        let toolbox = self.toolbox.get_or_insert_with(Box::default);
+        (&mut toolbox.timers, self.cell.events.clock())
+    }
+
+    /// Sends `msg` to this actor once, after `delay`, under `key` (Akka's
+    /// `StartSingleTimer`). Replaces an active timer of that key.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use actor_core::prelude::*;
+    /// #[actor]
+    /// struct Door { open: bool }
+    ///
+    /// #[actor]
+    /// impl Door {
+    ///     #[message]
+    ///     fn open(&mut self, ctx: &mut Context<Self>) {
+    ///         self.open = true;
+    ///         // Opening it again starts the countdown again: same key, replaced.
+    ///         ctx.start_single_timer("close", Duration::from_secs(5), DoorMsg::Close);
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn close(&mut self) { self.open = false; }
+    ///
+    ///     #[message]
+    ///     fn is_open(&self) -> bool { self.open }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// # let system = ActorSystem::new();
+    /// let door = system.spawn(Door { open: false }).unwrap();
+    /// door.open().await.unwrap();
+    /// tokio::time::sleep(Duration::from_secs(6)).await;
+    /// assert!(!door.is_open().await.unwrap());
+    /// # }
+    /// ```
+    pub fn start_single_timer<K: Hash + Eq + Send + Sync + 'static>(
+        &mut self,
+        key: K,
+        delay: Duration,
+        msg: A::Msg,
+    ) {
+        let (timers, clock) = self.timers_on_clock();
+        timers.start(clock, key, delay, TimerKind::Single(Exclusive::new(msg)));
+    }
+
+    /// Sends `make()` to this actor every `delay`, counted from the end of handling of the
+    /// previous tick, first after `delay` (Akka's `StartTimerWithFixedDelay`). A slow
+    /// handler spaces the ticks out; it never makes them pile up. Replaces an active timer
+    /// of that key. A delay under a millisecond (the timer's resolution) is a millisecond.
+    ///
+    /// Akka counts the delay from when the previous tick was *sent*; here a tick is sent
+    /// when the actor takes it, so counting from the end of its handling is what keeps the
+    /// promise of a pause between ticks however long the handler takes.
+    pub fn start_timer_with_fixed_delay<K: Hash + Eq + Send + Sync + 'static>(
+        &mut self,
+        key: K,
+        delay: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) {
+        self.start_timer_with_fixed_delay_after(key, delay, delay, make);
+    }
+
+    /// As [`start_timer_with_fixed_delay`](Self::start_timer_with_fixed_delay), the first
+    /// tick after `initial_delay` (which may be zero).
+    pub fn start_timer_with_fixed_delay_after<K: Hash + Eq + Send + Sync + 'static>(
+        &mut self,
+        key: K,
+        initial_delay: Duration,
+        delay: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) {
+        let period = Period::FixedDelay(delay.max(MIN_PERIOD));
+        let make: MessageFn<A> = Box::new(make);
+        let (timers, clock) = self.timers_on_clock();
+        let kind = TimerKind::Periodic(period, Exclusive::new(make));
+        timers.start(clock, key, initial_delay, kind);
+    }
+
+    /// Sends `make()` to this actor every `interval`, on a schedule that does not drift
+    /// (tick *n* is due at start + *n* × `interval`), first after `interval` (Akka's
+    /// `StartTimerAtFixedRate`). Replaces an active timer of that key. An interval under a
+    /// millisecond (the timer's resolution) is a millisecond.
+    ///
+    /// When the actor is busy past a tick (a long handler, a paused process), that tick
+    /// comes as soon as the actor is free, and the ticks it missed beyond it are skipped:
+    /// the next one is the next slot of the schedule still ahead (tokio's
+    /// `MissedTickBehavior::Skip`). Akka delivers every missed tick in a burst instead;
+    /// a burst of stale ticks, unbounded after a long pause, is rarely what a periodic job
+    /// wants. Count ticks from [`Instant`](tokio::time::Instant)s if you need the number.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use actor_core::prelude::*;
+    /// #[actor]
+    /// struct Metrics { flushes: u32 }
+    ///
+    /// #[actor]
+    /// impl Metrics {
+    ///     #[started]
+    ///     fn begin(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.start_timer_at_fixed_rate("flush", Duration::from_secs(1), || MetricsMsg::Flush);
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn flush(&mut self) { self.flushes += 1; }
+    ///
+    ///     #[message]
+    ///     fn flushes(&self) -> u32 { self.flushes }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// # let system = ActorSystem::new();
+    /// let metrics = system.spawn(Metrics { flushes: 0 }).unwrap();
+    /// tokio::time::sleep(Duration::from_millis(3_500)).await;
+    /// assert_eq!(metrics.flushes().await.unwrap(), 3);
+    /// # }
+    /// ```
+    pub fn start_timer_at_fixed_rate<K: Hash + Eq + Send + Sync + 'static>(
+        &mut self,
+        key: K,
+        interval: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) {
+        self.start_timer_at_fixed_rate_after(key, interval, interval, make);
+    }
+
+    /// As [`start_timer_at_fixed_rate`](Self::start_timer_at_fixed_rate), the first tick
+    /// after `initial_delay` (which may be zero); the schedule counts from that tick.
+    pub fn start_timer_at_fixed_rate_after<K: Hash + Eq + Send + Sync + 'static>(
+        &mut self,
+        key: K,
+        initial_delay: Duration,
+        interval: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) {
+        let period = Period::FixedRate(interval.max(MIN_PERIOD));
+        let make: MessageFn<A> = Box::new(make);
+        let (timers, clock) = self.timers_on_clock();
+        let kind = TimerKind::Periodic(period, Exclusive::new(make));
+        timers.start(clock, key, initial_delay, kind);
+    }
+
+    /// Cancels the timer `key` (Akka's `Cancel`): its message is not delivered from now on,
+    /// also if it is due at this instant. Whether it was active.
+    pub fn cancel_timer<K: Hash + Eq + Send + Sync + 'static>(&mut self, key: &K) -> bool {
+        match self.toolbox.as_deref_mut() {
+            Some(toolbox) => toolbox.timers.cancel(key),
+            None => false,
+        }
+    }
+
+    /// Whether the timer `key` is active (Akka's `IsTimerActive`): started, not cancelled,
+    /// and, for a single timer, not fired yet (false while its own message is handled).
+    pub fn is_timer_active<K: Hash + Eq + Send + Sync + 'static>(&self, key: &K) -> bool {
+        self.toolbox
+            .as_deref()
+            .is_some_and(|toolbox| toolbox.timers.is_active(key))
+    }
+
+    /// Cancels every timer (Akka's `CancelAll`); the receive timeout stays.
+    pub fn cancel_all_timers(&mut self) {
+        if let Some(toolbox) = self.toolbox.as_deref_mut() {
+            toolbox.timers.cancel_timers();
+        }
+    }
+
+    /// Sends `make()` to this actor when it has handled no message for `after` (Akka's
+    /// `SetReceiveTimeout`), and again after each further `after` of silence: it repeats,
+    /// as in Akka, until it is cancelled or set again. Every message from the mailbox
+    /// starts the silence again; the actor's own timers' messages, the timeout's own and
+    /// system signals do not. Replaces a receive timeout already set. A duration under a
+    /// millisecond is a millisecond.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use actor_core::prelude::*;
+    /// #[actor]
+    /// struct Session;
+    ///
+    /// #[actor]
+    /// impl Session {
+    ///     #[started]
+    ///     fn begin(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.set_receive_timeout(Duration::from_secs(30), || SessionMsg::Idle);
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn ping(&mut self) {}
+    ///
+    ///     #[message]
+    ///     fn idle(&mut self, ctx: &mut Context<Self>) { ctx.stop(); }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// # let system = ActorSystem::new();
+    /// let session = system.spawn(Session).unwrap();
+    /// session.ping().await.unwrap();
+    /// // Thirty seconds without a message: it stops itself.
+    /// session.terminated().await;
+    /// # }
+    /// ```
+    pub fn set_receive_timeout(
+        &mut self,
+        after: Duration,
+        make: impl FnMut() -> A::Msg + Send + 'static,
+    ) {
+        let (timers, clock) = self.timers_on_clock();
+        timers.set_receive_timeout(clock, after, Box::new(make));
+    }
+
+    /// Cancels the receive timeout (Akka's `SetReceiveTimeout(null)`); whether one was set.
+    /// Its message is not delivered from now on.
+    pub fn cancel_receive_timeout(&mut self) -> bool {
+        self.toolbox
+            .as_deref_mut()
+            .is_some_and(|toolbox| toolbox.timers.cancel_receive_timeout())
+    }
+
+    /// The receive timeout's duration, if one is set (Akka's `ReceiveTimeout`).
+    pub fn receive_timeout(&self) -> Option<Duration> {
+        self.toolbox
+            .as_deref()
+            .and_then(|toolbox| toolbox.timers.receive_timeout())
+    }
+}
 
 /// Tasks and streams (`crate::tasks`).
 impl<A: Actor> Context<A> {}

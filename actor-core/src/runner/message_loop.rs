@@ -40,9 +40,12 @@ impl<A: Actor> Future for Next<'_, A> {
         if let Some(signal) = signals.try_recv() {
             return Poll::Ready(Err(signal));
         }
-        // Unstashed messages and the receive timeout's come before the mailbox.
-        if let Poll::Ready(envelope) = this.ctx.poll_own_message(cx) {
-            return Poll::Ready(Ok(Some(envelope)));
+        // Unstashed messages and the timers' come before the mailbox. A timer whose
+        // message closure panicked fails the actor as a failure signal would.
+        match this.ctx.poll_own_message(cx) {
+            Poll::Ready(Ok(envelope)) => return Poll::Ready(Ok(Some(envelope))),
+            Poll::Ready(Err(failure)) => return Poll::Ready(Err(SystemSignal::Failed(failure))),
+            Poll::Pending => {}
         }
         if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
             // Closed from outside: the stop signal was queued before the close, so it
