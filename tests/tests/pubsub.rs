@@ -113,7 +113,10 @@ async fn publish_reaches_every_subscriber_in_order() {
 #[tokio::test]
 async fn a_topic_with_no_subscribers_publishes_to_no_one() {
     let topic = Topic::<String>::new();
-    assert_eq!(topic.publish("nobody".to_owned()).await, Published::default());
+    assert_eq!(
+        topic.publish("nobody".to_owned()).await,
+        Published::default()
+    );
     assert_eq!(topic.try_publish("nobody".to_owned()), Published::default());
     assert_eq!(topic.subscriber_count(), 0);
 }
@@ -176,7 +179,10 @@ async fn a_subscriber_that_stops_mid_publish_does_not_fail_it() {
     let control = hold_full(&slow, 100).await;
 
     let mut publish = pin!(topic.publish(7));
-    assert!(poll_once(publish.as_mut()).await.is_pending(), "waits for slow");
+    assert!(
+        poll_once(publish.as_mut()).await.is_pending(),
+        "waits for slow"
+    );
     // The subscriber stops while the publish waits for room in its mailbox.
     slow.stop_now();
     let published = bounded("the publish", publish).await;
@@ -257,7 +263,10 @@ async fn the_adapter_maps_and_hands_back_on_a_stopped_actor() {
     let counted = Arc::clone(&mapped);
     let recipient: Recipient<u64> = sum.recipient(move |n| {
         counted.fetch_add(1, Ordering::SeqCst);
-        SumMsg::Add { n, label: "adapter" }
+        SumMsg::Add {
+            n,
+            label: "adapter",
+        }
     });
     assert_eq!(recipient.id(), sum.id());
     assert!(recipient.is_alive() && recipient.keeps_alive());
@@ -302,7 +311,11 @@ async fn the_adapter_hands_back_unmapped_on_a_full_mailbox_and_keeps_the_line() 
     // try_tell does not overtake it once room is freed.
     let mut waiting = pin!(recipient.tell(8));
     assert!(poll_once(waiting.as_mut()).await.is_pending());
-    assert_eq!(mapped.load(Ordering::SeqCst), 0, "nothing mapped while full");
+    assert_eq!(
+        mapped.load(Ordering::SeqCst),
+        0,
+        "nothing mapped while full"
+    );
     control.release();
     bounded("the waiting tell", waiting).await.unwrap();
     assert_eq!(slow.got().await.unwrap(), [100, 8]);
@@ -447,7 +460,10 @@ async fn a_component_that_knows_only_recipient_serves_any_actor() {
     assert_eq!(sum.total().await.unwrap(), 31);
     // The recipients go where a `'static`, `Send` value goes.
     let spawned = tokio::spawn(async move { alarm.reading(30).await });
-    bounded("the spawned alarm", spawned).await.unwrap().unwrap();
+    bounded("the spawned alarm", spawned)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(sum.total().await.unwrap(), 61);
     system.shutdown().await;
 }
@@ -527,3 +543,23 @@ async fn an_actor_subscribes_itself_through_a_weak_adapter() {
     assert_eq!(topic.subscriber_count(), 0);
     system.shutdown().await;
 }
+
+/// The new public types are `Send`, `Sync` and `'static` where a user would move them
+/// into a task, checked at compile time (as `send_sync.rs` does for the rest).
+const _: fn() = || {
+    fn send_sync_static<T: Send + Sync + 'static>() {}
+    fn send_unpin_static<T: Send + Unpin + 'static>() {}
+    struct NotSync(std::cell::Cell<u8>);
+    send_sync_static::<Recipient<u64>>();
+    // A recipient of values that are only `Send` is still shareable.
+    send_sync_static::<Recipient<NotSync>>();
+    send_unpin_static::<actor_core::RecipientTell<NotSync>>();
+    send_sync_static::<Topic<u64>>();
+    send_sync_static::<actor_core::SubscriptionId>();
+    send_sync_static::<Published>();
+    send_sync_static::<TopicError>();
+    fn publish_is_send(topic: &Topic<u64>) -> impl std::future::Future + Send + '_ {
+        topic.publish(1)
+    }
+    let _ = publish_is_send;
+};
