@@ -549,7 +549,7 @@ async fn an_actor_subscribes_itself_through_a_weak_adapter() {
 const _: fn() = || {
     fn send_sync_static<T: Send + Sync + 'static>() {}
     fn send_unpin_static<T: Send + Unpin + 'static>() {}
-    struct NotSync(std::cell::Cell<u8>);
+    struct NotSync(#[allow(dead_code)] std::cell::Cell<u8>);
     send_sync_static::<Recipient<u64>>();
     // A recipient of values that are only `Send` is still shareable.
     send_sync_static::<Recipient<NotSync>>();

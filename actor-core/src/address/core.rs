@@ -134,15 +134,10 @@ impl<A: Actor> Target<A> {
         envelope: Envelope<A>,
     ) -> Result<(), Envelope<A>> {
         match self {
-            Target::Local(cell) => {
-                reservation
-                    .permit
-                    .send(&cell.mailbox, envelope)
-                    .map_err(|envelope| {
-                        cell.dead_letter(&envelope.msg);
-                        envelope
-                    })
-            }
+            Target::Local(cell) => reservation
+                .permit
+                .send(&cell.mailbox, envelope)
+                .inspect_err(|envelope| cell.dead_letter(&envelope.msg)),
         }
     }
 
