@@ -27,6 +27,7 @@ struct Inbox {
 impl Inbox {
     #[message]
     fn value(&mut self, v: u64) {
+        assert!(v != POISON, "poisoned");
         self.got.push(v);
     }
 
@@ -61,6 +62,9 @@ impl Sum {
         self.total
     }
 }
+
+/// The value an `Inbox` fails on.
+const POISON: u64 = 666;
 
 fn inbox(system: &ActorSystem) -> ActorRef<Inbox> {
     system.spawn(Inbox::default()).unwrap()
@@ -542,6 +546,118 @@ async fn an_actor_subscribes_itself_through_a_weak_adapter() {
     bounded("the listener stops", weak.terminated()).await;
     assert_eq!(topic.subscriber_count(), 0);
     system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subscriber_restarted_after_a_failure_stays_subscribed() {
+    let system = patient_system();
+    let topic = Topic::<u64>::new();
+    // Spawned from a factory, so the guardian's default restart re-creates it.
+    let flaky = system.spawn(Props::new(Inbox::default)).unwrap();
+    // Another actor type, which takes the poison as any number.
+    let steady = system.spawn(Sum::default()).unwrap();
+    topic.subscribe(to(&flaky));
+    topic.subscribe(steady.recipient(|n| SumMsg::Add { n, label: "steady" }));
+    let mut events = system.events();
+
+    topic.publish(1).await;
+    // The flaky subscriber fails on this one and is restarted with its mailbox kept.
+    assert_eq!(topic.publish(POISON).await.delivered, 2);
+    assert_eq!(topic.publish(2).await.delivered, 2);
+    assert_eq!(
+        flaky.got().await.unwrap(),
+        [2],
+        "a new instance, still subscribed"
+    );
+    assert!(std::iter::from_fn(|| events.try_recv().ok())
+        .any(|event| matches!(event, SystemEvent::Restarted { actor, .. } if actor == flaky.id())));
+    assert_eq!(topic.subscriber_count(), 2);
+    assert_eq!(steady.total().await.unwrap(), 1 + POISON + 2);
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_publish_after_shutdown_finds_every_subscriber_stopped() {
+    let system = patient_system();
+    let topic = Topic::<u64>::new();
+    let subscribers: Vec<_> = (0..3).map(|_| inbox(&system)).collect();
+    for subscriber in &subscribers {
+        topic.subscribe(to(subscriber));
+    }
+    system.shutdown().await;
+    let published = topic.publish(1).await;
+    assert_eq!((published.delivered, published.stopped), (0, 3));
+    assert_eq!(topic.subscriber_count(), 0);
+    assert_eq!(topic.try_publish(2), Published::default());
+}
+
+/// Publishers, a churning subscriber and small mailboxes on two worker threads: every
+/// steady subscriber gets every value once, each publisher's in order, and the topic ends
+/// with exactly the subscriptions that were not removed.
+#[test]
+fn concurrent_publishers_and_subscribers_lose_nothing_and_keep_order() {
+    const PUBLISHERS: u64 = 4;
+    const EACH: u64 = 300;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let system = patient_system();
+        let topic = Topic::<u64>::new();
+        let steady: Vec<_> = (0..3).map(|_| small_inbox(&system, 4)).collect();
+        for subscriber in &steady {
+            topic.subscribe(to(subscriber));
+        }
+        let churn = {
+            let topic = topic.clone();
+            let system = system.clone();
+            tokio::spawn(async move {
+                for round in 0..100 {
+                    let passing = small_inbox(&system, 2);
+                    let id = topic.subscribe(to(&passing));
+                    tokio::task::yield_now().await;
+                    if round % 2 == 0 {
+                        assert!(topic.unsubscribe(id));
+                    } else {
+                        passing.stop();
+                        passing.terminated().await;
+                    }
+                }
+            })
+        };
+        let publishers: Vec<_> = (0..PUBLISHERS)
+            .map(|publisher| {
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    for seq in 0..EACH {
+                        let value = publisher << 32 | seq;
+                        topic.publish(value).await;
+                    }
+                })
+            })
+            .collect();
+        for publisher in publishers {
+            bounded("a publisher", publisher).await.unwrap();
+        }
+        bounded("the churn", churn).await.unwrap();
+
+        for subscriber in &steady {
+            let got = bounded("got", subscriber.got()).await.unwrap();
+            assert_eq!(got.len() as u64, PUBLISHERS * EACH);
+            for publisher in 0..PUBLISHERS {
+                let mine: Vec<u64> = got
+                    .iter()
+                    .filter(|value| *value >> 32 == publisher)
+                    .map(|value| value & 0xffff_ffff)
+                    .collect();
+                assert_eq!(mine, (0..EACH).collect::<Vec<_>>(), "publisher {publisher}");
+            }
+        }
+        assert_eq!(topic.subscriber_count(), 3);
+        system.shutdown().await;
+    });
 }
 
 /// The new public types are `Send`, `Sync` and `'static` where a user would move them
