@@ -263,6 +263,10 @@ impl<T> Shared<T> {
     /// The line's bookkeeping for a sender that found the mailbox closed or full, or that
     /// already waits: takes a permit for it if its turn has come, or makes it a waiter (or
     /// keeps it one) with `key` to know it by, to be woken when its turn comes.
+    ///
+    /// Inlined into each caller, so that a send's slow path stays one function as it was
+    /// before reservations shared it.
+    #[inline(always)]
     fn wait_for_permit<'a>(
         &'a self,
         mut state: MutexGuard<'a, State<T>>,
