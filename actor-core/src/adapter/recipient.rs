@@ -164,7 +164,8 @@ impl<T: Send + 'static> Recipient<T> {
 
     /// Waits until the actor has stopped, and says why. A strong recipient is itself a
     /// reason for an unnamed top-level actor to run: see
-    /// [`ActorRef::terminated`](crate::ActorRef::terminated).
+    /// [`ActorRef::terminated`](crate::ActorRef::terminated). The wait is boxed (one
+    /// allocation per call), as the actor type behind it is erased.
     ///
     /// # Cancel safety
     ///
