@@ -46,6 +46,8 @@
 // except that every module may name the `Actor` trait, whose signatures name the context
 // and the client.
 //
+//   pubsub/                typed topics, and the system's topics by name (toolbox)
+//   adapter/               Recipient<T>: a typed adapter of a ref, erased of the actor type
 //   spawn                  a new actor's cell, mailbox, lane and task, under any parent
 //   runner/                the actor's task: start, message loop, failure, stop
 //   context                a running actor's view of itself, and its toolbox's state
@@ -63,9 +65,10 @@
 //   death_watch            Terminated, who watches whom
 //   clock, lifecycle, id, error
 //
-// Room is kept for the rest of the toolbox (`routing/`, `pubsub/`): each becomes a folder
-// of its own, and a router or a remote ref a kind of target in `address::core`.
+// Room is kept for the rest of the toolbox (`routing/`): a folder of its own, and a router
+// or a remote ref a kind of target in `address::core`.
 mod actor;
+mod adapter;
 mod address;
 mod clock;
 mod context;
@@ -76,6 +79,7 @@ mod id;
 mod lifecycle;
 mod mailbox;
 mod props;
+mod pubsub;
 mod request;
 mod runner;
 mod spawn;
@@ -88,6 +92,7 @@ mod timers;
 pub mod guide;
 
 pub use crate::actor::{Actor, BasicClient, Client};
+pub use crate::adapter::recipient::{Recipient, RecipientTell};
 pub use crate::address::actor_ref::{ActorRef, WeakActorRef};
 pub use crate::context::Context;
 pub use crate::death_watch::Terminated;
@@ -100,6 +105,8 @@ pub use crate::id::ActorId;
 pub use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 pub use crate::mailbox::MailboxConfig;
 pub use crate::props::Props;
+pub use crate::pubsub::registry::TopicError;
+pub use crate::pubsub::topic::{Published, SubscriptionId, Topic};
 pub use crate::request::ask::Ask;
 pub use crate::request::reply::ReplyTo;
 pub use crate::request::tell::Tell;
@@ -131,8 +138,8 @@ pub mod prelude {
     pub use crate::{
         actor, message, post_restart, pre_restart, started, stopped, stopping, terminated, Actor,
         ActorRef, ActorSystem, AskError, Context, Failure, LookupError, MailboxConfig, Props,
-        ReplyTo, SendError, SpawnError, StashFull, StopReason, Terminated, TrySendError,
-        WeakActorRef,
+        Recipient, ReplyTo, SendError, SpawnError, StashFull, StopReason, Terminated, Topic,
+        TrySendError, WeakActorRef,
     };
 }
 

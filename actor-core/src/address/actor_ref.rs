@@ -159,6 +159,10 @@ impl<A: Actor> WeakActorRef<A> {
         WeakActorRef { target }
     }
 
+    pub(crate) fn target(&self) -> &Target<A> {
+        &self.target
+    }
+
     /// A strong ref, or `None` if no strong ref is left (the actor is stopping or
     /// stopped).
     pub fn upgrade(&self) -> Option<ActorRef<A>> {

@@ -21,7 +21,7 @@ use crate::error::TrySendError;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 use crate::mailbox::envelope::Envelope;
-use crate::mailbox::queue::SendSlot;
+use crate::mailbox::queue::{PermitSlot, SendSlot};
 use crate::mailbox::signal::SystemSignal;
 
 /// What a ref reaches.
@@ -99,6 +99,60 @@ impl<A: Actor> Target<A> {
                     TrySendError::Closed(envelope.msg)
                 }
             }),
+        }
+    }
+
+    /// Reserves room for a message to be built once there is room: `Ready(Ok(()))` once
+    /// `reservation` holds it, `Ready(Err(()))` if the target no longer accepts messages,
+    /// `Pending` while it waits its turn. Nothing is counted as a dead letter here: there
+    /// is no message yet.
+    pub(crate) fn poll_reserve(
+        &self,
+        reservation: &mut Reservation,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), ()>> {
+        match self {
+            Target::Local(cell) => reservation.permit.poll_reserve(&cell.mailbox, cx),
+        }
+    }
+
+    /// Reserves room without waiting.
+    pub(crate) fn try_reserve(
+        &self,
+        reservation: &mut Reservation,
+    ) -> Result<(), TrySendError<()>> {
+        match self {
+            Target::Local(cell) => reservation.permit.try_reserve(&cell.mailbox),
+        }
+    }
+
+    /// Delivers `envelope` into the room `reservation` holds; if the target stopped
+    /// accepting messages since, it is counted as a dead letter and handed back.
+    pub(crate) fn deliver_reserved(
+        &self,
+        reservation: &mut Reservation,
+        envelope: Envelope<A>,
+    ) -> Result<(), Envelope<A>> {
+        match self {
+            Target::Local(cell) => reservation
+                .permit
+                .send(&cell.mailbox, envelope)
+                .inspect_err(|envelope| cell.dead_letter(&envelope.msg)),
+        }
+    }
+
+    /// Gives up a reservation: leaves the line, gives back the room it holds.
+    pub(crate) fn leave(&self, reservation: &mut Reservation) {
+        match self {
+            Target::Local(cell) => reservation.permit.leave(&cell.mailbox),
+        }
+    }
+
+    /// Counts a dead letter that never became one of the actor's messages (a value refused
+    /// before an adapter built the message from it), under the name `message`.
+    pub(crate) fn dead_letter_named(&self, message: &'static str) {
+        match self {
+            Target::Local(cell) => cell.events.dead_letter(cell.id, cell.path(), message),
         }
     }
 
@@ -191,6 +245,15 @@ impl<A: Actor> Drop for Delivery<A> {
             Target::Local(cell) => self.slot.leave(&cell.mailbox),
         }
     }
+}
+
+/// Room in a target taken before the message that fills it is built: for a typed adapter,
+/// which builds the actor's message from a value only once it has room, so that a refusal
+/// hands back that value. Not tied to a target: each call names it, and the owner calls
+/// [`Target::leave`] when it gives up.
+#[derive(Debug, Default)]
+pub(crate) struct Reservation {
+    permit: PermitSlot,
 }
 
 /// The part of a strong ref that generated clients hold.

@@ -17,7 +17,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
 use super::lane::{SignalLane, SignalReceiver};
-use super::queue::{channel, Counts, MailboxReceiver, MailboxSender, Sending};
+use super::queue::{channel, Counts, MailboxReceiver, MailboxSender, PermitSlot, Sending};
 use super::signal::{SystemSignal, Urgent};
 use super::MailboxConfig;
 use crate::error::Failure;
@@ -130,6 +130,55 @@ fn m5_a_waiter_giving_up_alone_gives_its_permit_back() {
         assert_eq!(first, Some(0));
         assert_eq!(receiver.counts(), settled(0));
         assert!(mailbox.try_send(2).is_ok());
+        assert_eq!(drain(&mut receiver), [2]);
+    });
+}
+
+/// M3, for a reservation (a typed adapter's send): the one that finds a mailbox of one
+/// full joins the line while the actor takes the queued message; it takes the freed permit
+/// or is granted it, and the message it then builds goes in under that permit.
+#[test]
+fn m3_a_reservation_joining_the_line_gets_the_permit_freed_meanwhile() {
+    check(|| {
+        let (mailbox, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
+        assert!(mailbox.try_send(0).is_ok());
+        let mailbox = Arc::new(mailbox);
+        let sender = {
+            let mailbox = Arc::clone(&mailbox);
+            thread::spawn(move || {
+                let mut slot = PermitSlot::default();
+                block_on(poll_fn(|cx| slot.poll_reserve(&mailbox, cx))).unwrap();
+                slot.send(&mailbox, 1)
+            })
+        };
+
+        assert_eq!(receiver.try_recv(), Some(0));
+
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        assert_eq!(receiver.counts(), settled(1));
+        assert_eq!(drain(&mut receiver), [1]);
+    });
+}
+
+/// M5, for a reservation: one that holds the only permit gives it back unused while a
+/// sender joins the line behind it; whichever comes first, the sender is served (taking
+/// the permit given back, or granted it), and no permit is lost or counted twice.
+#[test]
+fn m5_a_reservation_given_back_passes_its_permit_on() {
+    check(|| {
+        let (mailbox, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
+        let mailbox = Arc::new(mailbox);
+        let mut reserved = PermitSlot::default();
+        assert!(reserved.try_reserve(&*mailbox).is_ok());
+
+        let behind = {
+            let mailbox = Arc::clone(&mailbox);
+            thread::spawn(move || send(&mailbox, 2))
+        };
+        reserved.leave(&*mailbox);
+
+        assert_eq!(behind.join().unwrap(), Ok(()));
+        assert_eq!(receiver.counts(), settled(1));
         assert_eq!(drain(&mut receiver), [2]);
     });
 }

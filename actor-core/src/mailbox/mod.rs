@@ -30,9 +30,12 @@
 //! - **M1. Permits count everything not yet handed out.** A message needs a permit to
 //!   enter. `permits_taken` counts the messages sent and not yet handed to the actor
 //!   (queued, or in the batch it took) plus the permits assigned to waiting senders not
-//!   yet used; it never exceeds `N`. Only a holder of the lock raises it. The actor lowers
-//!   it without the lock, by one per message handed out; a waiter that gives up with a
-//!   permit assigned (M5) and closing (M6) lower it under the lock.
+//!   yet used, plus those reserved by a sender that builds its message only once it has
+//!   room (`PermitSlot`, a typed adapter's send); it never exceeds `N`. Only a holder of
+//!   the lock raises it. The actor lowers it without the lock, by one per message handed
+//!   out; a waiter that gives up with a permit assigned (M5), a reservation given back
+//!   unused or refused by a mailbox closed since, and closing (M6) lower it under the
+//!   lock.
 //! - **M2. Waiters are served in order.** A sender that finds no permit waits in line,
 //!   with a rising key that finds its entry by binary search. The first `assigned` waiters
 //!   hold a permit; while any waiter holds none, no newcomer takes a permit ahead of it,
@@ -51,7 +54,7 @@
 //!   never waits on a permit nobody may take.
 //! - **M5. A sender that gives up leaves the line.** Dropping a send in progress removes
 //!   its entry; a permit assigned to it goes to the next waiter without one, or, if there
-//!   is none, back to the free permits.
+//!   is none, back to the free permits. So does a reservation given back unused.
 //! - **M6. Closing refuses, hands back and wakes.** A closed mailbox refuses every new
 //!   message with the message handed back; the permits assigned to waiters return, the
 //!   line is emptied and every waiter is woken to learn it. Queued messages stay for the
@@ -82,8 +85,9 @@
 //! # Model tests
 //!
 //! `loom.rs` holds `loom` models of the races above: a sender joining the line against
-//! the hand-out that frees its permit (M3), the permits held back and released (M4), a
-//! waiter giving up while it is granted a permit (M5), a send against the actor's
+//! the hand-out that frees its permit (M3, also for a reservation), the permits held back
+//! and released (M4), a waiter giving up while it is granted a permit and a reservation
+//! given back while a sender joins the line (M5), a send against the actor's
 //! registration (M7), a signal and a failure against the actor's and a handler's
 //! registrations (L1 to L3). They are built only with `--cfg loom` (as tokio's are),
 //! which swaps the atomics, locks and `AtomicWaker` of `sync.rs` for loom's, in a target

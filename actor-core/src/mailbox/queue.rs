@@ -53,6 +53,17 @@ struct Waiter {
     waker: Waker,
 }
 
+/// What a sender that went to the line's bookkeeping got.
+enum Turn<'a, T> {
+    /// A permit is taken for it (none for an unbounded mailbox): it pushes under this lock,
+    /// then drops the waiter entry it was served from, if any, unlocked (its waker).
+    Permit(MutexGuard<'a, State<T>>, Option<Waiter>),
+    /// The mailbox is closed.
+    Closed,
+    /// It waits in line, to be woken at its turn.
+    Full,
+}
+
 impl<T: Send> ActorWaker for Shared<T> {
     fn register(&self, waker: &Waker) {
         let replaced = self.lock().register_receiver(waker);
@@ -233,21 +244,44 @@ impl<T> Shared<T> {
     #[inline(never)]
     fn poll_push_slow(
         &self,
-        mut state: MutexGuard<'_, State<T>>,
+        state: MutexGuard<'_, State<T>>,
         value: T,
         waker: &Waker,
         key: &mut Option<u64>,
     ) -> Result<(), TrySendError<T>> {
+        match self.wait_for_permit(state, waker, key) {
+            Turn::Permit(state, served) => {
+                self.enqueue(state, value);
+                drop(served);
+                Ok(())
+            }
+            Turn::Closed => Err(TrySendError::Closed(value)),
+            Turn::Full => Err(TrySendError::Full(value)),
+        }
+    }
+
+    /// The line's bookkeeping for a sender that found the mailbox closed or full, or that
+    /// already waits: takes a permit for it if its turn has come, or makes it a waiter (or
+    /// keeps it one) with `key` to know it by, to be woken when its turn comes.
+    ///
+    /// Inlined into each caller, so that a send's slow path stays one function as it was
+    /// before reservations shared it.
+    #[inline(always)]
+    fn wait_for_permit<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State<T>>,
+        waker: &Waker,
+        key: &mut Option<u64>,
+    ) -> Turn<'a, T> {
         if state.closed {
             // Closing emptied the line (M6).
             *key = None;
-            return Err(TrySendError::Closed(value));
+            return Turn::Closed;
         }
         let Some(capacity) = self.capacity else {
             // An unbounded mailbox has no waiters: the fast path took the send, unless the
             // mailbox was closed.
-            self.enqueue(state, value);
-            return Ok(());
+            return Turn::Permit(state, None);
         };
         // A sender that is not waiting got here because the fast path found no free permit
         // for it under this same lock: it joins the waiters, and takes a permit freed
@@ -290,14 +324,88 @@ impl<T> Shared<T> {
             // Wakers are dropped unlocked: a waker's drop is a call into the runtime.
             drop(state);
             drop(replaced);
-            return Err(TrySendError::Full(value));
+            return Turn::Full;
         }
         let served = state.waiters.remove(position);
         self.update_has_waiters(&state);
         *key = None;
-        self.enqueue(state, value);
-        drop(served);
+        Turn::Permit(state, served)
+    }
+
+    /// Takes a permit for a message that does not exist yet, if one is free, or was
+    /// assigned to this sender, and no one waits ahead of it; otherwise makes it a waiter,
+    /// as [`poll_push`](Self::poll_push) does. An unbounded mailbox only checks that it is
+    /// open. The caller then [`push_reserved`](Self::push_reserved) or
+    /// [`release_reserved`](Self::release_reserved) the permit (M1).
+    fn poll_reserve(&self, waker: &Waker, key: &mut Option<u64>) -> Result<(), TrySendError<()>> {
+        let state = self.lock();
+        if key.is_none() && !state.closed {
+            match self.capacity {
+                None => return Ok(()),
+                Some(capacity) if !state.has_unassigned() && self.permit_available(capacity) => {
+                    self.take_permit(capacity);
+                    return Ok(());
+                }
+                Some(_) => {}
+            }
+        }
+        match self.wait_for_permit(state, waker, key) {
+            Turn::Permit(state, served) => {
+                drop(state);
+                drop(served);
+                Ok(())
+            }
+            Turn::Closed => Err(TrySendError::Closed(())),
+            Turn::Full => Err(TrySendError::Full(())),
+        }
+    }
+
+    /// Takes a permit for a message that does not exist yet if one is free and no sender
+    /// waits for one (M2), as [`try_push`](Self::try_push) would for a message.
+    fn try_reserve(&self) -> Result<(), TrySendError<()>> {
+        let state = self.lock();
+        if state.closed {
+            return Err(TrySendError::Closed(()));
+        }
+        if let Some(capacity) = self.capacity {
+            if state.has_unassigned() || !self.permit_available(capacity) {
+                return Err(TrySendError::Full(()));
+            }
+            self.take_permit(capacity);
+        }
         Ok(())
+    }
+
+    /// Queues `value` under a permit reserved for it; if the mailbox closed since, gives
+    /// the permit back (M1) and hands `value` back.
+    fn push_reserved(&self, value: T) -> Result<(), T> {
+        let state = self.lock();
+        if state.closed {
+            if self.capacity.is_some() {
+                let before = self.permits_taken.fetch_sub(1, Ordering::SeqCst);
+                debug_assert!(before >= 1, "M1: a reserved permit that was not taken");
+            }
+            return Err(value);
+        }
+        self.enqueue(state, value);
+        Ok(())
+    }
+
+    /// Gives back a permit reserved and not used; it goes to the next waiter without one,
+    /// as the permit of a waiter that gives up does (M5).
+    fn release_reserved(&self) {
+        if self.capacity.is_none() {
+            return;
+        }
+        let mut state = self.lock();
+        let before = self.permits_taken.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(before >= 1, "M1: a reserved permit that was not taken");
+        let next = self.grant_next(&mut state);
+        self.update_has_waiters(&state);
+        drop(state);
+        if let Some(next) = next {
+            next.wake();
+        }
     }
 
     /// Takes the sender holding `key` out of the line; a permit assigned to it goes to the
@@ -494,6 +602,78 @@ impl<T> SendSlot<T> {
     pub(crate) fn leave(&mut self, mailbox: &MailboxSender<T>) {
         if let Some(key) = self.key.take() {
             mailbox.shared.cancel(key);
+        }
+    }
+}
+
+/// A place in a mailbox taken before the message that fills it exists: a permit, or the
+/// sender's key while it waits for one. For a sender that builds the message from
+/// something else only once there is room (a typed adapter), so that a full or closed
+/// mailbox hands back what it was given, not the message built from it.
+///
+/// Like a [`SendSlot`] it names its mailbox at every call, and its owner calls
+/// [`leave`](Self::leave) when it gives up, which also gives back a permit it holds.
+#[derive(Debug, Default)]
+pub(crate) struct PermitSlot {
+    key: Option<u64>,
+    /// A permit is taken for this sender (counted in `permits_taken`, M1), or, for an
+    /// unbounded mailbox, the mailbox was open when it looked.
+    held: bool,
+}
+
+impl PermitSlot {
+    /// `Ready(Ok(()))` once a permit is held; `Ready(Err(()))` if the mailbox is closed;
+    /// `Pending` while it waits in line, to be woken at its turn. Counts against tokio's
+    /// cooperative budget, as a send does.
+    pub(crate) fn poll_reserve<T>(
+        &mut self,
+        mailbox: &MailboxSender<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), ()>> {
+        if self.held {
+            return Poll::Ready(Ok(()));
+        }
+        let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        match mailbox.shared.poll_reserve(cx.waker(), &mut self.key) {
+            Ok(()) => {
+                budget.made_progress();
+                self.held = true;
+                Poll::Ready(Ok(()))
+            }
+            Err(TrySendError::Closed(())) => Poll::Ready(Err(())),
+            Err(TrySendError::Full(())) => Poll::Pending,
+        }
+    }
+
+    /// Takes a permit without waiting.
+    pub(crate) fn try_reserve<T>(
+        &mut self,
+        mailbox: &MailboxSender<T>,
+    ) -> Result<(), TrySendError<()>> {
+        if !self.held {
+            mailbox.shared.try_reserve()?;
+            self.held = true;
+        }
+        Ok(())
+    }
+
+    /// Queues `value` under the permit held; hands it back if the mailbox closed since
+    /// the permit was taken, or if no permit is held.
+    pub(crate) fn send<T>(&mut self, mailbox: &MailboxSender<T>, value: T) -> Result<(), T> {
+        if !std::mem::take(&mut self.held) {
+            return Err(value);
+        }
+        mailbox.shared.push_reserved(value)
+    }
+
+    /// Leaves `mailbox`'s line if it waits in it, and gives back the permit it holds, if
+    /// any (M5): the owner's `Drop` calls this.
+    pub(crate) fn leave<T>(&mut self, mailbox: &MailboxSender<T>) {
+        if let Some(key) = self.key.take() {
+            mailbox.shared.cancel(key);
+        }
+        if std::mem::take(&mut self.held) {
+            mailbox.shared.release_reserved();
         }
     }
 }
@@ -725,6 +905,65 @@ mod tests {
         receiver.close();
         assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
         assert!(matches!(waiting.poll_send(&mut cx), Poll::Ready(Err(_))));
+    }
+
+    #[test]
+    fn a_reserved_permit_counts_until_it_is_used_or_given_back() {
+        let (sender, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut reserved = PermitSlot::default();
+        assert!(reserved.try_reserve(&sender).is_ok());
+        // The one permit is reserved: a message has no room, and waits in line.
+        assert!(matches!(sender.try_send(1), Err(TrySendError::Full(1))));
+        let mut waiting = Sending::new(&sender, 2);
+        assert!(waiting.poll_send(&mut cx).is_pending());
+        // Given back unused, the permit goes to the waiter (M5).
+        reserved.leave(&sender);
+        assert!(matches!(waiting.poll_send(&mut cx), Poll::Ready(Ok(()))));
+        assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(2))));
+        // Used: the message goes in under it.
+        assert!(matches!(
+            reserved.poll_reserve(&sender, &mut cx),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(reserved.send(&sender, 3).is_ok());
+        assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(3))));
+        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_reserved_permit_of_a_mailbox_closed_since_hands_the_message_back() {
+        let (sender, mut receiver) = channel::<u32>(MailboxConfig::bounded(2));
+        let mut reserved = PermitSlot::default();
+        assert!(reserved.try_reserve(&sender).is_ok());
+        receiver.close();
+        assert_eq!(reserved.send(&sender, 7), Err(7));
+        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert!(matches!(
+            PermitSlot::default().try_reserve(&sender),
+            Err(TrySendError::Closed(()))
+        ));
+        // Sending without a permit held is refused rather than over the capacity.
+        assert_eq!(PermitSlot::default().send(&sender, 8), Err(8));
+    }
+
+    #[test]
+    fn a_waiting_reservation_is_served_in_line() {
+        let (sender, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
+        let mut cx = Context::from_waker(Waker::noop());
+        sender.try_send(0).ok().unwrap();
+        let mut reserved = PermitSlot::default();
+        assert!(reserved.poll_reserve(&sender, &mut cx).is_pending());
+        // A newcomer does not overtake the reservation waiting in line (M2).
+        assert!(matches!(sender.try_send(1), Err(TrySendError::Full(1))));
+        assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(0))));
+        assert!(matches!(
+            reserved.poll_reserve(&sender, &mut cx),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(matches!(sender.try_send(1), Err(TrySendError::Full(1))));
+        assert!(reserved.send(&sender, 2).is_ok());
+        assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(2))));
     }
 
     /// How one message of the stress test is sent.

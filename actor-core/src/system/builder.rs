@@ -9,6 +9,7 @@ use crate::error::BuildError;
 use crate::events::{Events, EVENT_SLOT_BYTES};
 use crate::supervision::strategy::SupervisorStrategy;
 use crate::supervision::supervisor::Supervisor;
+use crate::system::extensions::Extensions;
 use crate::system::registry::Registry;
 use crate::system::{ActorSystem, SystemInner};
 
@@ -129,6 +130,7 @@ impl SystemBuilder {
                 registry: Mutex::new(Registry::default()),
                 guardian: Supervisor::new(self.guardian, None, 0x9e37_79b9_7f4a_7c15),
                 events,
+                extensions: Extensions::default(),
             }),
         }
     }

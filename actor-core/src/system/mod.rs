@@ -5,6 +5,7 @@
 //! the runner it starts.
 
 mod builder;
+pub(crate) mod extensions;
 pub(crate) mod registry;
 mod shutdown;
 
@@ -26,6 +27,7 @@ use crate::id::ActorId;
 use crate::supervision::supervisor::Supervisor;
 
 pub use self::builder::SystemBuilder;
+use self::extensions::Extensions;
 use self::registry::{Entry, Registry};
 pub use self::shutdown::ShutdownReport;
 
@@ -64,6 +66,8 @@ struct SystemInner {
     /// Supervises the top-level actors.
     guardian: Arc<Supervisor>,
     events: Arc<Events>,
+    /// Values shared under a name by the modules above the system (topics).
+    extensions: Extensions,
 }
 
 impl ActorSystem {
@@ -199,6 +203,11 @@ impl ActorSystem {
 
     /// What the system shares with its actors' cells and supervisors: the event stream,
     /// the dead-letter count and the clock.
+    /// The values shared under a name by the modules above the system (topics).
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.inner.extensions
+    }
+
     pub(crate) fn shared_events(&self) -> &Arc<Events> {
         &self.inner.events
     }
