@@ -46,6 +46,7 @@
 // except that every module may name the `Actor` trait, whose signatures name the context
 // and the client.
 //
+//   routing/               pools and groups behind one ref; strategies (toolbox)
 //   spawn                  a new actor's cell, mailbox, lane and task, under any parent
 //   runner/                the actor's task: start, message loop, failure, stop
 //   context                a running actor's view of itself, and its toolbox's state
@@ -63,8 +64,9 @@
 //   death_watch            Terminated, who watches whom
 //   clock, lifecycle, id, error
 //
-// Room is kept for the rest of the toolbox (`routing/`, `pubsub/`): each becomes a folder
-// of its own, and a router or a remote ref a kind of target in `address::core`.
+// Room is kept for the rest of the toolbox (`pubsub/`): a folder of its own. A router is a
+// kind of target in `address::core` (its cell in `address::router`); a remote ref becomes
+// the next kind there.
 mod actor;
 mod address;
 mod clock;
@@ -77,6 +79,7 @@ mod lifecycle;
 mod mailbox;
 mod props;
 mod request;
+pub mod routing;
 mod runner;
 mod spawn;
 mod stash;

@@ -24,6 +24,7 @@ const ACTOR_REF_METHODS: &[&str] = &[
     "is_alive",
     "name",
     "path",
+    "routees",
     "status",
     "stop",
     "stop_now",
