@@ -18,7 +18,7 @@ use crate::system::ActorSystem;
 ///
 /// ```
 /// use actor_core::prelude::*;
-/// use actor_core::routing::{Broadcast, Group};
+/// use actor_core::routing::{Group, RoundRobin};
 ///
 /// #[actor]
 /// struct Replica { writes: u64 }
@@ -35,10 +35,11 @@ use crate::system::ActorSystem;
 /// let system = ActorSystem::new();
 /// let a = system.spawn(Replica { writes: 0 }).unwrap();
 /// let b = system.spawn(Replica { writes: 0 }).unwrap();
-/// let all = system
-///     .spawn_group(Group::new([a.clone(), b.clone()]).routing(Broadcast))
+/// let both = system
+///     .spawn_group(Group::new([a.clone(), b.clone()]).routing(RoundRobin))
 ///     .unwrap();
-/// all.write().tell().await.unwrap();
+/// both.write().await.unwrap();
+/// both.write().await.unwrap();
 /// assert_eq!((a.writes().await.unwrap(), b.writes().await.unwrap()), (1, 1));
 /// # }
 /// ```
