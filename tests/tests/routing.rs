@@ -892,3 +892,141 @@ fn router_types_are_send_and_sync() {
     send_sync::<SmallestMailbox>();
     send_sync::<Broadcast>();
 }
+
+// ---------------------------------------------------------------------------------------
+// Breaking it: panicking factories, shutdown races, dead routees, cancelled asks
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_pool_whose_factory_panics_stops_and_refuses_sends() {
+    let system = patient_system();
+    let pool = system
+        .spawn_pool(Pool::new(2, || -> Worker { panic!("poison factory") }))
+        .unwrap();
+    let reason = bounded("the pool to stop", pool.terminated()).await;
+    assert!(matches!(reason, StopReason::Failed(_)), "{reason:?}");
+    assert!(pool.routees().is_empty());
+    assert!(matches!(
+        bounded("an ask", pool.job(1)).await,
+        Err(AskError::Closed(_))
+    ));
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_pool_spawned_during_shutdown_is_a_typed_error() {
+    let system = patient_system();
+    let made = Arc::new(AtomicU32::new(0));
+    let _busy = pool_of(&system, 1, RoundRobin, &Tally::default(), &made);
+    bounded("shutdown", system.shutdown()).await;
+    let counted = Arc::clone(&made);
+    let err = system
+        .spawn_pool(Pool::new(3, move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Worker {
+                tally: Tally::default(),
+            }
+        }))
+        .unwrap_err();
+    assert_eq!(err, SpawnError::SystemShutDown);
+    assert_eq!(system.actor_count(), 0, "no worker of the refused pool is left");
+}
+
+#[tokio::test]
+async fn a_group_of_stopped_refs_stops_and_refuses_sends() {
+    let system = patient_system();
+    let a = system
+        .spawn(Worker {
+            tally: Tally::default(),
+        })
+        .unwrap();
+    a.stop();
+    bounded("a to stop", a.terminated()).await;
+    let group = system.spawn_group(Group::new([a.clone()])).unwrap();
+    // Until the group has taken the stopped routee out, a send reaches its closed mailbox:
+    // either way it is refused with the message.
+    assert!(matches!(
+        group.job(1).try_tell(),
+        Err(TrySendError::Closed(WorkerMsg::Job { n: 1 }))
+    ));
+    assert_eq!(
+        bounded("the group to stop", group.terminated()).await,
+        StopReason::Requested
+    );
+    assert!(matches!(
+        bounded("an ask", group.job(2)).await,
+        Err(AskError::Closed(_))
+    ));
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_ask_through_a_pool_dropped_before_its_reply_leaves_the_worker_serving() {
+    let system = patient_system();
+    let tally = Tally::default();
+    let made = Arc::new(AtomicU32::new(0));
+    let pool = pool_of(&system, 1, RoundRobin, &tally, &made);
+    let worker = pool.routees()[0].clone();
+    let (gate, mut control) = Gate::new();
+    worker.hold(gate).tell().await.unwrap();
+    control.entered().await;
+    {
+        // Enqueued, then dropped while the worker is busy: handled, its reply discarded.
+        let mut ask = pin!(pool.job(1));
+        assert!(poll_once(ask.as_mut()).await.is_pending());
+    }
+    control.release();
+    bounded("an ask after the dropped one", pool.job(2)).await.unwrap();
+    assert_eq!(tally.sorted_jobs(), vec![1, 2]);
+    system.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_senders_through_a_restarting_pool_lose_no_job_to_a_healthy_worker() {
+    let system = patient_system();
+    let tally = Tally::default();
+    let made = Arc::new(AtomicU32::new(0));
+    let pool = {
+        let tally = tally.clone();
+        let made = Arc::clone(&made);
+        system
+            .spawn_pool(
+                Pool::new(4, move || {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    Worker {
+                        tally: tally.clone(),
+                    }
+                })
+                // Room for every poison: each failure is a restart, never a stop.
+                .supervisor(SupervisorStrategy::one_for_one().max_restarts(1000)),
+            )
+            .unwrap()
+    };
+    let mut senders = Vec::new();
+    for sender in 0..4_u64 {
+        let pool = pool.clone();
+        senders.push(tokio::spawn(async move {
+            for job in 0..250 {
+                pool.job(sender * 1000 + job).tell().await.unwrap();
+                if job % 50 == 25 {
+                    pool.poison().tell().await.unwrap();
+                }
+            }
+        }));
+    }
+    for sender in senders {
+        bounded("a sender", sender).await.unwrap();
+    }
+    for routee in pool.routees() {
+        bounded("a worker to drain", routee.whoami()).await.unwrap();
+    }
+    let mut expected: Vec<u64> = (0..4_u64)
+        .flat_map(|sender| (0..250).map(move |job| sender * 1000 + job))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(tally.sorted_jobs(), expected, "a job was lost or doubled");
+    // 20 poisons, 20 restarts, the same 4 workers.
+    assert_eq!(made.load(Ordering::SeqCst), 4 + 20);
+    assert_eq!(pool.routees().len(), 4);
+    system.shutdown().await;
+}
