@@ -42,7 +42,10 @@ impl Tallies {
     }
 
     fn snapshot(&self) -> BTreeMap<ActorId, Vec<u64>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -187,7 +187,9 @@ async fn a_pool_is_a_ref_of_the_workers_type_with_their_methods() {
     let tally = Tally::default();
     let made = Arc::new(AtomicU32::new(0));
     let pool: ActorRef<Worker> = pool_of(&system, 3, RoundRobin, &tally, &made);
-    let worker = bounded("an ask through the pool", pool.job(7)).await.unwrap();
+    let worker = bounded("an ask through the pool", pool.job(7))
+        .await
+        .unwrap();
     assert!(pool.routees().iter().any(|routee| routee.id() == worker));
     assert_ne!(pool.id(), worker, "the pool has an id of its own");
     assert_eq!(pool.status(), ActorStatus::Running);
@@ -288,7 +290,9 @@ async fn smallest_mailbox_picks_the_idle_worker_then_the_least_loaded() {
     a.job(101).tell().await.unwrap();
     b.job(200).tell().await.unwrap();
     for job in 0..3 {
-        let worker = bounded("an ask to the idle worker", pool.job(job)).await.unwrap();
+        let worker = bounded("an ask to the idle worker", pool.job(job))
+            .await
+            .unwrap();
         assert_eq!(worker, c.id(), "job {job} went to a busy worker");
     }
 
@@ -307,7 +311,11 @@ async fn smallest_mailbox_picks_the_idle_worker_then_the_least_loaded() {
         bounded("a worker to drain", worker.whoami()).await.unwrap();
     }
     let seven = tally.jobs().into_iter().find(|(_, job)| *job == 7).unwrap();
-    assert_eq!(seven.0, b.id(), "job 7 should go to the least loaded worker");
+    assert_eq!(
+        seven.0,
+        b.id(),
+        "job 7 should go to the least loaded worker"
+    );
     system.shutdown().await;
 }
 
@@ -330,9 +338,14 @@ async fn broadcast_reaches_every_worker_and_an_ask_gets_the_first_reply() {
     pool.note(1).tell().await.unwrap();
     pool.note(2).try_tell().unwrap();
     let answered = bounded("a broadcast ask", pool.note(3)).await.unwrap();
-    assert_eq!(answered, replicas[0], "the first routee holds the reply slot");
+    assert_eq!(
+        answered, replicas[0],
+        "the first routee holds the reply slot"
+    );
     for replica in pool.routees() {
-        bounded("a replica to drain", replica.note(99)).await.unwrap();
+        bounded("a replica to drain", replica.note(99))
+            .await
+            .unwrap();
     }
     let by = notes_by_replica(&notes);
     assert_eq!(by.len(), 3);
@@ -401,10 +414,14 @@ async fn a_dropped_broadcast_tell_leaves_every_mailbox_usable() {
         assert!(poll_once(tell.as_mut()).await.is_pending());
     }
     open.send(true).unwrap();
-    let answered = bounded("an ask after the dropped tell", pool.note(8)).await.unwrap();
+    let answered = bounded("an ask after the dropped tell", pool.note(8))
+        .await
+        .unwrap();
     assert_eq!(answered, pool.routees()[0].id());
     for replica in pool.routees() {
-        bounded("a replica to drain", replica.note(99)).await.unwrap();
+        bounded("a replica to drain", replica.note(99))
+            .await
+            .unwrap();
     }
     let by = notes_by_replica(&notes);
     for got in by.values() {
@@ -438,14 +455,30 @@ async fn owners(pool: &ActorRef<Worker>) -> Vec<usize> {
 async fn consistent_hashing_keeps_each_key_on_one_worker_in_every_pool_alike() {
     let system = patient_system();
     let made = Arc::new(AtomicU32::new(0));
-    let first = pool_of(&system, 4, ConsistentHash::by(job_key), &Tally::default(), &made);
-    let second = pool_of(&system, 4, ConsistentHash::by(job_key), &Tally::default(), &made);
+    let first = pool_of(
+        &system,
+        4,
+        ConsistentHash::by(job_key),
+        &Tally::default(),
+        &made,
+    );
+    let second = pool_of(
+        &system,
+        4,
+        ConsistentHash::by(job_key),
+        &Tally::default(),
+        &made,
+    );
     let owners_first = owners(&first).await;
     // The same key, the same worker: jobs 100..200 have the keys 0..100 again.
     let order: Vec<ActorId> = first.routees().iter().map(ActorRef::id).collect();
     for job in 100..200 {
         let worker = bounded("a hashed ask", first.job(job)).await.unwrap();
-        assert_eq!(worker, order[owners_first[(job % 100) as usize]], "job {job}");
+        assert_eq!(
+            worker,
+            order[owners_first[(job % 100) as usize]],
+            "job {job}"
+        );
     }
     // A pool built alike sends each key to the worker in the same place: the ring depends
     // on the keys and the workers' places only, never on ids or the run.
@@ -462,15 +495,29 @@ async fn consistent_hashing_keeps_each_key_on_one_worker_in_every_pool_alike() {
 async fn a_worker_leaving_the_ring_moves_only_its_own_keys() {
     let system = patient_system();
     let made = Arc::new(AtomicU32::new(0));
-    let pool = pool_of(&system, 4, ConsistentHash::by(job_key), &Tally::default(), &made);
+    let pool = pool_of(
+        &system,
+        4,
+        ConsistentHash::by(job_key),
+        &Tally::default(),
+        &made,
+    );
     let before: Vec<ActorId> = pool.routees().iter().map(ActorRef::id).collect();
-    let owners_before: Vec<ActorId> = owners(&pool).await.into_iter().map(|at| before[at]).collect();
+    let owners_before: Vec<ActorId> = owners(&pool)
+        .await
+        .into_iter()
+        .map(|at| before[at])
+        .collect();
     let leaving = pool.routees()[2].clone();
     leaving.stop();
     bounded("the worker to stop", leaving.terminated()).await;
     routees_become(&pool, 3).await;
     let after: Vec<ActorId> = pool.routees().iter().map(ActorRef::id).collect();
-    let owners_after: Vec<ActorId> = owners(&pool).await.into_iter().map(|at| after[at]).collect();
+    let owners_after: Vec<ActorId> = owners(&pool)
+        .await
+        .into_iter()
+        .map(|at| after[at])
+        .collect();
     let mut moved = 0;
     for key in 0..100 {
         if owners_before[key] == leaving.id() {
@@ -492,14 +539,22 @@ async fn a_panicking_key_function_fails_the_sender_not_the_router() {
         WorkerMsg::Job { n: 13 } => panic!("unlucky key"),
         other => job_key(other),
     };
-    let pool = pool_of(&system, 2, ConsistentHash::by(key), &Tally::default(), &made);
+    let pool = pool_of(
+        &system,
+        2,
+        ConsistentHash::by(key),
+        &Tally::default(),
+        &made,
+    );
     let sender = tokio::spawn({
         let pool = pool.clone();
         async move { pool.job(13).await }
     });
     let err = bounded("the panicking sender", sender).await.unwrap_err();
     assert!(err.is_panic());
-    bounded("an ask after the panic", pool.job(14)).await.unwrap();
+    bounded("an ask after the panic", pool.job(14))
+        .await
+        .unwrap();
     system.shutdown().await;
 }
 
@@ -554,8 +609,14 @@ async fn asks_a_worker_never_answered_resolve_with_an_error() {
     assert!(poll_once(second.as_mut()).await.is_pending());
     worker.stop_now();
     control.release();
-    assert!(matches!(bounded("a queued ask", first).await, Err(AskError::Stopped)));
-    assert!(matches!(bounded("a queued ask", second).await, Err(AskError::Stopped)));
+    assert!(matches!(
+        bounded("a queued ask", first).await,
+        Err(AskError::Stopped)
+    ));
+    assert!(matches!(
+        bounded("a queued ask", second).await,
+        Err(AskError::Stopped)
+    ));
     assert!(tally.jobs().is_empty());
     // Its only worker gone, the pool has stopped: sends are refused, with the message.
     bounded("the pool to stop", pool.terminated()).await;
@@ -685,7 +746,10 @@ async fn sends_through_a_pool_of_full_mailboxes_wait_or_hand_the_message_back() 
         bounded("a worker to drain", worker.whoami()).await.unwrap();
     }
     let jobs = tally.sorted_jobs();
-    assert!(jobs.contains(&3) && !jobs.contains(&1) && !jobs.contains(&2), "{jobs:?}");
+    assert!(
+        jobs.contains(&3) && !jobs.contains(&1) && !jobs.contains(&2),
+        "{jobs:?}"
+    );
     system.shutdown().await;
 }
 
@@ -712,7 +776,9 @@ async fn a_group_skips_a_stopped_routee_and_closes_when_all_have_stopped() {
     bounded("b to stop", b.terminated()).await;
     routees_become(&group, 2).await;
     for job in 0..10 {
-        bounded("an ask through the group", group.job(job)).await.unwrap();
+        bounded("an ask through the group", group.job(job))
+            .await
+            .unwrap();
     }
     let counts = tally.per_worker();
     assert_eq!(counts.get(&a.id()), Some(&5));
@@ -749,7 +815,9 @@ async fn stopping_a_group_ends_routing_and_leaves_its_routees_running() {
         Err(TrySendError::Closed(_))
     ));
     assert!(a.is_alive());
-    bounded("the routee, still running", a.job(2)).await.unwrap();
+    bounded("the routee, still running", a.job(2))
+        .await
+        .unwrap();
     assert_eq!(tally.sorted_jobs(), vec![2]);
     system.shutdown().await;
 }
@@ -765,7 +833,9 @@ async fn a_group_over_pools_routes_through_both() {
         .spawn_group(Group::new([first.clone(), second.clone()]))
         .unwrap();
     for job in 0..8 {
-        bounded("an ask through the group", group.job(job)).await.unwrap();
+        bounded("an ask through the group", group.job(job))
+            .await
+            .unwrap();
     }
     let counts = tally.per_worker();
     assert_eq!(counts.len(), 4);
@@ -873,7 +943,9 @@ async fn a_watcher_of_a_pool_is_told_of_its_end() {
     let pool = pool_of(&system, 2, RoundRobin, &Tally::default(), &made);
     let (ended, end) = tokio::sync::oneshot::channel();
     let watcher = system.spawn(Watcher { ended: Some(ended) }).unwrap();
-    bounded("the watch", watcher.watch_pool(pool.clone())).await.unwrap();
+    bounded("the watch", watcher.watch_pool(pool.clone()))
+        .await
+        .unwrap();
     pool.stop();
     let (id, reason) = bounded("the Terminated", end).await.unwrap();
     assert_eq!((id, reason), (pool.id(), StopReason::Requested));
@@ -929,7 +1001,11 @@ async fn a_pool_spawned_during_shutdown_is_a_typed_error() {
         }))
         .unwrap_err();
     assert_eq!(err, SpawnError::SystemShutDown);
-    assert_eq!(system.actor_count(), 0, "no worker of the refused pool is left");
+    assert_eq!(
+        system.actor_count(),
+        0,
+        "no worker of the refused pool is left"
+    );
 }
 
 #[tokio::test]
@@ -976,7 +1052,9 @@ async fn an_ask_through_a_pool_dropped_before_its_reply_leaves_the_worker_servin
         assert!(poll_once(ask.as_mut()).await.is_pending());
     }
     control.release();
-    bounded("an ask after the dropped one", pool.job(2)).await.unwrap();
+    bounded("an ask after the dropped one", pool.job(2))
+        .await
+        .unwrap();
     assert_eq!(tally.sorted_jobs(), vec![1, 2]);
     system.shutdown().await;
 }

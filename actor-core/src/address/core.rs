@@ -349,10 +349,7 @@ impl<A: Actor> Delivery<A> {
                 Some(fanout) => fanout.poll(&mut self.slot, router, cx),
                 // No routee left to take it.
                 None => {
-                    let envelope = self
-                        .slot
-                        .take()
-                        .expect("a send polled after it completed");
+                    let envelope = self.slot.take().expect("a send polled after it completed");
                     router.dead_letter(&envelope.msg);
                     Poll::Ready(Err(envelope))
                 }

@@ -490,7 +490,10 @@ impl<T> SendSlot<T> {
     /// Hands the message back from a slot that never waited in a line: a router's send
     /// that found no routee to send to.
     pub(crate) fn take(&mut self) -> Option<T> {
-        debug_assert!(self.key.is_none(), "a slot in a line is left with `abandon`");
+        debug_assert!(
+            self.key.is_none(),
+            "a slot in a line is left with `abandon`"
+        );
         self.value.take()
     }
 

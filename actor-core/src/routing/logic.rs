@@ -255,7 +255,11 @@ impl<A: Actor> Logic<A> for ConsistentHashLogic<A::Msg> {
         let ring = routees.ring();
         let at = ring.partition_point(|(on_ring, _)| *on_ring < point);
         // Past the last point: round the ring to the first.
-        let (_, routee) = ring.get(at).or_else(|| ring.first()).copied().unwrap_or((0, 0));
+        let (_, routee) = ring
+            .get(at)
+            .or_else(|| ring.first())
+            .copied()
+            .unwrap_or((0, 0));
         Choice::One(routee)
     }
 

@@ -102,7 +102,10 @@ impl<A: Actor> Router<A> {
             } else {
                 None
             };
-            (std::mem::replace(&mut state.routees, Arc::new(routees)), finish)
+            (
+                std::mem::replace(&mut state.routees, Arc::new(routees)),
+                finish,
+            )
         };
         // Outside the lock: the last ref to a routee may go with the old snapshot.
         drop(old);
@@ -126,7 +129,8 @@ impl<A: Actor> Router<A> {
             match self.kind {
                 Kind::Group => {
                     state.finished = true;
-                    let old = std::mem::replace(&mut state.routees, Arc::new(Routees::new(Vec::new())));
+                    let old =
+                        std::mem::replace(&mut state.routees, Arc::new(Routees::new(Vec::new())));
                     (old, Some(reason))
                 }
                 Kind::Pool if state.routees.is_empty() => {
