@@ -226,6 +226,9 @@ pub enum SpawnError {
     /// The actor spawning the child has stopped its children for good (it is in its
     /// `stopped` hook, or past it): a child spawned now would outlive its parent.
     ParentStopping,
+    /// A router was asked for with no routee: a pool of zero workers, or a group of no
+    /// refs. A router with nothing to route to would refuse every message.
+    NoRoutees,
 }
 
 impl fmt::Display for SpawnError {
@@ -250,6 +253,9 @@ impl fmt::Display for SpawnError {
             SpawnError::NoRuntime => {
                 f.write_str("no tokio runtime is running: spawn actors from inside a tokio runtime")
             }
+            SpawnError::NoRoutees => f.write_str(
+                "a router needs at least one routee: a pool of one worker or more, a group of one ref or more",
+            ),
             SpawnError::RuntimeShutDown => f.write_str(
                 "the tokio runtime of this actor system has shut down, so it can start no actor: \
                  build the system in a runtime that outlives it, or give it one with `SystemBuilder::runtime`",

@@ -48,6 +48,7 @@
 //
 //   pubsub/                typed topics, and the system's topics by name (toolbox)
 //   adapter/               Recipient<T>: a typed adapter of a ref, erased of the actor type
+//   routing/               pools and groups behind one ref; strategies (toolbox)
 //   spawn                  a new actor's cell, mailbox, lane and task, under any parent
 //   runner/                the actor's task: start, message loop, failure, stop
 //   context                a running actor's view of itself, and its toolbox's state
@@ -65,8 +66,8 @@
 //   death_watch            Terminated, who watches whom
 //   clock, lifecycle, id, error
 //
-// Room is kept for the rest of the toolbox (`routing/`): a folder of its own, and a router
-// or a remote ref a kind of target in `address::core`.
+// A router is a kind of target in `address::core` (its cell in `address::router`); a
+// remote ref becomes the next kind there.
 mod actor;
 mod adapter;
 mod address;
@@ -81,6 +82,7 @@ mod mailbox;
 mod props;
 mod pubsub;
 mod request;
+pub mod routing;
 mod runner;
 mod spawn;
 mod stash;

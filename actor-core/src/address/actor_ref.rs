@@ -101,6 +101,19 @@ impl<A: Actor> ActorRef<A> {
         self.target().stopped().await
     }
 
+    /// The routees of a router (a pool's live workers, a group's live refs), in routing
+    /// order; empty for a ref to one actor. A pool's size is their count.
+    ///
+    /// A snapshot: a worker that stops for good leaves the list soon after, and one that
+    /// is restarting stays in it (its mailbox, and so its ref, outlives the restart).
+    pub fn routees(&self) -> Vec<ActorRef<A>> {
+        self.target()
+            .routees()
+            .into_iter()
+            .map(ActorRef::from_core)
+            .collect()
+    }
+
     /// A handle that does not keep the actor alive.
     pub fn downgrade(&self) -> WeakActorRef<A> {
         WeakActorRef {

@@ -2,12 +2,13 @@
 //! a ref and the kind of target it reaches.
 //!
 //! Every question a ref answers and every send it makes goes through [`Target`], one
-//! `match` per operation in this file. Today a target is always a local actor; the
-//! toolbox's routers and the cluster's remote refs become kinds of their own here, and
-//! `request/`, `ActorRef` and the generated clients stay as they are.
+//! `match` per operation in this file. A target is a local actor or a router over other
+//! targets (`address::router`, whose decisions `crate::routing` makes); the cluster's
+//! remote refs become a kind of their own here, and `request/`, `ActorRef` and the
+//! generated clients stay as they are.
 
 use std::fmt;
-use std::sync::atomic::{self, Ordering};
+use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use crate::actor::Actor;
 use crate::address::cell::ActorCell;
 use crate::address::handle::ActorHandle;
+use crate::address::router::{RouterCell, Routing};
 use crate::clock::Clock;
 use crate::death_watch::Watched;
 use crate::error::TrySendError;
@@ -28,36 +30,44 @@ use crate::mailbox::signal::SystemSignal;
 pub(crate) enum Target<A: Actor> {
     /// An actor in this process: its mailbox, system lane and status, in its cell.
     Local(Arc<ActorCell<A>>),
+    /// A router: each message goes to one of its routees (or to each), as its route says.
+    Routed(Arc<RouterCell<A>>),
 }
 
 impl<A: Actor> Target<A> {
     pub(crate) fn id(&self) -> ActorId {
         match self {
             Target::Local(cell) => cell.id,
+            Target::Routed(router) => router.id,
         }
     }
 
     pub(crate) fn path(&self) -> &Arc<str> {
         match self {
             Target::Local(cell) => cell.path(),
+            Target::Routed(router) => &router.path,
         }
     }
 
     pub(crate) fn name(&self) -> Option<&str> {
         match self {
             Target::Local(cell) => cell.handle.name(),
+            // A router is unnamed: its path's last segment is `$` and its id.
+            Target::Routed(_) => None,
         }
     }
 
     pub(crate) fn status(&self) -> ActorStatus {
         match self {
             Target::Local(cell) => cell.status().get(),
+            Target::Routed(router) => router.status.get(),
         }
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
         match self {
             Target::Local(cell) => cell.status().is_stopped(),
+            Target::Routed(router) => router.status.is_stopped(),
         }
     }
 
@@ -65,6 +75,7 @@ impl<A: Actor> Target<A> {
     pub(crate) async fn stopped(&self) -> StopReason {
         match self {
             Target::Local(cell) => cell.status().stopped().await,
+            Target::Routed(router) => router.status.stopped().await,
         }
     }
 
@@ -72,6 +83,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn stop(&self, mode: StopMode) {
         match self {
             Target::Local(cell) => cell.stop(mode),
+            Target::Routed(router) => router.route.stop(router, mode),
         }
     }
 
@@ -79,6 +91,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn ask_timeout(&self) -> Duration {
         match self {
             Target::Local(cell) => cell.ask_timeout,
+            Target::Routed(router) => router.ask_timeout,
         }
     }
 
@@ -86,6 +99,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn clock(&self) -> &Clock {
         match self {
             Target::Local(cell) => cell.events.clock(),
+            Target::Routed(router) => router.events.clock(),
         }
     }
 
@@ -99,6 +113,60 @@ impl<A: Actor> Target<A> {
                     TrySendError::Closed(envelope.msg)
                 }
             }),
+            Target::Routed(router) => match router.route.route(&envelope.msg) {
+                Routing::To(routee) => routee.target.try_deliver(envelope),
+                Routing::Every(cells, clone) => try_deliver_to_every(&cells, clone, envelope),
+                Routing::Nowhere => {
+                    router.dead_letter(&envelope.msg);
+                    Err(TrySendError::Closed(envelope.msg))
+                }
+            },
+        }
+    }
+
+    /// A router's routees, in routing order; none for an actor.
+    pub(crate) fn routees(&self) -> Vec<RefCore<A>> {
+        match self {
+            Target::Local(_) => Vec::new(),
+            Target::Routed(router) => router.route.routees(),
+        }
+    }
+
+    /// The local actor `msg` would reach through it: itself, or the routee a router picks
+    /// (a broadcast router's routees are not flattened: `None`).
+    pub(crate) fn local_for(&self, msg: &A::Msg) -> Option<Arc<ActorCell<A>>> {
+        match self {
+            Target::Local(cell) => Some(Arc::clone(cell)),
+            Target::Routed(router) => match router.route.route(msg) {
+                Routing::To(routee) => routee.target.local_for(msg),
+                Routing::Every(..) | Routing::Nowhere => None,
+            },
+        }
+    }
+
+    /// How busy it is, for a smallest-mailbox router: the messages waiting in its mailbox,
+    /// counted after every actor that is running (a suspended or restarting one handles
+    /// nothing meanwhile); a router counts as the busiest of all.
+    pub(crate) fn load(&self) -> usize {
+        match self {
+            Target::Local(cell) => {
+                let waiting = cell.mailbox.len();
+                if cell.status().get() == ActorStatus::Running {
+                    waiting
+                } else {
+                    waiting.saturating_add(usize::MAX / 2)
+                }
+            }
+            Target::Routed(_) => usize::MAX,
+        }
+    }
+
+    /// The count of strong refs to it.
+    #[inline]
+    fn strong_refs(&self) -> &AtomicUsize {
+        match self {
+            Target::Local(cell) => &cell.strong_refs,
+            Target::Routed(router) => &router.strong_refs,
         }
     }
 
@@ -113,6 +181,9 @@ impl<A: Actor> Target<A> {
     ) -> Poll<Result<(), ()>> {
         match self {
             Target::Local(cell) => reservation.permit.poll_reserve(&cell.mailbox, cx),
+            // A router has no room of its own, and its route may need the message to pick
+            // a routee: the message is built first and tried at the routee it picks.
+            Target::Routed(_) => Poll::Ready(Ok(())),
         }
     }
 
@@ -123,6 +194,7 @@ impl<A: Actor> Target<A> {
     ) -> Result<(), TrySendError<()>> {
         match self {
             Target::Local(cell) => reservation.permit.try_reserve(&cell.mailbox),
+            Target::Routed(_) => Ok(()),
         }
     }
 
@@ -138,6 +210,17 @@ impl<A: Actor> Target<A> {
                 .permit
                 .send(&cell.mailbox, envelope)
                 .inspect_err(|envelope| cell.dead_letter(&envelope.msg)),
+            // Without a reservation: a routee that is full drops it, as a dead letter (the
+            // envelope is gone by then, so nothing is handed back).
+            Target::Routed(router) => match self.try_deliver(envelope) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(msg)) => {
+                    router.dead_letter(&msg);
+                    Ok(())
+                }
+                // Counted as a dead letter where it was refused.
+                Err(TrySendError::Closed(_)) => Ok(()),
+            },
         }
     }
 
@@ -145,6 +228,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn leave(&self, reservation: &mut Reservation) {
         match self {
             Target::Local(cell) => reservation.permit.leave(&cell.mailbox),
+            Target::Routed(_) => {}
         }
     }
 
@@ -153,6 +237,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn dead_letter_named(&self, message: &'static str) {
         match self {
             Target::Local(cell) => cell.events.dead_letter(cell.id, cell.path(), message),
+            Target::Routed(router) => router.events.dead_letter(router.id, &router.path, message),
         }
     }
 
@@ -168,6 +253,10 @@ impl<A: Actor> Target<A> {
                 cell.add_watcher(watcher_id, watcher);
                 Arc::clone(cell) as Arc<dyn Watched>
             }
+            Target::Routed(router) => {
+                router.add_watcher(watcher_id, watcher);
+                Arc::clone(router) as Arc<dyn Watched>
+            }
         }
     }
 }
@@ -176,6 +265,56 @@ impl<A: Actor> Clone for Target<A> {
     fn clone(&self) -> Self {
         match self {
             Target::Local(cell) => Target::Local(Arc::clone(cell)),
+            Target::Routed(router) => Target::Routed(Arc::clone(router)),
+        }
+    }
+}
+
+/// A try-send of a broadcast: a copy to each of `cells` that has room, the original (and
+/// with it an ask's reply slot) to the first that takes one. `Ok` if any took it; a copy
+/// that found a full mailbox is dropped, as a dead letter of that routee.
+fn try_deliver_to_every<A: Actor>(
+    cells: &[Arc<ActorCell<A>>],
+    clone: fn(&A::Msg) -> A::Msg,
+    envelope: Envelope<A>,
+) -> Result<(), TrySendError<A::Msg>> {
+    let mut carried = Some(envelope);
+    let mut delivered = false;
+    let mut any_full = false;
+    for (at, cell) in cells.iter().enumerate() {
+        let envelope = match carried.take() {
+            Some(envelope) => envelope,
+            None => break,
+        };
+        // The envelope for the next routee: a copy of this one's message, made before this
+        // one is sent; the last routee gets no copy.
+        let next = (at + 1 < cells.len()).then(|| Envelope::tell(clone(&envelope.msg)));
+        match cell.mailbox.try_send(envelope) {
+            Ok(()) => {
+                delivered = true;
+                carried = next;
+            }
+            Err(TrySendError::Full(envelope) | TrySendError::Closed(envelope)) => {
+                any_full |= !cell.status().is_stopped();
+                if delivered {
+                    // A copy: only the routee that refused it misses it.
+                    cell.dead_letter(&envelope.msg);
+                    carried = next;
+                } else {
+                    // Not delivered anywhere yet: the original goes on to the next routee.
+                    carried = Some(envelope);
+                }
+            }
+        }
+    }
+    match (delivered, carried) {
+        (true, _) | (false, None) => Ok(()),
+        (false, Some(envelope)) if any_full => Err(TrySendError::Full(envelope.msg)),
+        (false, Some(envelope)) => {
+            if let Some(last) = cells.last() {
+                last.dead_letter(&envelope.msg);
+            }
+            Err(TrySendError::Closed(envelope.msg))
         }
     }
 }
@@ -185,19 +324,79 @@ impl<A: Actor> Clone for Target<A> {
 ///
 /// It owns a strong ref, so that a request that owns it is `'static` and keeps the actor
 /// alive until the message is in (a spawned request whose ref was dropped meanwhile is
-/// still delivered).
+/// still delivered). A delivery to a router is routed when it is made: from then on its
+/// ref is the chosen routee's, a local actor, and it is polled as any other; only a
+/// broadcast, or a router with no routee left, keeps the router's.
 pub(crate) struct Delivery<A: Actor> {
     core: RefCore<A>,
     slot: SendSlot<Envelope<A>>,
+    /// A broadcast's routees: `Some` only while `core` is a router's.
+    fanout: Option<Box<Fanout<A>>>,
+}
+
+/// A broadcast on its way: the routee whose mailbox `Delivery::slot` is sending to now,
+/// the ones after it, and what their copies are made from.
+struct Fanout<A: Actor> {
+    current: Arc<ActorCell<A>>,
+    /// The routees still to send to, the next one last.
+    rest: Vec<Arc<ActorCell<A>>>,
+    /// A copy of the message, to clone for each routee still to come (the last gets it).
+    copy: Option<A::Msg>,
+    clone: fn(&A::Msg) -> A::Msg,
+    /// Whether any routee has taken the message.
+    delivered: bool,
 }
 
 impl<A: Actor> Delivery<A> {
     /// Begins delivering `envelope` to what `core` reaches.
     #[inline]
     pub(crate) fn new(core: RefCore<A>, envelope: Envelope<A>) -> Self {
-        Delivery {
-            core,
-            slot: SendSlot::new(envelope),
+        match &core.target {
+            Target::Local(_) => Delivery {
+                core,
+                slot: SendSlot::new(envelope),
+                fanout: None,
+            },
+            Target::Routed(_) => Self::routed(core, envelope),
+        }
+    }
+
+    /// Asks the router `core` reaches where `envelope` goes.
+    #[inline(never)]
+    fn routed(core: RefCore<A>, envelope: Envelope<A>) -> Self {
+        let Target::Routed(router) = &core.target else {
+            return Delivery::new(core, envelope);
+        };
+        match router.route.route(&envelope.msg) {
+            // The routee may be a router itself (a group over pools): routed again.
+            Routing::To(routee) => Delivery::new(routee, envelope),
+            Routing::Every(mut cells, clone) => {
+                cells.reverse();
+                let Some(current) = cells.pop() else {
+                    return Delivery {
+                        core,
+                        slot: SendSlot::new(envelope),
+                        fanout: None,
+                    };
+                };
+                let copy = (!cells.is_empty()).then(|| clone(&envelope.msg));
+                Delivery {
+                    core,
+                    slot: SendSlot::new(envelope),
+                    fanout: Some(Box::new(Fanout {
+                        current,
+                        rest: cells,
+                        copy,
+                        clone,
+                        delivered: false,
+                    })),
+                }
+            }
+            Routing::Nowhere => Delivery {
+                core,
+                slot: SendSlot::new(envelope),
+                fanout: None,
+            },
         }
     }
 
@@ -217,6 +416,15 @@ impl<A: Actor> Delivery<A> {
                 }
                 other => other,
             },
+            Target::Routed(router) => match self.fanout.as_deref_mut() {
+                Some(fanout) => fanout.poll(&mut self.slot, router, cx),
+                // No routee left to take it.
+                None => {
+                    let envelope = self.slot.take().expect("a send polled after it completed");
+                    router.dead_letter(&envelope.msg);
+                    Poll::Ready(Err(envelope))
+                }
+            },
         }
     }
 
@@ -234,6 +442,66 @@ impl<A: Actor> Delivery<A> {
     pub(crate) fn abandon(mut self) -> Option<Envelope<A>> {
         match &self.core.target {
             Target::Local(cell) => self.slot.abandon(&cell.mailbox),
+            Target::Routed(_) => match &self.fanout {
+                Some(fanout) => self.slot.abandon(&fanout.current.mailbox),
+                None => self.slot.take(),
+            },
+        }
+    }
+}
+
+impl<A: Actor> Fanout<A> {
+    /// Sends to the current routee, then to each after it, until every one has been tried.
+    fn poll(
+        &mut self,
+        slot: &mut SendSlot<Envelope<A>>,
+        router: &RouterCell<A>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Envelope<A>>> {
+        loop {
+            let refused = match slot.poll_send(&self.current.mailbox, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => {
+                    self.delivered = true;
+                    None
+                }
+                Poll::Ready(Err(envelope)) => Some(envelope),
+            };
+            let Some(next) = self.rest.pop() else {
+                return match refused {
+                    Some(envelope) if !self.delivered => {
+                        router.dead_letter(&envelope.msg);
+                        Poll::Ready(Err(envelope))
+                    }
+                    Some(envelope) => {
+                        self.current.dead_letter(&envelope.msg);
+                        Poll::Ready(Ok(()))
+                    }
+                    None => Poll::Ready(Ok(())),
+                };
+            };
+            let envelope = match refused {
+                // Not taken anywhere yet: the message itself (with an ask's reply slot)
+                // goes on to the next routee.
+                Some(envelope) if !self.delivered => envelope,
+                refused => {
+                    if let Some(envelope) = refused {
+                        self.current.dead_letter(&envelope.msg);
+                    }
+                    let msg = if self.rest.is_empty() {
+                        self.copy.take()
+                    } else {
+                        self.copy.as_ref().map(self.clone)
+                    };
+                    match msg {
+                        Some(msg) => Envelope::tell(msg),
+                        // Unreachable: a copy is kept while a routee is still to come.
+                        None => return Poll::Ready(Ok(())),
+                    }
+                }
+            };
+            self.current = next;
+            *slot = SendSlot::new(envelope);
         }
     }
 }
@@ -243,6 +511,11 @@ impl<A: Actor> Drop for Delivery<A> {
     fn drop(&mut self) {
         match &self.core.target {
             Target::Local(cell) => self.slot.leave(&cell.mailbox),
+            Target::Routed(_) => {
+                if let Some(fanout) = &self.fanout {
+                    self.slot.leave(&fanout.current.mailbox);
+                }
+            }
         }
     }
 }
@@ -275,15 +548,23 @@ impl<A: Actor> RefCore<A> {
         }
     }
 
+    /// The first strong ref to a new router.
+    pub(crate) fn new_router(router: Arc<RouterCell<A>>) -> Self {
+        router.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore {
+            target: Target::Routed(router),
+        }
+    }
+
     /// A new strong ref, unless the count is already zero (the actor is on its way out).
     pub(crate) fn upgrade(target: &Target<A>) -> Option<Self> {
-        let Target::Local(cell) = target;
-        let mut count = cell.strong_refs.load(Ordering::Relaxed);
+        let strong_refs = target.strong_refs();
+        let mut count = strong_refs.load(Ordering::Relaxed);
         loop {
             if count == 0 {
                 return None;
             }
-            match cell.strong_refs.compare_exchange_weak(
+            match strong_refs.compare_exchange_weak(
                 count,
                 count + 1,
                 Ordering::Acquire,
@@ -317,8 +598,7 @@ impl<A: Actor> fmt::Debug for RefCore<A> {
 
 impl<A: Actor> Clone for RefCore<A> {
     fn clone(&self) -> Self {
-        let Target::Local(cell) = &self.target;
-        cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        self.target.strong_refs().fetch_add(1, Ordering::Relaxed);
         RefCore {
             target: self.target.clone(),
         }
@@ -327,10 +607,12 @@ impl<A: Actor> Clone for RefCore<A> {
 
 impl<A: Actor> Drop for RefCore<A> {
     fn drop(&mut self) {
-        let Target::Local(cell) = &self.target;
-        if cell.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
+        if self.target.strong_refs().fetch_sub(1, Ordering::Release) == 1 {
             atomic::fence(Ordering::Acquire);
-            cell.signal(SystemSignal::RefsDropped);
+            match &self.target {
+                Target::Local(cell) => cell.signal(SystemSignal::RefsDropped),
+                Target::Routed(router) => router.route.refs_dropped(router),
+            }
         }
     }
 }

@@ -520,6 +520,17 @@ impl<T: Send + 'static> MailboxSender<T> {
         self.shared.capacity
     }
 
+    /// About how many messages wait for the actor: for a bounded mailbox, the permits taken
+    /// (messages queued or in the batch the actor took, not yet handled); for an unbounded
+    /// one, those still queued. One atomic load when bounded. A smallest-mailbox router
+    /// reads it; it is stale as soon as it is read.
+    pub(crate) fn len(&self) -> usize {
+        match self.shared.capacity {
+            Some(_) => self.shared.permits_taken.load(Ordering::Relaxed),
+            None => self.shared.lock().queue.len(),
+        }
+    }
+
     /// The actor's waker slot, for its system lane to wake it through.
     pub(crate) fn actor_waker(&self) -> Arc<dyn ActorWaker> {
         Arc::clone(&self.shared) as Arc<dyn ActorWaker>
@@ -587,6 +598,16 @@ impl<T> SendSlot<T> {
     /// Whether the message is in the mailbox (or was handed back).
     pub(crate) fn is_done(&self) -> bool {
         self.value.is_none()
+    }
+
+    /// Hands the message back from a slot that never waited in a line: a router's send
+    /// that found no routee to send to.
+    pub(crate) fn take(&mut self) -> Option<T> {
+        debug_assert!(
+            self.key.is_none(),
+            "a slot in a line is left with `abandon`"
+        );
+        self.value.take()
     }
 
     /// Gives up: leaves `mailbox`'s line and hands the message back, if it was not sent.

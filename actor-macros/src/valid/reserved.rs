@@ -25,6 +25,7 @@ const ACTOR_REF_METHODS: &[&str] = &[
     "name",
     "path",
     "recipient",
+    "routees",
     "send_after",
     "status",
     "stop",
