@@ -103,6 +103,8 @@ pub use crate::request::reply::ReplyTo;
 pub use crate::request::tell::Tell;
 pub use crate::request::Request;
 pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
+pub use crate::tasks::stream::StreamEnd;
+pub use crate::tasks::TaskHandle;
 
 /// The `#[actor]` attribute: on a struct, the actor's options; on its `impl` block, the
 /// messages. See the [macro reference](guide::macro_reference).
