@@ -1,10 +1,16 @@
 //! [`Context`]: what a running actor knows about itself.
 
+use std::convert::Infallible;
 use std::fmt;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
+
+use futures::Stream;
+use futures::StreamExt;
+use tokio::runtime::Handle;
 
 use crate::actor::Actor;
 use crate::address::actor_ref::{ActorRef, WeakActorRef};
@@ -14,7 +20,7 @@ use crate::clock::Clock;
 use crate::death_watch::{Terminated, Watching};
 use crate::error::{Failure, SpawnError, StashFull};
 use crate::id::ActorId;
-use crate::lifecycle::StopMode;
+use crate::lifecycle::{ActorStatus, StopMode};
 use crate::mailbox::envelope::{Envelope, ReplySlot};
 use crate::mailbox::signal::SystemSignal;
 use crate::mailbox::MailboxConfig;
@@ -23,7 +29,8 @@ use crate::stash::Stash;
 use crate::supervision::strategy::RestartPolicy;
 use crate::supervision::supervisor::{ChildEntry, Supervisor};
 use crate::system::ActorSystem;
-use crate::tasks::Tasks;
+use crate::tasks::stream::{drive, StreamEnd};
+use crate::tasks::{pipe, TaskHandle, Tasks};
 use crate::timers::{Exclusive, MessageFn, Period, TimerKind, Timers, MIN_PERIOD};
 
 /// The running actor's view of itself: its ref, its system, its children, and how to stop
@@ -601,7 +608,205 @@ impl<A: Actor> Context<A> {
 }
 
 /// Tasks and streams (`crate::tasks`).
-impl<A: Actor> Context<A> {}
+impl<A: Actor> Context<A> {
+    /// Runs `future` beside the actor, and sends its output back to it as the message
+    /// `to_message` makes of it (Akka's `PipeTo`, kameo's `pipe`, actix's
+    /// `ResponseFuture`): the way to await something slow without holding up the mailbox.
+    ///
+    /// The future runs as a tokio task of its own. Its message goes through the mailbox,
+    /// waiting for room like any tell, after the messages already queued. The task does not
+    /// keep the actor alive, and ends with it: a stop or a restart aborts it (its future is
+    /// dropped, its message never sent). A task spawned once the actor is stopping is
+    /// aborted at once, since its message could not be delivered. A panic in `future` or
+    /// in `to_message` fails the actor with
+    /// [`FailureKind::TaskPanic`](crate::FailureKind::TaskPanic), and its supervisor
+    /// decides. For a fallible future, `to_message` receives the `Result`: map both arms.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[actor]
+    /// struct Fetcher { pages: Vec<String> }
+    ///
+    /// #[actor]
+    /// impl Fetcher {
+    ///     #[message]
+    ///     fn fetch(&mut self, url: String, ctx: &mut Context<Self>) {
+    ///         // The handler returns at once; the page comes back as a `Fetched` message.
+    ///         ctx.spawn_task(async move { format!("<html>{url}</html>") }, |page| {
+    ///             FetcherMsg::Fetched { page }
+    ///         });
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn fetched(&mut self, page: String) { self.pages.push(page); }
+    ///
+    ///     #[message]
+    ///     fn pages(&self) -> usize { self.pages.len() }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new();
+    /// let fetcher = system.spawn(Fetcher { pages: Vec::new() }).unwrap();
+    /// fetcher.fetch("a".into()).await.unwrap();
+    /// # for _ in 0..100 { if fetcher.pages().await.unwrap() == 1 { break } tokio::task::yield_now().await; }
+    /// assert_eq!(fetcher.pages().await.unwrap(), 1);
+    /// # }
+    /// ```
+    pub fn spawn_task<F, M>(&mut self, future: F, to_message: M) -> TaskHandle
+    where
+        F: Future + Send + 'static,
+        M: FnOnce(F::Output) -> A::Msg + Send + 'static,
+    {
+        let task = pipe(Arc::clone(&self.cell), future, to_message);
+        self.spawn_own_task(task)
+    }
+
+    /// Attaches `stream` to the actor: each item comes in as the message `on_item` makes
+    /// of it, in order, and then the message `on_end` makes of [`StreamEnd::Finished`]
+    /// (Akka's `Source.runWith(Sink.actorRefWithBackpressure)`, kameo's `attach_stream`,
+    /// actix's `add_stream`).
+    ///
+    /// The stream is polled only when its last item is in the mailbox: a full mailbox
+    /// stops it (backpressure), and nothing is buffered beyond the mailbox. It runs as a
+    /// task of its own, does not keep the actor alive, and ends with it: a stop or a
+    /// restart drops it and sends no end message (re-attach it in `post_restart` if the
+    /// new instance needs it; Akka stops an actor's stream attachments with the actor
+    /// too). A panic in the stream or a closure fails the actor, as in
+    /// [`spawn_task`](Self::spawn_task). For a stream of `Result`s, see
+    /// [`attach_try_stream`](Self::attach_try_stream).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::StreamEnd;
+    ///
+    /// #[actor]
+    /// struct Summer { sum: u64, done: bool }
+    ///
+    /// #[actor]
+    /// impl Summer {
+    ///     #[started]
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         let numbers = futures::stream::iter(1..=4_u64);
+    ///         ctx.attach_stream(numbers, |n| SummerMsg::Add { n }, |_: StreamEnd| SummerMsg::Done);
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn add(&mut self, n: u64) { self.sum += n; }
+    ///
+    ///     #[message]
+    ///     fn done(&mut self) { self.done = true; }
+    ///
+    ///     #[message]
+    ///     fn total(&self) -> Option<u64> { self.done.then_some(self.sum) }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new();
+    /// let summer = system.spawn(Summer { sum: 0, done: false }).unwrap();
+    /// # for _ in 0..100 { if summer.total().await.unwrap().is_some() { break } tokio::task::yield_now().await; }
+    /// assert_eq!(summer.total().await.unwrap(), Some(10));
+    /// # }
+    /// ```
+    pub fn attach_stream<S, I, End>(&mut self, stream: S, on_item: I, on_end: End) -> TaskHandle
+    where
+        S: Stream + Send + 'static,
+        S::Item: Send + 'static,
+        I: FnMut(S::Item) -> A::Msg + Send + 'static,
+        End: FnOnce(StreamEnd) -> A::Msg + Send + 'static,
+    {
+        let task = drive(
+            Arc::clone(&self.cell),
+            stream.map(Ok::<S::Item, Infallible>),
+            on_item,
+            on_end,
+        );
+        self.spawn_own_task(task)
+    }
+
+    /// Attaches a stream of `Result`s, as [`attach_stream`](Self::attach_stream) does:
+    /// each `Ok` item comes in as the message `on_item` makes of it; the first `Err` ends
+    /// the stream (it is dropped, not polled again) with the message `on_end` makes of
+    /// [`StreamEnd::Failed`], and a stream that runs out ends with
+    /// [`StreamEnd::Finished`]. An error that should not end the stream is an item: attach
+    /// it with `attach_stream` and map the `Result` in `on_item`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::StreamEnd;
+    ///
+    /// #[actor]
+    /// struct Reader { lines: Vec<String>, end: Option<String> }
+    ///
+    /// #[actor]
+    /// impl Reader {
+    ///     #[started]
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         let lines = futures::stream::iter([Ok("a".to_string()), Err("bad byte"), Ok("c".into())]);
+    ///         ctx.attach_try_stream(lines, |line| ReaderMsg::Line { line }, |end| ReaderMsg::Ended {
+    ///             error: end.into_error().map(String::from),
+    ///         });
+    ///     }
+    ///
+    ///     #[message]
+    ///     fn line(&mut self, line: String) { self.lines.push(line); }
+    ///
+    ///     #[message]
+    ///     fn ended(&mut self, error: Option<String>) { self.end = Some(error.unwrap_or_default()); }
+    ///
+    ///     #[message]
+    ///     fn report(&self) -> Option<(Vec<String>, String)> {
+    ///         self.end.clone().map(|end| (self.lines.clone(), end))
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new();
+    /// let reader = system.spawn(Reader { lines: Vec::new(), end: None }).unwrap();
+    /// # for _ in 0..100 { if reader.report().await.unwrap().is_some() { break } tokio::task::yield_now().await; }
+    /// let (lines, error) = reader.report().await.unwrap().unwrap();
+    /// assert_eq!(lines, ["a"]);
+    /// assert_eq!(error, "bad byte");
+    /// # }
+    /// ```
+    pub fn attach_try_stream<S, T, E, I, End>(
+        &mut self,
+        stream: S,
+        on_item: I,
+        on_end: End,
+    ) -> TaskHandle
+    where
+        S: Stream<Item = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+        I: FnMut(T) -> A::Msg + Send + 'static,
+        End: FnOnce(StreamEnd<E>) -> A::Msg + Send + 'static,
+    {
+        let task = drive(Arc::clone(&self.cell), stream, on_item, on_end);
+        self.spawn_own_task(task)
+    }
+
+    /// Spawns one of the actor's own tasks on its system's runtime; aborted at once if the
+    /// actor is stopping, whose mailbox is closed.
+    fn spawn_own_task(&mut self, task: impl Future<Output = ()> + Send + 'static) -> TaskHandle {
+        let stopping = matches!(
+            self.cell.status().get(),
+            ActorStatus::Stopping | ActorStatus::Stopped(_)
+        );
+        // The actor runs on a runtime, so there is a current one if the system has none.
+        let runtime = self
+            .system
+            .runtime()
+            .cloned()
+            .unwrap_or_else(Handle::current);
+        let toolbox = self.toolbox.get_or_insert_with(Box::default);
+        let handle = toolbox.tasks.spawn(&runtime, task);
+        if stopping {
+            handle.abort();
+        }
+        handle
+    }
+}
 
 /// The stash (`crate::stash`).
 impl<A: Actor> Context<A> {
@@ -780,5 +985,56 @@ impl<A: Actor> fmt::Debug for Context<A> {
             .field("id", &self.cell.id)
             .field("path", self.cell.path())
             .finish_non_exhaustive()
+    }
+}
+
+/// The tasks' own unit tests, here because they need an actor, whose handler names the
+/// context, which the tasks' module sits below.
+#[cfg(test)]
+mod tasks_tests {
+    use crate::actor::{Actor, BasicClient};
+    use crate::context::Context;
+    use crate::tasks::Tasks;
+
+    struct Idle;
+
+    impl Actor for Idle {
+        type Msg = ();
+        type Reply = ();
+        type Client = BasicClient<Self>;
+
+        async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+    }
+
+    #[tokio::test]
+    async fn finished_tasks_are_pruned_so_the_handles_do_not_grow_without_bound() {
+        let runtime = tokio::runtime::Handle::current();
+        let mut tasks = Tasks::<Idle>::default();
+        for _ in 0..1_000 {
+            let handle = tasks.spawn(&runtime, async {});
+            // The task has run to its end before the next spawn.
+            while !handle.is_finished() {
+                tokio::task::yield_now().await;
+            }
+        }
+        // At most the vector's first allocation (4), since none is ever running at a prune.
+        assert!(tasks.kept() <= 4, "kept {} handles", tasks.kept());
+    }
+
+    #[tokio::test]
+    async fn dropping_the_tasks_aborts_them() {
+        let runtime = tokio::runtime::Handle::current();
+        let mut tasks = Tasks::<Idle>::default();
+        let (mut alive, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tasks.spawn(&runtime, async move {
+            let _ = rx.await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!handle.is_finished());
+        drop(tasks);
+        tokio::time::timeout(std::time::Duration::from_secs(60), alive.closed())
+            .await
+            .expect("the task's future was dropped");
+        assert!(handle.is_finished());
     }
 }

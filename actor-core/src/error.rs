@@ -366,6 +366,12 @@ pub enum FailureKind {
     /// A panic inside this actor's supervisor strategy's decider, while it decided about
     /// a failed child: a failure of the supervisor, which its own parent decides.
     DeciderPanic,
+    /// A panic inside a task or an attached stream of this actor
+    /// ([`Context::spawn_task`](crate::Context::spawn_task),
+    /// [`Context::attach_stream`](crate::Context::attach_stream)): in the future, the
+    /// stream, or the closure that makes its output a message. Like a crashed linked
+    /// process in OTP, it fails the actor, and its supervisor decides.
+    TaskPanic,
 }
 
 impl Failure {
@@ -489,6 +495,7 @@ impl fmt::Display for Failure {
             FailureKind::FactoryPanic => write!(f, "actor factory panicked: {}", self.0.message),
             FailureKind::DeathPact => write!(f, "death pact: {}", self.0.message),
             FailureKind::DeciderPanic => write!(f, "decider panicked: {}", self.0.message),
+            FailureKind::TaskPanic => write!(f, "task or stream panicked: {}", self.0.message),
         }
     }
 }

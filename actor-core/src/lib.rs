@@ -114,6 +114,8 @@ pub use crate::request::reply::ReplyTo;
 pub use crate::request::tell::Tell;
 pub use crate::request::Request;
 pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
+pub use crate::tasks::stream::StreamEnd;
+pub use crate::tasks::TaskHandle;
 pub use crate::timers::send_after::{ScheduledSend, ScheduledSendError};
 
 /// The `#[actor]` attribute: on a struct, the actor's options; on its `impl` block, the
