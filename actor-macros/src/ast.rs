@@ -484,32 +484,23 @@ fn is_context_like(pat_type: &PatType, actor: &Ident) -> bool {
 
 /// The one type argument of a path ending in `Context<..>`.
 pub(crate) fn context_argument(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Context" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    let mut args = args.args.iter();
-    match (args.next(), args.next()) {
-        (Some(syn::GenericArgument::Type(ty)), None) => Some(ty),
-        _ => None,
-    }
+    single_type_argument(ty, "Context")
 }
 
 /// The one type argument of a path ending in `ReplyTo<..>`, taken by value: the reply slot
 /// of a handler that answers later. A `&ReplyTo<T>` is an ordinary (borrowed, so rejected)
 /// argument.
 pub(crate) fn reply_to_argument(ty: &Type) -> Option<&Type> {
+    single_type_argument(ty, "ReplyTo")
+}
+
+/// The one type argument of a path whose last segment is `name<..>`.
+fn single_type_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
     let Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "ReplyTo" {
+    if last.ident != name {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
