@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
+use crate::clock::deadlines::Deadlines;
 use crate::clock::Clock;
 use crate::error::Failure;
 use crate::id::ActorId;
@@ -81,6 +82,8 @@ pub(crate) struct Events {
     dead_letters: AtomicU64,
     /// Set when the system's runtime is known: at build, or else at its first spawn.
     clock: OnceLock<Clock>,
+    /// The deadlines of asks to this system's actors, on one timer.
+    deadlines: Deadlines,
 }
 
 impl Events {
@@ -90,6 +93,7 @@ impl Events {
             capacity,
             dead_letters: AtomicU64::new(0),
             clock: OnceLock::new(),
+            deadlines: Deadlines::new(),
         })
     }
 
@@ -140,6 +144,11 @@ impl Events {
     /// spawned yet, so nothing can be asked), on the crate's own timer.
     pub(crate) fn clock(&self) -> &Clock {
         self.clock.get().unwrap_or(&Clock::Fallback)
+    }
+
+    /// The deadlines of asks to this system's actors.
+    pub(crate) fn deadlines(&self) -> &Deadlines {
+        &self.deadlines
     }
 }
 

@@ -20,6 +20,7 @@ use crate::address::router::{RouterCell, Routing};
 use crate::clock::Clock;
 use crate::death_watch::Watched;
 use crate::error::TrySendError;
+use crate::events::Events;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 use crate::mailbox::envelope::Envelope;
@@ -95,11 +96,17 @@ impl<A: Actor> Target<A> {
         }
     }
 
-    /// Where the deadline of an ask to it is armed.
+    /// Where timers of its system are armed.
     pub(crate) fn clock(&self) -> &Clock {
+        self.events().clock()
+    }
+
+    /// The system's events, clock and ask deadlines.
+    #[inline]
+    pub(crate) fn events(&self) -> &Events {
         match self {
-            Target::Local(cell) => cell.events.clock(),
-            Target::Routed(router) => router.events.clock(),
+            Target::Local(cell) => &cell.events,
+            Target::Routed(router) => &router.events,
         }
     }
 

@@ -6,11 +6,9 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use pin_project_lite::pin_project;
-use tokio::time::Sleep;
-
 use crate::actor::Actor;
 use crate::address::core::{Delivery, RefCore};
+use crate::clock::deadlines::{DeadlineKey, Registered};
 use crate::error::AskError;
 use crate::mailbox::envelope::{
     reply_slot, Envelope, NoReply, Outcome, PendingReply, ReplyReceiver,
@@ -22,44 +20,68 @@ enum AskState<A: Actor> {
         core: RefCore<A>,
         msg: A::Msg,
     },
-    /// Enqueuing: at once if there is space, or when the mailbox wakes this task to say
-    /// there is. Costs no allocation either way; the reply slot is the ask's only one.
-    WaitingForSpace {
+    /// On its way, and then in the mailbox: one state whose fields change in place, so
+    /// that a poll moves nothing.
+    Sent {
+        /// Enqueuing at once if there is space, or when the mailbox wakes this task to say
+        /// there is; costs no allocation either way. Kept once it is done for its ref: it
+        /// reaches the system whose deadlines hold this ask's, without another reference
+        /// count to the system.
         delivery: Delivery<A>,
-        reply: ReplyReceiver<A>,
-    },
-    /// In the mailbox. The ref is dropped by now: the actor answers what it has queued
-    /// even if every ref is gone.
-    WaitingForReply {
-        reply: ReplyReceiver<A>,
-    },
-    /// The actor forwarded the message: the reply comes from another actor.
-    WaitingForForward {
-        pending: Pin<Box<dyn PendingReply<A::Reply>>>,
+        /// Whether the message is in the mailbox.
+        enqueued: bool,
+        reply: Awaiting<A>,
     },
     Done,
 }
 
-pin_project! {
-    /// The future of an ask: resolves with the reply, or an [`AskError`] saying why not.
-    ///
-    /// Created by awaiting a [`Request`](crate::Request), or by its
-    /// [`send`](crate::Request::send). It owns a ref to the actor until the message is in
-    /// the mailbox, so it is `'static`: spawn it, store it, join it.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping it before the message was enqueued drops the message; after, the actor
-    /// still handles the message and its reply is discarded.
-    #[must_use = "futures do nothing unless polled"]
-    pub struct Ask<A: Actor, R> {
-        #[pin]
-        deadline: Option<Sleep>,
-        timeout: Option<Duration>,
-        state: AskState<A>,
-        extract: fn(A::Reply) -> R,
+/// Where the reply comes from.
+enum Awaiting<A: Actor> {
+    /// The reply slot in the envelope: the ask's only allocation.
+    Slot(ReplyReceiver<A>),
+    /// The actor forwarded the message: the reply comes from another actor.
+    Forward(Pin<Box<dyn PendingReply<A::Reply>>>),
+}
+
+impl<A: Actor> AskState<A> {
+    /// The delivery, in the state that can hold a registered deadline.
+    #[inline]
+    fn delivery(&self) -> Option<&Delivery<A>> {
+        match self {
+            AskState::Sent { delivery, .. } => Some(delivery),
+            AskState::Unsent { .. } | AskState::Done => None,
+        }
     }
 }
+
+/// The future of an ask: resolves with the reply, or an [`AskError`] saying why not.
+///
+/// Created by awaiting a [`Request`](crate::Request), or by its
+/// [`send`](crate::Request::send). It owns a ref to the actor until it resolves, so it is
+/// `'static`: spawn it, store it, join it. It is [`Unpin`], so it can be polled in a
+/// `select!` loop by `&mut` without pinning.
+///
+/// Its deadline does not arm a timer of its own: the asks of a system share one (a
+/// deadline wheel with a sweeper task, as Akka's scheduler does), so an ask answered in
+/// time costs no timer at all. It times out no earlier than its deadline, and on an idle
+/// runtime within tokio's timer resolution (1 ms) after it.
+///
+/// # Cancel safety
+///
+/// Dropping it before the message was enqueued drops the message; after, the actor
+/// still handles the message and its reply is discarded.
+#[must_use = "futures do nothing unless polled"]
+pub struct Ask<A: Actor, R> {
+    /// Resolved from the target's default at the first poll, unless the request set it.
+    timeout: Option<Duration>,
+    /// Registered with the system's deadlines the first time the ask waits.
+    deadline: Option<DeadlineKey>,
+    state: AskState<A>,
+    extract: fn(A::Reply) -> R,
+}
+
+// No field is pinned: the reply slot, the delivery and a forwarded reply's box move freely.
+impl<A: Actor, R> Unpin for Ask<A, R> {}
 
 impl<A: Actor, R> Ask<A, R> {
     #[inline]
@@ -70,10 +92,8 @@ impl<A: Actor, R> Ask<A, R> {
         timeout: Option<Duration>,
     ) -> Self {
         Ask {
-            // Armed at the first poll, which is where the timeout counts from, and where
-            // nothing panics: a request may be made outside any runtime.
-            deadline: None,
             timeout,
+            deadline: None,
             state: AskState::Unsent { core, msg },
             extract,
         }
@@ -85,8 +105,17 @@ impl<A: Actor, R> Future for Ask<A, R> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        poll_ask(this.state, this.deadline, *this.timeout, *this.extract, cx)
+        let this = self.get_mut();
+        let result = ready!(this.poll_ask(cx));
+        this.cancel_deadline();
+        this.state = AskState::Done;
+        Poll::Ready(result)
+    }
+}
+
+impl<A: Actor, R> Drop for Ask<A, R> {
+    fn drop(&mut self) {
+        self.cancel_deadline();
     }
 }
 
@@ -94,9 +123,17 @@ impl<A: Actor, R> fmt::Debug for Ask<A, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             AskState::Unsent { .. } => "unsent",
-            AskState::WaitingForSpace { .. } => "waiting for mailbox space",
-            AskState::WaitingForReply { .. } => "waiting for the reply",
-            AskState::WaitingForForward { .. } => "waiting for a forwarded reply",
+            AskState::Sent {
+                enqueued: false, ..
+            } => "waiting for mailbox space",
+            AskState::Sent {
+                reply: Awaiting::Slot(_),
+                ..
+            } => "waiting for the reply",
+            AskState::Sent {
+                reply: Awaiting::Forward(_),
+                ..
+            } => "waiting for a forwarded reply",
             AskState::Done => "done",
         };
         f.debug_struct("Ask")
@@ -106,74 +143,110 @@ impl<A: Actor, R> fmt::Debug for Ask<A, R> {
     }
 }
 
-/// Polls the ask in `state` one step further; `deadline` is armed at the first poll.
-fn poll_ask<A: Actor, R>(
-    state: &mut AskState<A>,
-    mut deadline: Pin<&mut Option<Sleep>>,
-    timeout: Option<Duration>,
-    extract: fn(A::Reply) -> R,
-    cx: &mut Context<'_>,
-) -> Poll<Result<R, AskError<A::Msg>>> {
-    loop {
-        match std::mem::replace(state, AskState::Done) {
-            AskState::Unsent { core, msg } => {
-                let target = core.target();
-                let timeout = timeout.unwrap_or_else(|| target.ask_timeout());
-                deadline.set(Some(target.clock().sleep(timeout)));
-                let (slot, rx) = reply_slot::<A>();
-                *state = AskState::WaitingForSpace {
-                    delivery: Delivery::new(core, Envelope::ask(msg, slot)),
-                    reply: rx,
-                };
-            }
-            AskState::WaitingForSpace {
-                mut delivery,
-                reply,
-            } => match delivery.poll(cx) {
-                Poll::Ready(Ok(())) => *state = AskState::WaitingForReply { reply },
-                Poll::Ready(Err(envelope)) => {
-                    return Poll::Ready(Err(AskError::Closed(envelope.msg)));
+impl<A: Actor, R> Ask<A, R> {
+    /// Polls the ask one step further. Leaves a deadline registered; the caller cancels it.
+    #[inline]
+    fn poll_ask(&mut self, cx: &mut Context<'_>) -> Poll<Result<R, AskError<A::Msg>>> {
+        loop {
+            match &mut self.state {
+                AskState::Unsent { .. } => {
+                    let AskState::Unsent { core, msg } =
+                        std::mem::replace(&mut self.state, AskState::Done)
+                    else {
+                        unreachable!("matched just above")
+                    };
+                    if self.timeout.is_none() {
+                        self.timeout = Some(core.target().ask_timeout());
+                    }
+                    let (slot, rx) = reply_slot::<A>();
+                    self.state = AskState::Sent {
+                        delivery: Delivery::new(core, Envelope::ask(msg, slot)),
+                        enqueued: false,
+                        reply: Awaiting::Slot(rx),
+                    };
                 }
-                Poll::Pending => {
-                    if poll_deadline(deadline.as_mut(), cx).is_ready() {
+                AskState::Sent {
+                    delivery,
+                    enqueued: enqueued @ false,
+                    ..
+                } => match delivery.poll(cx) {
+                    Poll::Ready(Ok(())) => *enqueued = true,
+                    Poll::Ready(Err(envelope)) => {
+                        return Poll::Ready(Err(AskError::Closed(envelope.msg)));
+                    }
+                    Poll::Pending => {
+                        ready!(self.poll_deadline(cx));
+                        let AskState::Sent { delivery, .. } =
+                            std::mem::replace(&mut self.state, AskState::Done)
+                        else {
+                            unreachable!("matched just above")
+                        };
                         let envelope = delivery
                             .abandon()
                             .expect("a send that is pending holds its envelope");
                         return Poll::Ready(Err(AskError::MailboxFull(envelope.msg)));
                     }
-                    *state = AskState::WaitingForSpace { delivery, reply };
-                    return Poll::Pending;
-                }
-            },
-            AskState::WaitingForReply { mut reply } => match reply.poll_outcome(cx) {
-                Poll::Ready(outcome) => match resolve::<A, R>(outcome, extract) {
-                    Resolved::Done(result) => return Poll::Ready(result),
-                    Resolved::Forwarded(pending) => {
-                        *state = AskState::WaitingForForward { pending };
-                    }
                 },
-                Poll::Pending => {
-                    *state = AskState::WaitingForReply { reply };
-                    ready!(poll_deadline(deadline.as_mut(), cx));
-                    *state = AskState::Done;
-                    return Poll::Ready(Err(AskError::Timeout));
-                }
-            },
-            AskState::WaitingForForward { mut pending } => match pending.as_mut().poll_reply(cx) {
-                Poll::Ready(outcome) => match resolve::<A, R>(outcome, extract) {
-                    Resolved::Done(result) => return Poll::Ready(result),
-                    Resolved::Forwarded(pending) => {
-                        *state = AskState::WaitingForForward { pending };
+                AskState::Sent { reply, .. } => {
+                    let outcome = match reply {
+                        Awaiting::Slot(slot) => slot.poll_outcome(cx),
+                        Awaiting::Forward(pending) => pending.as_mut().poll_reply(cx),
+                    };
+                    match outcome {
+                        Poll::Ready(outcome) => match resolve::<A, R>(outcome, self.extract) {
+                            Resolved::Done(result) => return Poll::Ready(result),
+                            Resolved::Forwarded(pending) => *reply = Awaiting::Forward(pending),
+                        },
+                        Poll::Pending => {
+                            ready!(self.poll_deadline(cx));
+                            return Poll::Ready(Err(AskError::Timeout));
+                        }
                     }
-                },
-                Poll::Pending => {
-                    *state = AskState::WaitingForForward { pending };
-                    ready!(poll_deadline(deadline.as_mut(), cx));
-                    *state = AskState::Done;
-                    return Poll::Ready(Err(AskError::Timeout));
                 }
-            },
-            AskState::Done => panic!("`Ask` polled after it completed"),
+                AskState::Done => panic!("`Ask` polled after it completed"),
+            }
+        }
+    }
+
+    /// Polls the ask's deadline: registers it the first time the ask waits (where the
+    /// timeout counts from: an ask answered at its first poll registers nothing), then
+    /// checks it. `Ready` once it has passed.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(delivery) = self.state.delivery() else {
+            return Poll::Pending;
+        };
+        let events = delivery.target().events();
+        match self.deadline {
+            Some(key) => {
+                let expired = events.deadlines().poll_expired(key, cx);
+                if expired.is_ready() {
+                    self.deadline = None;
+                }
+                expired
+            }
+            None => {
+                let timeout = self.timeout.unwrap_or_default();
+                match events
+                    .deadlines()
+                    .register(events.clock(), timeout, cx.waker())
+                {
+                    Registered::Waiting(key) => {
+                        self.deadline = Some(key);
+                        Poll::Pending
+                    }
+                    Registered::Expired => Poll::Ready(()),
+                }
+            }
+        }
+    }
+
+    /// Forgets the deadline, if one is registered.
+    #[inline]
+    fn cancel_deadline(&mut self) {
+        if let Some(key) = self.deadline.take() {
+            if let Some(delivery) = self.state.delivery() {
+                delivery.target().events().deadlines().cancel(key);
+            }
         }
     }
 }
@@ -193,13 +266,4 @@ fn resolve<A: Actor, R>(outcome: Outcome<A>, extract: fn(A::Reply) -> R) -> Reso
         Err(NoReply::Dropped) => Err(AskError::NoReply),
         Err(NoReply::Forwarded(pending)) => return Resolved::Forwarded(pending),
     })
-}
-
-/// Polls an ask's deadline, armed at its first poll.
-fn poll_deadline(deadline: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
-    match deadline.as_pin_mut() {
-        Some(sleep) => sleep.poll(cx),
-        // Unreachable: the first poll arms it before anything waits.
-        None => Poll::Pending,
-    }
 }

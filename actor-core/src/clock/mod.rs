@@ -1,5 +1,8 @@
-//! [`Clock`]: where a system arms its timers (ask deadlines, restart back-offs, the
-//! shutdown timeout), whatever runtime the code that waits on them runs in.
+//! [`Clock`]: where a system arms its timers (restart back-offs, the shutdown timeout,
+//! the sweeper of ask deadlines), whatever runtime the code that waits on them runs in; and
+//! [`Deadlines`](deadlines::Deadlines), the one timer of a system's asks.
+
+pub(crate) mod deadlines;
 
 use std::future::Future;
 use std::sync::OnceLock;
