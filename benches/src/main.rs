@@ -7,6 +7,8 @@
 //! ```
 //!
 //! `--only` runs the named workloads alone, for profiling one of them.
+//! `--client-outside-runtime` sends from `block_on`'s thread instead, as the benchmark did
+//! before issue 13; its figures are labelled so, and are not the ones to quote.
 //!
 //! Every workload's client side (the sender, the asker, the spawner) runs as a task on a
 //! runtime worker, as code inside an actor does (see [`measure::on_worker`]). Each workload
@@ -98,6 +100,7 @@ fn main() {
                 return;
             }
             "--quick" => quick = true,
+            "--client-outside-runtime" => measure::put_client_outside_runtime(),
             "--json" => match args.next() {
                 Some(path) => json_path = Some(path),
                 None => exit_with_usage("--json needs a path"),
@@ -237,6 +240,7 @@ fn exit_with_usage(problem: &str) -> ! {
     let names: Vec<&str> = WORKLOADS.iter().map(|(name, _)| *name).collect();
     eprintln!(
         "usage: cargo run --release -p benches -- [--quick] [--json PATH] [--only NAME,...]\n\
+         \x20      [--client-outside-runtime]\n\
          workloads: {}",
         names.join(", ")
     );
@@ -330,7 +334,11 @@ fn measure_idle(side: &str, count: usize) {
 /// by earlier workloads is reused and would hide the growth.
 fn idle_bytes_in_child(side: &str, count: usize) -> f64 {
     let exe = std::env::current_exe().expect("own path");
-    let output = std::process::Command::new(exe)
+    let mut child = std::process::Command::new(exe);
+    if measure::client_outside_runtime() {
+        child.arg("--client-outside-runtime");
+    }
+    let output = child
         .args(["--measure-idle", side, &count.to_string()])
         .output()
         .expect("run the measurement");

@@ -2,6 +2,7 @@
 //! medians of the rounds, and a count of the heap allocations it made.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -23,6 +24,22 @@ pub(crate) fn allocations() -> u64 {
     (stats.allocations + stats.reallocations) as u64
 }
 
+/// Set by `--client-outside-runtime`: run client sides on `block_on`'s thread instead, as
+/// the benchmark did before issue 13, to show what the placement changes. Every figure of
+/// such a run is labelled so.
+static CLIENT_OUTSIDE_RUNTIME: AtomicBool = AtomicBool::new(false);
+
+/// Runs every later client side on `block_on`'s thread, outside the runtime's workers.
+pub(crate) fn put_client_outside_runtime() {
+    CLIENT_OUTSIDE_RUNTIME.store(true, Ordering::Relaxed);
+}
+
+/// Whether client sides run outside the runtime's workers (see
+/// [`put_client_outside_runtime`]).
+pub(crate) fn client_outside_runtime() -> bool {
+    CLIENT_OUTSIDE_RUNTIME.load(Ordering::Relaxed)
+}
+
 /// Runs a workload's client side (the sender, the asker, the spawner) as a task on a
 /// runtime worker, as code inside an actor runs, and waits for it from `block_on`.
 ///
@@ -33,6 +50,9 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    if client_outside_runtime() {
+        return workload.await;
+    }
     match tokio::spawn(workload).await {
         Ok(value) => value,
         // A failed check inside the workload fails the benchmark with its own message.

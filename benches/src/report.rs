@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::measure::client_outside_runtime;
+
 /// One measured figure of one workload.
 pub(crate) struct Figure {
     pub(crate) name: &'static str,
@@ -56,8 +58,8 @@ impl Figure {
 
 pub(crate) fn print_table(figures: &[Figure], quick: bool) {
     println!(
-        "actor-core vs raw tokio, client side on a runtime worker (2 workers unless \
-         `_current_thread`){}",
+        "actor-core vs raw tokio, {} (2 workers unless `_current_thread`){}",
+        client_label(),
         if quick { ", --quick" } else { "" }
     );
     println!(
@@ -91,6 +93,15 @@ pub(crate) fn print_table(figures: &[Figure], quick: bool) {
     );
 }
 
+/// Where the client sides ran, for the table and the JSON.
+fn client_label() -> &'static str {
+    if client_outside_runtime() {
+        "client side OUTSIDE the runtime, on block_on's thread"
+    } else {
+        "client side on a runtime worker"
+    }
+}
+
 fn human(value: f64) -> String {
     if value >= 1e6 {
         format!("{:.2}M", value / 1e6)
@@ -102,9 +113,10 @@ fn human(value: f64) -> String {
 }
 
 /// `{"workloads": [{"name", "unit", "ours", "baseline", "ratio", "higher_is_better"}, ..]}`,
-/// plus `baseline_timeout` and `ratio_timeout` on the ask figures.
+/// plus `baseline_timeout` and `ratio_timeout` on the ask figures and `client`, where the
+/// client sides ran.
 pub(crate) fn to_json(figures: &[Figure]) -> String {
-    let mut out = String::from("{\"workloads\": [\n");
+    let mut out = format!("{{\"client\": \"{}\",\n\"workloads\": [\n", client_label());
     for (i, f) in figures.iter().enumerate() {
         let sep = if i + 1 == figures.len() { "" } else { "," };
         let timeout = match (f.baseline_timeout, f.ratio_timeout()) {
