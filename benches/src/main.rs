@@ -80,7 +80,11 @@ const WORKLOADS: &[(&str, &[&str])] = &[
     ("restart", &["restart"]),
     (
         "ask_current_thread",
-        &["ask_current_thread", "ask_p50_current_thread"],
+        &[
+            "ask_current_thread",
+            "ask_p50_current_thread",
+            "ask_p99_current_thread",
+        ],
     ),
     ("ping_pong_current_thread", &["ping_pong_current_thread"]),
 ];
@@ -163,7 +167,7 @@ fn main() {
             );
         }
         if wanted("ask") {
-            figures.extend(latency(sizes, "").await);
+            figures.extend(latency(sizes, ["ask", "ask_p50", "ask_p99"]).await);
         }
         if wanted("ping_pong") {
             figures.push(ping_pong(sizes, "ping_pong").await);
@@ -194,10 +198,12 @@ fn main() {
     if wanted("ask_current_thread") || wanted("ping_pong_current_thread") {
         current_thread_runtime().block_on(async {
             if wanted("ask_current_thread") {
-                let mut ask = latency(sizes, "_current_thread").await;
-                // The p99 of one thread is its scheduler's noise, not a figure of the issue.
-                ask.truncate(2);
-                figures.extend(ask);
+                let names = [
+                    "ask_current_thread",
+                    "ask_p50_current_thread",
+                    "ask_p99_current_thread",
+                ];
+                figures.extend(latency(sizes, names).await);
             }
             if wanted("ping_pong_current_thread") {
                 figures.push(ping_pong(sizes, "ping_pong_current_thread").await);
@@ -285,8 +291,8 @@ async fn ping_pong(sizes: Sizes, name: &'static str) -> Figure {
 }
 
 /// Sequential asks: the median of each round's mean, p50 and p99 latency, against the raw
-/// oneshot and the raw oneshot under `tokio::time::timeout`. `suffix` names the runtime.
-async fn latency(sizes: Sizes, suffix: &str) -> Vec<Figure> {
+/// oneshot and the raw oneshot under `tokio::time::timeout`, named by `names`.
+async fn latency(sizes: Sizes, names: [&'static str; 3]) -> Vec<Figure> {
     let runs = rotate(
         sizes,
         sizes.warm_up(),
@@ -297,25 +303,17 @@ async fn latency(sizes: Sizes, suffix: &str) -> Vec<Figure> {
         ],
     )
     .await;
-    let name = |base: &'static str| -> &'static str {
-        match (base, suffix) {
-            (_, "") => base,
-            ("ask", _) => "ask_current_thread",
-            ("ask_p50", _) => "ask_p50_current_thread",
-            _ => "ask_p99_current_thread",
-        }
-    };
-    let figure = |base: &'static str, unit: &'static str, value: &dyn Fn(&Vec<Duration>) -> f64| {
+    let figure = |name, unit, value: &dyn Fn(&Vec<Duration>) -> f64| {
         let m = medians(&runs, value);
         Figure {
             baseline_timeout: Some(m[2]),
-            ..Figure::new(name(base), unit, m[0], m[1], false)
+            ..Figure::new(name, unit, m[0], m[1], false)
         }
     };
     vec![
-        figure("ask", "ns (mean)", &|r| mean_ns(r)),
-        figure("ask_p50", "ns", &|r| percentile_ns(r, 0.50)),
-        figure("ask_p99", "ns", &|r| percentile_ns(r, 0.99)),
+        figure(names[0], "ns (mean)", &|r| mean_ns(r)),
+        figure(names[1], "ns", &|r| percentile_ns(r, 0.50)),
+        figure(names[2], "ns", &|r| percentile_ns(r, 0.99)),
     ]
 }
 
