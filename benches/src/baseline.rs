@@ -7,10 +7,15 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
-use crate::{resident_bytes, SpawnRun};
+use crate::measure::{allocations, resident_bytes};
+use crate::SpawnRun;
 
 const CAPACITY: usize = 1024;
+
+/// actor-core's default ask timeout.
+const ASK_TIMEOUT: Duration = Duration::from_secs(5);
 
 enum CounterMsg {
     Add(u64),
@@ -85,6 +90,23 @@ pub(crate) async fn ask(count: u64) -> Vec<Duration> {
     samples
 }
 
+/// As [`ask`], with each ask under `tokio::time::timeout(5 s, ..)`, the default ask
+/// timeout of actor-core, which like ours counts from before the send: what a timer per
+/// ask costs.
+pub(crate) async fn ask_timeout(count: u64) -> Vec<Duration> {
+    let counter = counter(7);
+    let mut samples = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let start = Instant::now();
+        let sum = tokio::time::timeout(ASK_TIMEOUT, total(&counter))
+            .await
+            .expect("no timeout");
+        samples.push(start.elapsed());
+        assert_eq!(sum, 7);
+    }
+    samples
+}
+
 pub(crate) async fn ping_pong(count: u64) -> (u64, Duration) {
     let (ping_tx, mut ping_rx) = mpsc::channel::<u64>(CAPACITY);
     let (pong_tx, mut pong_rx) = mpsc::channel::<u64>(CAPACITY);
@@ -116,35 +138,66 @@ pub(crate) async fn ping_pong(count: u64) -> (u64, Duration) {
     (bounces, start.elapsed())
 }
 
+/// An idle "actor": a task answering pokes on its channel until every sender is gone.
+fn idle() -> (mpsc::Sender<oneshot::Sender<()>>, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<oneshot::Sender<()>>(CAPACITY);
+    let task = tokio::spawn(async move {
+        while let Some(reply) = rx.recv().await {
+            let _ = reply.send(());
+        }
+    });
+    (tx, task)
+}
+
 pub(crate) async fn spawn(count: usize) -> SpawnRun {
+    let mut senders = Vec::with_capacity(count);
+    let mut tasks = Vec::with_capacity(count);
     let before = resident_bytes();
+    let allocs_before = allocations();
     let start = Instant::now();
-    let (senders, ready): (Vec<mpsc::Sender<oneshot::Sender<()>>>, Vec<_>) = (0..count)
-        .map(|_| {
-            let (tx, mut rx) = mpsc::channel::<oneshot::Sender<()>>(CAPACITY);
-            let task = tokio::spawn(async move {
-                while let Some(reply) = rx.recv().await {
-                    let _ = reply.send(());
-                }
-            });
-            (tx, task)
-        })
-        .unzip();
+    for _ in 0..count {
+        let (tx, task) = idle();
+        senders.push(tx);
+        tasks.push(task);
+    }
     let elapsed = start.elapsed();
+    // A task's first poll allocates nothing (its receiver parks a waker in place), so
+    // unlike ours there is no start to wait for before counting.
+    let allocs_per_actor = (allocations() - allocs_before) as f64 / count as f64;
     for tx in senders.iter().step_by((count / 100).max(1)) {
-        let (reply, done) = oneshot::channel();
-        tx.send(reply).await.expect("alive");
-        done.await.expect("reply");
+        poke(tx).await;
     }
     let bytes_per_actor = (resident_bytes() - before) / count as f64;
     drop(senders);
-    for task in ready {
+    for task in tasks {
         task.await.expect("idle task");
     }
     SpawnRun {
         elapsed,
         bytes_per_actor,
+        allocs_per_actor,
     }
+}
+
+async fn poke(tx: &mpsc::Sender<oneshot::Sender<()>>) {
+    let (reply, done) = oneshot::channel();
+    tx.send(reply).await.expect("alive");
+    done.await.expect("reply");
+}
+
+/// Spawns `count` idle tasks, makes sure each has started (one poke each, untimed), then
+/// times dropping every sender, which ends each task, and awaiting every `JoinHandle`.
+pub(crate) async fn stop_all(count: usize) -> Duration {
+    let (senders, tasks): (Vec<_>, Vec<_>) = (0..count).map(|_| idle()).unzip();
+    for tx in &senders {
+        poke(tx).await;
+    }
+    let start = Instant::now();
+    drop(senders);
+    for task in tasks {
+        task.await.expect("idle task");
+    }
+    start.elapsed()
 }
 
 /// A task that catches its handler's panic and re-creates its state, answering each

@@ -1,40 +1,30 @@
 //! The benchmark: actor-core against the least tokio code that does the same job, side by
-//! side in one process, on one multi-thread runtime with 2 workers.
+//! side in one process, on one multi-thread runtime with 2 workers (and a current-thread
+//! runtime for ask and ping-pong, the shape single-threaded frameworks run in).
 //!
 //! ```text
 //! cargo run --release -p benches -- [--quick] [--json PATH] [--only tell,ask,...]
 //! ```
 //!
 //! `--only` runs the named workloads alone, for profiling one of them.
+//! `--client-outside-runtime` sends from `block_on`'s thread instead, as the benchmark did
+//! before issue 13; its figures are labelled so, and are not the ones to quote.
 //!
-//! Each workload runs a warm-up, then several rounds alternating ours and the baseline;
-//! the figures are medians, and each ratio is ours against the baseline of the same run,
-//! oriented so that 1.0 means "as good as the baseline" (see `docs/performance.md`).
+//! Every workload's client side (the sender, the asker, the spawner) runs as a task on a
+//! runtime worker, as code inside an actor does (see [`measure::on_worker`]). Each workload
+//! runs a warm-up, then several rounds rotating which side goes first; the figures are
+//! medians, and each ratio is ours against the baseline of the same run, oriented so that
+//! 1.0 means "as good as the baseline" (see `docs/performance.md`).
 
 mod baseline;
+mod measure;
 mod ours;
+mod report;
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
-/// One measured figure of one workload.
-struct Figure {
-    name: &'static str,
-    unit: &'static str,
-    ours: f64,
-    baseline: f64,
-    higher_is_better: bool,
-}
-
-impl Figure {
-    fn ratio(&self) -> f64 {
-        if self.higher_is_better {
-            self.ours / self.baseline
-        } else {
-            self.baseline / self.ours
-        }
-    }
-}
+use measure::{mean_ns, median, medians, on_worker, percentile_ns, rotate, side};
+use report::Figure;
 
 /// Sizes of the workloads; `--quick` divides them for a smoke run.
 #[derive(Clone, Copy)]
@@ -46,6 +36,17 @@ pub(crate) struct Sizes {
     pub(crate) spawns: usize,
     pub(crate) restarts: u64,
     rounds: usize,
+}
+
+impl Sizes {
+    /// The sizes of a warm-up run: a tenth of the long workloads.
+    fn warm_up(self) -> Sizes {
+        Sizes {
+            asks: self.asks / 10,
+            spawns: self.spawns / 10,
+            ..self
+        }
+    }
 }
 
 const FULL: Sizes = Sizes {
@@ -68,6 +69,26 @@ const QUICK: Sizes = Sizes {
     rounds: 2,
 };
 
+/// The workloads, each with the names of the figures it gives; `--only` takes either.
+const WORKLOADS: &[(&str, &[&str])] = &[
+    ("tell", &["tell"]),
+    ("fan_in", &["fan_in"]),
+    ("ask", &["ask", "ask_p50", "ask_p99"]),
+    ("ping_pong", &["ping_pong"]),
+    ("spawn", &["spawn", "idle_actor_bytes", "allocs_per_spawn"]),
+    ("stop_all", &["stop_all", "stop_all_shutdown"]),
+    ("restart", &["restart"]),
+    (
+        "ask_current_thread",
+        &[
+            "ask_current_thread",
+            "ask_p50_current_thread",
+            "ask_p99_current_thread",
+        ],
+    ),
+    ("ping_pong_current_thread", &["ping_pong_current_thread"]),
+];
+
 fn main() {
     let mut quick = false;
     let mut json_path = None;
@@ -83,6 +104,7 @@ fn main() {
                 return;
             }
             "--quick" => quick = true,
+            "--client-outside-runtime" => measure::put_client_outside_runtime(),
             "--json" => match args.next() {
                 Some(path) => json_path = Some(path),
                 None => exit_with_usage("--json needs a path"),
@@ -95,80 +117,103 @@ fn main() {
             other => exit_with_usage(&format!("unknown argument `{other}`")),
         }
     }
+    if let Some(names) = &only {
+        let known = |name: &String| {
+            WORKLOADS
+                .iter()
+                .any(|(workload, figures)| workload == name || figures.contains(&name.as_str()))
+        };
+        if let Some(unknown) = names.iter().find(|name| !known(name)) {
+            exit_with_usage(&format!("unknown workload `{unknown}`"));
+        }
+    }
     let sizes = if quick { QUICK } else { FULL };
-    let runtime = runtime();
-    let wanted = |name: &str| {
-        only.as_ref()
-            .is_none_or(|names| names.iter().any(|n| n == name))
+    let wanted = |workload: &str| {
+        let figures = WORKLOADS
+            .iter()
+            .find(|(name, _)| *name == workload)
+            .map_or(&[][..], |(_, figures)| figures);
+        only.as_ref().is_none_or(|names| {
+            names
+                .iter()
+                .any(|n| n == workload || figures.contains(&n.as_str()))
+        })
     };
 
     let mut figures = Vec::new();
-    runtime.block_on(async {
+    multi_thread_runtime().block_on(async {
         if wanted("tell") {
             figures.push(
-                throughput(
+                rate(
                     "tell",
                     "msg/s",
                     sizes,
-                    |s| ours::tell(s.tells),
-                    |s| baseline::tell(s.tells),
+                    side(|s: Sizes| ours::tell(s.tells)),
+                    side(|s: Sizes| baseline::tell(s.tells)),
                 )
                 .await,
             );
         }
         if wanted("fan_in") {
             figures.push(
-                throughput(
+                rate(
                     "fan_in",
                     "msg/s",
                     sizes,
-                    |s| ours::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
-                    |s| baseline::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders),
+                    side(|s: Sizes| ours::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders)),
+                    side(|s: Sizes| baseline::fan_in(s.fan_in_senders, s.tells / s.fan_in_senders)),
                 )
                 .await,
             );
         }
         if wanted("ask") {
-            let (ask, p50, p99) = latency(sizes).await;
-            figures.extend([ask, p50, p99]);
+            figures.extend(latency(sizes, ["ask", "ask_p50", "ask_p99"]).await);
         }
         if wanted("ping_pong") {
-            figures.push(
-                throughput(
-                    "ping_pong",
-                    "msg/s",
-                    sizes,
-                    |s| ours::ping_pong(s.ping_pongs),
-                    |s| baseline::ping_pong(s.ping_pongs),
-                )
-                .await,
-            );
+            figures.push(ping_pong(sizes, "ping_pong").await);
         }
-        if wanted("spawn") || wanted("idle_actor_bytes") {
-            let (spawn, memory) = spawning(sizes).await;
-            figures.extend([spawn, memory]);
+        if wanted("spawn") {
+            figures.extend(spawning(sizes).await);
+        }
+        if wanted("stop_all") {
+            figures.extend(stop_all(sizes).await);
         }
         // Thousands of deliberate panics: keep them off the terminal.
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         if wanted("restart") {
             figures.push(
-                throughput(
+                rate(
                     "restart",
                     "restarts/s",
                     sizes,
-                    |s| ours::restart(s.restarts),
-                    |s| baseline::restart(s.restarts),
+                    side(|s: Sizes| ours::restart(s.restarts)),
+                    side(|s: Sizes| baseline::restart(s.restarts)),
                 )
                 .await,
             );
         }
         std::panic::set_hook(default_hook);
     });
+    if wanted("ask_current_thread") || wanted("ping_pong_current_thread") {
+        current_thread_runtime().block_on(async {
+            if wanted("ask_current_thread") {
+                let names = [
+                    "ask_current_thread",
+                    "ask_p50_current_thread",
+                    "ask_p99_current_thread",
+                ];
+                figures.extend(latency(sizes, names).await);
+            }
+            if wanted("ping_pong_current_thread") {
+                figures.push(ping_pong(sizes, "ping_pong_current_thread").await);
+            }
+        });
+    }
 
-    print_table(&figures, quick);
+    report::print_table(&figures, quick);
     if let Some(path) = json_path {
-        std::fs::write(&path, to_json(&figures)).unwrap_or_else(|err| {
+        std::fs::write(&path, report::to_json(&figures)).unwrap_or_else(|err| {
             eprintln!("could not write {path}: {err}");
             std::process::exit(1);
         });
@@ -176,10 +221,19 @@ fn main() {
     }
 }
 
-/// The runtime every measurement runs on: multi-thread, 2 workers.
-fn runtime() -> tokio::runtime::Runtime {
+/// The runtime of every workload but the `_current_thread` ones: multi-thread, 2 workers.
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The runtime of the `_current_thread` workloads: `block_on`'s thread is the only worker,
+/// so a spawned client side runs there too, beside the actors.
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime")
@@ -189,117 +243,86 @@ fn exit_with_usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
     }
+    let names: Vec<&str> = WORKLOADS.iter().map(|(name, _)| *name).collect();
     eprintln!(
-        "usage: cargo run --release -p benches -- [--quick] [--json PATH] [--only tell,fan_in,ask,ping_pong,spawn,restart]"
+        "usage: cargo run --release -p benches -- [--quick] [--json PATH] [--only NAME,...]\n\
+         \x20      [--client-outside-runtime]\n\
+         workloads: {}",
+        names.join(", ")
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
 }
 
 /// A workload that reports `(operations, elapsed)`; the figure is operations per second.
-async fn throughput<O, B, FO, FB>(
+async fn rate(
     name: &'static str,
     unit: &'static str,
     sizes: Sizes,
-    ours: O,
-    baseline: B,
-) -> Figure
-where
-    O: Fn(Sizes) -> FO,
-    B: Fn(Sizes) -> FB,
-    FO: std::future::Future<Output = (u64, Duration)>,
-    FB: std::future::Future<Output = (u64, Duration)>,
-{
-    let rate = |(ops, elapsed): &(u64, Duration)| *ops as f64 / elapsed.as_secs_f64();
-    // Warm-up: first touches of the allocator, the timer wheel and the code.
-    let _ = ours(sizes).await;
-    let _ = baseline(sizes).await;
-    let (ours_runs, baseline_runs) =
-        alternate(sizes.rounds, || ours(sizes), || baseline(sizes)).await;
-    Figure {
-        name,
-        unit,
-        ours: median(ours_runs.iter().map(rate).collect()),
-        baseline: median(baseline_runs.iter().map(rate).collect()),
-        higher_is_better: true,
-    }
+    ours: measure::Side<(u64, Duration)>,
+    baseline: measure::Side<(u64, Duration)>,
+) -> Figure {
+    let runs = rotate(sizes, sizes, &[ours, baseline]).await;
+    let per_second = medians(&runs, |(ops, elapsed)| *ops as f64 / elapsed.as_secs_f64());
+    Figure::new(name, unit, per_second[0], per_second[1], true)
 }
 
-/// Runs each side `rounds` times, alternating which goes first so that drift in the
-/// machine's state hits both alike, and returns each side's results.
-async fn alternate<T, FO, FB>(
-    rounds: usize,
-    mut ours: impl FnMut() -> FO,
-    mut baseline: impl FnMut() -> FB,
-) -> (Vec<T>, Vec<T>)
-where
-    FO: std::future::Future<Output = T>,
-    FB: std::future::Future<Output = T>,
-{
-    let (mut ours_runs, mut baseline_runs) = (Vec::new(), Vec::new());
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            ours_runs.push(ours().await);
-            baseline_runs.push(baseline().await);
-        } else {
-            baseline_runs.push(baseline().await);
-            ours_runs.push(ours().await);
-        }
-    }
-    (ours_runs, baseline_runs)
-}
-
-/// Sequential asks: throughput and the median of each round's p50 and p99 latency.
-async fn latency(sizes: Sizes) -> (Figure, Figure, Figure) {
-    let _ = ours::ask(sizes.asks / 10).await;
-    let _ = baseline::ask(sizes.asks / 10).await;
-    let (ours_runs, baseline_runs) = alternate(
-        sizes.rounds,
-        || ours::ask(sizes.asks),
-        || baseline::ask(sizes.asks),
+/// Two actors bouncing one message; nanoseconds per round trip (two messages, there and
+/// back).
+async fn ping_pong(sizes: Sizes, name: &'static str) -> Figure {
+    let runs = rotate(
+        sizes,
+        sizes,
+        &[
+            side(|s: Sizes| ours::ping_pong(s.ping_pongs)),
+            side(|s: Sizes| baseline::ping_pong(s.ping_pongs)),
+        ],
     )
     .await;
-    let summarize = |runs: &[Vec<Duration>]| {
-        let rates: Vec<f64> = runs
-            .iter()
-            .map(|r| r.len() as f64 / r.iter().sum::<Duration>().as_secs_f64())
-            .collect();
-        let p50: Vec<f64> = runs.iter().map(|r| percentile(r, 0.50)).collect();
-        let p99: Vec<f64> = runs.iter().map(|r| percentile(r, 0.99)).collect();
-        (median(rates), median(p50), median(p99))
-    };
-    let (ours_rate, ours_p50, ours_p99) = summarize(&ours_runs);
-    let (base_rate, base_p50, base_p99) = summarize(&baseline_runs);
-    (
-        Figure {
-            name: "ask",
-            unit: "asks/s",
-            ours: ours_rate,
-            baseline: base_rate,
-            higher_is_better: true,
-        },
-        Figure {
-            name: "ask_p50",
-            unit: "µs",
-            ours: ours_p50,
-            baseline: base_p50,
-            higher_is_better: false,
-        },
-        Figure {
-            name: "ask_p99",
-            unit: "µs",
-            ours: ours_p99,
-            baseline: base_p99,
-            higher_is_better: false,
-        },
+    let per_round_trip = medians(&runs, |(bounces, elapsed)| {
+        elapsed.as_secs_f64() * 1e9 / (*bounces as f64 / 2.0)
+    });
+    Figure::new(
+        name,
+        "ns/round trip",
+        per_round_trip[0],
+        per_round_trip[1],
+        false,
     )
+}
+
+/// Sequential asks: the median of each round's mean, p50 and p99 latency, against the raw
+/// oneshot and the raw oneshot under `tokio::time::timeout`, named by `names`.
+async fn latency(sizes: Sizes, names: [&'static str; 3]) -> Vec<Figure> {
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| ours::ask(s.asks)),
+            side(|s: Sizes| baseline::ask(s.asks)),
+            side(|s: Sizes| baseline::ask_timeout(s.asks)),
+        ],
+    )
+    .await;
+    let figure = |name, unit, value: &dyn Fn(&Vec<Duration>) -> f64| {
+        let m = medians(&runs, value);
+        Figure {
+            baseline_timeout: Some(m[2]),
+            ..Figure::new(name, unit, m[0], m[1], false)
+        }
+    };
+    vec![
+        figure(names[0], "ns (mean)", &|r| mean_ns(r)),
+        figure(names[1], "ns", &|r| percentile_ns(r, 0.50)),
+        figure(names[2], "ns", &|r| percentile_ns(r, 0.99)),
+    ]
 }
 
 /// Prints the resident bytes per idle actor of one side, measured in this (fresh) process.
 fn measure_idle(side: &str, count: usize) {
-    let run = runtime().block_on(async {
+    let run = multi_thread_runtime().block_on(async {
         match side {
-            "ours" => ours::spawn(count).await,
-            _ => baseline::spawn(count).await,
+            "ours" => on_worker(ours::spawn(count)).await,
+            _ => on_worker(baseline::spawn(count)).await,
         }
     });
     println!("{}", run.bytes_per_actor);
@@ -309,7 +332,11 @@ fn measure_idle(side: &str, count: usize) {
 /// by earlier workloads is reused and would hide the growth.
 fn idle_bytes_in_child(side: &str, count: usize) -> f64 {
     let exe = std::env::current_exe().expect("own path");
-    let output = std::process::Command::new(exe)
+    let mut child = std::process::Command::new(exe);
+    if measure::client_outside_runtime() {
+        child.arg("--client-outside-runtime");
+    }
+    let output = child
         .args(["--measure-idle", side, &count.to_string()])
         .output()
         .expect("run the measurement");
@@ -319,136 +346,86 @@ fn idle_bytes_in_child(side: &str, count: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Spawn rate and resident memory per idle actor.
-async fn spawning(sizes: Sizes) -> (Figure, Figure) {
-    let _ = ours::spawn(sizes.spawns / 10).await;
-    let _ = baseline::spawn(sizes.spawns / 10).await;
-    // Rates here; memory in fresh processes (see `idle_bytes_in_child`).
-    let (ours_runs, base_runs) = alternate(
-        sizes.rounds,
-        || ours::spawn(sizes.spawns),
-        || baseline::spawn(sizes.spawns),
+/// Spawn rate, resident memory and heap allocations per idle actor.
+async fn spawning(sizes: Sizes) -> Vec<Figure> {
+    // Rates and allocations here; memory in fresh processes (see `idle_bytes_in_child`).
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| ours::spawn(s.spawns)),
+            side(|s: Sizes| baseline::spawn(s.spawns)),
+        ],
     )
     .await;
-    let rate = |run: &SpawnRun| sizes.spawns as f64 / run.elapsed.as_secs_f64();
-    let ours_rates = ours_runs.iter().map(rate).collect();
-    let base_rates = base_runs.iter().map(rate).collect();
+    let rates = medians(&runs, |run| sizes.spawns as f64 / run.elapsed.as_secs_f64());
+    let allocs = medians(&runs, |run| run.allocs_per_actor);
     let bytes = |side| {
-        (0..sizes.rounds)
-            .map(|_| idle_bytes_in_child(side, sizes.spawns))
-            .collect()
+        median(
+            (0..sizes.rounds)
+                .map(|_| idle_bytes_in_child(side, sizes.spawns))
+                .collect(),
+        )
     };
-    let (ours_bytes, base_bytes) = (bytes("ours"), bytes("baseline"));
-    (
-        Figure {
-            name: "spawn",
-            unit: "actors/s",
-            ours: median(ours_rates),
-            baseline: median(base_rates),
-            higher_is_better: true,
-        },
-        Figure {
-            name: "idle_actor_bytes",
-            unit: "bytes",
-            ours: median(ours_bytes),
-            baseline: median(base_bytes),
-            higher_is_better: false,
-        },
-    )
+    vec![
+        Figure::new("spawn", "actors/s", rates[0], rates[1], true),
+        Figure::new(
+            "idle_actor_bytes",
+            "bytes/actor",
+            bytes("ours"),
+            bytes("baseline"),
+            false,
+        ),
+        Figure::new(
+            "allocs_per_spawn",
+            "allocs/actor",
+            allocs[0],
+            allocs[1],
+            false,
+        ),
+    ]
 }
 
 /// What a spawn run measured.
 pub(crate) struct SpawnRun {
     pub(crate) elapsed: Duration,
     pub(crate) bytes_per_actor: f64,
+    /// Heap allocations from the spawn until the actor has started, per actor.
+    pub(crate) allocs_per_actor: f64,
 }
 
-/// Resident memory of this process, in bytes (Linux; 0 elsewhere, which makes the memory
-/// figure meaningless but keeps the other figures).
-pub(crate) fn resident_bytes() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0.0);
-    pages * 4096.0
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-/// The `q` quantile of the samples, in microseconds.
-fn percentile(samples: &[Duration], q: f64) -> f64 {
-    let mut sorted: Vec<Duration> = samples.to_vec();
-    sorted.sort_unstable();
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted
-        .get(index)
-        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e6)
-}
-
-fn print_table(figures: &[Figure], quick: bool) {
-    println!(
-        "actor-core vs raw tokio (2 workers){}",
-        if quick { ", --quick" } else { "" }
-    );
-    println!(
-        "{:<18} {:>14} {:>14} {:>8}  unit",
-        "workload", "ours", "baseline", "ratio"
-    );
-    for figure in figures {
-        println!(
-            "{:<18} {:>14} {:>14} {:>8.2}  {}",
-            figure.name,
-            human(figure.ours),
-            human(figure.baseline),
-            figure.ratio(),
-            figure.unit
-        );
-    }
-    println!("ratio: 1.0 = as good as the baseline; above is better, below is worse");
-}
-
-fn human(value: f64) -> String {
-    if value >= 1e6 {
-        format!("{:.2}M", value / 1e6)
-    } else if value >= 1e4 {
-        format!("{:.1}k", value / 1e3)
-    } else {
-        format!("{value:.1}")
-    }
-}
-
-fn to_json(figures: &[Figure]) -> String {
-    let mut out = String::from("{\"workloads\": [\n");
-    for (i, f) in figures.iter().enumerate() {
-        let sep = if i + 1 == figures.len() { "" } else { "," };
-        let _ = writeln!(
-            out,
-            "  {{\"name\": \"{}\", \"unit\": \"{}\", \"ours\": {}, \"baseline\": {}, \"ratio\": {}, \"higher_is_better\": {}}}{sep}",
-            f.name,
-            f.unit,
-            json_number(f.ours),
-            json_number(f.baseline),
-            json_number(f.ratio()),
-            f.higher_is_better
-        );
-    }
-    out.push_str("]}\n");
-    out
-}
-
-fn json_number(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.6e}")
-    } else {
-        "null".to_owned()
-    }
+/// Stopping every one of many idle actors and awaiting their end, in milliseconds per
+/// 100,000 actors: ours by `stop()` on each ref (`stop_all`) and by one `shutdown()`
+/// (`stop_all_shutdown`), each against the same baseline runs (every sender dropped,
+/// every `JoinHandle` awaited).
+async fn stop_all(sizes: Sizes) -> Vec<Figure> {
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| ours::stop_all(s.spawns, ours::StopAll::EachRef)),
+            side(|s: Sizes| ours::stop_all(s.spawns, ours::StopAll::Shutdown)),
+            side(|s: Sizes| baseline::stop_all(s.spawns)),
+        ],
+    )
+    .await;
+    let per_100k = medians(&runs, |elapsed| {
+        elapsed.as_secs_f64() * 1e3 * 100_000.0 / sizes.spawns as f64
+    });
+    vec![
+        Figure::new(
+            "stop_all",
+            "ms/100k actors",
+            per_100k[0],
+            per_100k[2],
+            false,
+        ),
+        Figure::new(
+            "stop_all_shutdown",
+            "ms/100k actors",
+            per_100k[1],
+            per_100k[2],
+            false,
+        ),
+    ]
 }

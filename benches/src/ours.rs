@@ -4,9 +4,11 @@ use std::time::{Duration, Instant};
 
 use actor_core::prelude::*;
 use actor_core::supervision::SupervisorStrategy;
+use actor_core::ActorStatus;
 use tokio::sync::oneshot;
 
-use crate::{resident_bytes, SpawnRun};
+use crate::measure::{allocations, resident_bytes};
+use crate::SpawnRun;
 
 /// Sums what it is told.
 #[actor]
@@ -147,16 +149,21 @@ impl Idle {
     fn poke(&self) {}
 }
 
-/// Spawns `count` idle actors, measures memory, then stops them all.
+/// Spawns `count` idle actors, measures memory and allocations, then stops them all.
 pub(crate) async fn spawn(count: usize) -> SpawnRun {
     let system = ActorSystem::new();
+    let mut refs: Vec<ActorRef<Idle>> = Vec::with_capacity(count);
     let before = resident_bytes();
+    let allocs_before = allocations();
     let start = Instant::now();
-    let refs: Vec<ActorRef<Idle>> = (0..count)
-        .map(|_| system.spawn(Idle).expect("spawn"))
-        .collect();
+    for _ in 0..count {
+        refs.push(system.spawn(Idle).expect("spawn"));
+    }
     let elapsed = start.elapsed();
-    // Make sure every actor has started and is idle before measuring.
+    // What an actor allocates as it starts counts too; reading its status allocates nothing.
+    wait_until_started(&refs).await;
+    let allocs_per_actor = (allocations() - allocs_before) as f64 / count as f64;
+    // Make sure every actor has reached its mailbox and is idle before measuring.
     for actor in refs.iter().step_by((count / 100).max(1)) {
         actor.poke().await.expect("ask");
     }
@@ -166,7 +173,57 @@ pub(crate) async fn spawn(count: usize) -> SpawnRun {
     SpawnRun {
         elapsed,
         bytes_per_actor,
+        allocs_per_actor,
     }
+}
+
+/// Yields until every actor has run its start (an idle one then waits on its mailbox).
+async fn wait_until_started(refs: &[ActorRef<Idle>]) {
+    for actor in refs {
+        while matches!(actor.status(), ActorStatus::Starting) {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// How `stop_all` stops the actors.
+#[derive(Clone, Copy)]
+pub(crate) enum StopAll {
+    /// `stop()` on each ref, then await each `terminated()`.
+    EachRef,
+    /// One `system.shutdown()`.
+    Shutdown,
+}
+
+/// Spawns `count` idle actors, waits until they have started, then times stopping them
+/// all and awaiting their end.
+pub(crate) async fn stop_all(count: usize, how: StopAll) -> Duration {
+    let system = ActorSystem::new();
+    let refs: Vec<ActorRef<Idle>> = (0..count)
+        .map(|_| system.spawn(Idle).expect("spawn"))
+        .collect();
+    wait_until_started(&refs).await;
+    let start = Instant::now();
+    match how {
+        StopAll::EachRef => {
+            for actor in &refs {
+                actor.stop();
+            }
+            for actor in &refs {
+                actor.terminated().await;
+            }
+        }
+        StopAll::Shutdown => {
+            system.shutdown().await;
+        }
+    }
+    let elapsed = start.elapsed();
+    assert!(
+        refs.iter().all(|actor| actor.status().is_stopped()),
+        "every actor stopped"
+    );
+    system.shutdown().await;
+    elapsed
 }
 
 /// Panics on request; its supervisor restarts it.
