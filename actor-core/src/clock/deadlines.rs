@@ -17,9 +17,13 @@
 //!   than the one the sweeper sleeps until (the common case: a newer ask with the same
 //!   timeout) does not touch the sweeper at all, so with the default timeout of 5 seconds
 //!   the sweeper wakes about once per 5 seconds, whatever the rate of asks.
-//! - An ask answered in time removes its entry: two short, uncontended lock holds per ask
-//!   (register, cancel), no timer, no wake, no allocation once the slab has grown to the
-//!   number of asks in flight.
+//! - An ask answered in time parks its entry on its thread instead of removing it, and the
+//!   next ask of the same task (same waker, same timeout) adopts it: its deadline is
+//!   earlier than the new ask's, so it wakes the task in time for the ask to register
+//!   again for the rest. The common asker, a task asking again and again, so takes no lock
+//!   per ask: a clock read, a thread-local slot and an atomic load. Any other ask takes two
+//!   short lock holds (register, remove). No timer, no wake, and no allocation once the
+//!   slab has grown to the number of asks in flight.
 //!
 //! Granularity: the sweeper is a tokio sleep, so an ask times out no earlier than its
 //! deadline and, on an idle runtime, within tokio's timer resolution of 1 ms after it.
@@ -29,6 +33,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -51,17 +56,80 @@ pub(crate) struct Deadlines {
     shared: Arc<Shared>,
 }
 
-/// What an ask holds of its registration: where its entry is, and which use of that slot
-/// it was (a slot is reused once freed).
+/// Where an entry is, and which use of that slot it is (a slot is reused once freed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DeadlineKey {
+struct DeadlineKey {
     index: u32,
     generation: u32,
 }
 
+/// What an ask holds of its deadline: its entry, the deadline itself, and what the ask
+/// knew when it last saw the entry waiting, so that a poll that finds nothing changed
+/// takes no lock.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    key: DeadlineKey,
+    /// The ask's own deadline. The entry's may be earlier (an adopted entry, see
+    /// [`Parked`]): then it fires first, and the ask registers again for the rest.
+    deadline: Instant,
+    timeout: Duration,
+    /// `Shared::fired` when the entry was last seen waiting.
+    fired: u64,
+    /// The waker the entry holds, by identity (`Waker::data`, `Waker::vtable`).
+    waker: WakerId,
+}
+
+/// A waker's identity, as `Waker::will_wake` compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WakerId {
+    data: usize,
+    vtable: usize,
+}
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        WakerId {
+            data: waker.data() as usize,
+            vtable: std::ptr::from_ref(waker.vtable()) as usize,
+        }
+    }
+}
+
 struct Shared {
+    /// Which wheel this is, for the thread-local parked entry (an address can be reused).
+    id: u64,
+    /// How many times the sweeper expired entries: a registration that saw this number
+    /// and sees it unchanged knows its entry is still waiting, without the lock.
+    fired: AtomicU64,
     wheel: Mutex<Wheel>,
 }
+
+/// The entry of the last ask answered on this thread, kept armed instead of removed.
+///
+/// The common asker asks again and again from one task (an actor asking another, a
+/// client loop). Its next ask, with the same timeout and the same waker, adopts the
+/// parked entry: its deadline is earlier than the new ask's, so it wakes the task in time
+/// to register again for the rest. An ask answered in time then takes no lock at all,
+/// neither to register nor to remove its entry. What a parked entry costs: one slot per
+/// thread, and a task kept allocated for at most one timeout after it ended.
+struct Parked {
+    wheel: Arc<Shared>,
+    registration: Option<Registration>,
+}
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        if let Some(registration) = self.registration.take() {
+            self.wheel.remove(registration.key);
+        }
+    }
+}
+
+thread_local! {
+    static PARKED: std::cell::RefCell<Option<Parked>> = const { std::cell::RefCell::new(None) };
+}
+
+static WHEEL_IDS: AtomicU64 = AtomicU64::new(0);
 
 struct Wheel {
     entries: Vec<Entry>,
@@ -103,18 +171,12 @@ enum EntryState {
     Expired,
 }
 
-/// What a registration found.
-pub(crate) enum Registered {
-    /// Waiting; the sweeper wakes the waker given when the deadline passes.
-    Waiting(DeadlineKey),
-    /// The deadline had passed already (a zero timeout): nothing was registered.
-    Expired,
-}
-
 impl Deadlines {
     pub(crate) fn new() -> Self {
         Deadlines {
             shared: Arc::new(Shared {
+                id: WHEEL_IDS.fetch_add(1, Ordering::Relaxed),
+                fired: AtomicU64::new(0),
                 wheel: Mutex::new(Wheel {
                     entries: Vec::new(),
                     free: NIL,
@@ -131,27 +193,61 @@ impl Deadlines {
 
     /// Registers a deadline `timeout` from now, read on the clock of the runtime the
     /// caller runs in (the system's own, paused or not, when an actor or a task of the
-    /// system asks), for `waker` to be woken when it passes. `clock` is where the sweeper
-    /// runs, started here at the system's first ask.
-    pub(crate) fn register(&self, clock: &Clock, timeout: Duration, waker: &Waker) -> Registered {
+    /// system asks), for `waker` to be woken when it passes; `None` if it has passed
+    /// already (a zero timeout). `clock` is where the sweeper runs, started here at the
+    /// system's first ask.
+    pub(crate) fn register(
+        &self,
+        clock: &Clock,
+        timeout: Duration,
+        waker: &Waker,
+    ) -> Option<Registration> {
         let now = Instant::now();
         let deadline = deadline_after(now, timeout);
         if deadline <= now {
-            return Registered::Expired;
+            return None;
+        }
+        let waker_id = WakerId::of(waker);
+        // The parked entry of this thread, if this ask can adopt it; any other is left
+        // there (for the asker it belongs to) unless it can be freed in the lock below.
+        let mut stale = None;
+        let adopted = PARKED
+            .try_with(|parked| {
+                let mut parked = parked.try_borrow_mut().ok()?;
+                let slot = parked.as_mut()?;
+                if slot.wheel.id != self.shared.id {
+                    return None;
+                }
+                let candidate = slot.registration.as_ref()?;
+                if candidate.fired != self.shared.fired.load(Ordering::Acquire) {
+                    // It may have fired: freed below, under the lock this needs anyway.
+                    stale = slot.registration.take();
+                    return None;
+                }
+                if candidate.waker != waker_id
+                    || candidate.timeout != timeout
+                    || candidate.deadline > deadline
+                {
+                    return None;
+                }
+                slot.registration.take()
+            })
+            .ok()
+            .flatten();
+        if let Some(mut registration) = adopted {
+            registration.deadline = deadline;
+            return Some(registration);
         }
         let waker = waker.clone();
         let mut wheel = self.shared.lock();
+        let stale_waker = stale.and_then(|stale| wheel.remove(stale.key));
         let key = wheel.insert(deadline, timeout, waker);
+        let fired = self.shared.fired.load(Ordering::Acquire);
         let start = !wheel.sweeper_started;
         wheel.sweeper_started = true;
-        let sweeper = match wheel.armed_until {
-            Some(armed) if armed <= deadline => None,
-            _ => {
-                wheel.armed_until = Some(deadline);
-                wheel.sweeper_waker.take()
-            }
-        };
+        let sweeper = wheel.arm(deadline);
         drop(wheel);
+        drop(stale_waker);
         if let Some(sweeper) = sweeper {
             sweeper.wake();
         }
@@ -160,43 +256,104 @@ impl Deadlines {
             // its drop takes the lock (it expires everything: see `Sweeper`'s drop).
             drop(clock.spawn(Sweeper::new(Arc::clone(&self.shared))));
         }
-        Registered::Waiting(key)
+        Some(Registration {
+            key,
+            deadline,
+            timeout,
+            fired,
+            waker: waker_id,
+        })
     }
 
-    /// Whether the deadline of `key` has passed; if not, `cx` is woken when it does. Once
-    /// it says `Ready`, the key is spent.
-    pub(crate) fn poll_expired(&self, key: DeadlineKey, cx: &mut Context<'_>) -> Poll<()> {
+    /// Whether the deadline of `registration` has passed; if not, `cx` is woken when it
+    /// does. Once it says `Ready`, the registration is spent (its entry is freed).
+    pub(crate) fn poll_expired(
+        &self,
+        registration: &mut Registration,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let waker_id = WakerId::of(cx.waker());
+        if registration.fired == self.shared.fired.load(Ordering::Acquire)
+            && registration.waker == waker_id
+        {
+            // Nothing expired since the entry was seen waiting, for the same waker.
+            return Poll::Pending;
+        }
         let waker = cx.waker().clone();
         let mut wheel = self.shared.lock();
-        let entry = wheel.entry(key);
-        match entry.state {
+        let entry = wheel.entry(registration.key);
+        let (state, entry_deadline) = (entry.state, entry.deadline);
+        let (old, poll) = match state {
+            // Its own deadline, or the sweeper is gone (its runtime shut down) and no
+            // entry would expire again: the ask times out.
+            EntryState::Expired
+                if entry_deadline >= registration.deadline || !wheel.sweeper_started =>
+            {
+                wheel.release(registration.key.index);
+                (Some(waker), Poll::Ready(()))
+            }
             EntryState::Expired => {
-                wheel.release(key.index);
-                Poll::Ready(())
+                // An adopted entry, due before this ask: waiting again, for the rest.
+                wheel.unlinked_expired_to_waiting(registration, waker);
+                (None, Poll::Pending)
             }
-            _ => {
-                let old = entry.waker.replace(waker);
-                drop(wheel);
-                drop(old);
-                Poll::Pending
-            }
-        }
-    }
-
-    /// Forgets `key`: its ask has ended.
-    pub(crate) fn cancel(&self, key: DeadlineKey) {
-        let mut wheel = self.shared.lock();
-        let entry = wheel.entry(key);
-        let waker = entry.waker.take();
-        if entry.state == EntryState::Waiting {
-            wheel.unlink(key.index);
-        }
-        wheel.release(key.index);
+            EntryState::Waiting | EntryState::Free => (
+                wheel.entry(registration.key).waker.replace(waker),
+                Poll::Pending,
+            ),
+        };
+        let sweeper = match poll {
+            Poll::Pending => wheel.arm(registration.deadline),
+            Poll::Ready(()) => None,
+        };
+        registration.fired = self.shared.fired.load(Ordering::Acquire);
+        registration.waker = waker_id;
         drop(wheel);
-        drop(waker);
+        drop(old);
+        if let Some(sweeper) = sweeper {
+            sweeper.wake();
+        }
+        poll
     }
 
-    /// How many deadlines are registered and not yet spent, for tests.
+    /// The ask of `registration` has ended: its entry is parked on this thread for the
+    /// next ask of the same asker to adopt (see [`Parked`]), and the entry parked before
+    /// it, if any, is removed.
+    pub(crate) fn release(&self, registration: Registration) {
+        let mut registration = Some(registration);
+        // What parking pushed out: an entry of this wheel, or the slot of another wheel.
+        let mut evicted = None;
+        let mut other = None;
+        let _ = PARKED.try_with(|parked| {
+            let Ok(mut parked) = parked.try_borrow_mut() else {
+                return;
+            };
+            match parked.as_mut() {
+                Some(slot) if slot.wheel.id == self.shared.id => {
+                    evicted = std::mem::replace(&mut slot.registration, registration.take());
+                }
+                _ => {
+                    other = parked.replace(Parked {
+                        wheel: Arc::clone(&self.shared),
+                        registration: registration.take(),
+                    });
+                }
+            }
+        });
+        // Not parked (the thread is ending, or this runs inside the slot's own drop):
+        // removed at once.
+        if let Some(registration) = registration {
+            self.shared.remove(registration.key);
+        }
+        if let Some(evicted) = evicted {
+            self.shared.remove(evicted.key);
+        }
+        // Its drop removes its entry from its own wheel.
+        drop(other);
+    }
+
+    /// How many deadlines are registered and not yet freed (a parked one included), for
+    /// tests.
     #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
         self.shared.lock().in_use
@@ -216,6 +373,14 @@ impl Drop for Deadlines {
 }
 
 impl Shared {
+    /// Frees the entry of `key`, whatever its state.
+    fn remove(&self, key: DeadlineKey) {
+        let mut wheel = self.lock();
+        let waker = wheel.remove(key);
+        drop(wheel);
+        drop(waker);
+    }
+
     /// The wheel; a panic while it was held (none of its code panics but an allocation
     /// failure) leaves it consistent, so poisoning is ignored.
     fn lock(&self) -> MutexGuard<'_, Wheel> {
@@ -262,6 +427,43 @@ impl Wheel {
         let generation = entry.generation;
         self.link_sorted(index, list);
         DeadlineKey { index, generation }
+    }
+
+    /// Frees the entry of `key`, whatever its state, handing out its waker to drop once
+    /// the lock is released.
+    fn remove(&mut self, key: DeadlineKey) -> Option<Waker> {
+        let entry = self.entry(key);
+        let waker = entry.waker.take();
+        if entry.state == EntryState::Waiting {
+            self.unlink(key.index);
+        }
+        self.release(key.index);
+        waker
+    }
+
+    /// Makes sure the sweeper looks at the wheel by `deadline`: the sweeper's waker, to
+    /// wake once the lock is released, if it sleeps until later (or not at all).
+    fn arm(&mut self, deadline: Instant) -> Option<Waker> {
+        match self.armed_until {
+            Some(armed) if armed <= deadline => None,
+            _ => {
+                self.armed_until = Some(deadline);
+                self.sweeper_waker.take()
+            }
+        }
+    }
+
+    /// Puts an expired entry back to waiting, for what is left of `registration`'s
+    /// deadline.
+    fn unlinked_expired_to_waiting(&mut self, registration: &Registration, waker: Waker) {
+        let list = self.list_for(registration.timeout);
+        let index = registration.key.index;
+        let entry = &mut self.entries[index as usize];
+        entry.deadline = registration.deadline;
+        entry.waker = Some(waker);
+        entry.list = list as u8;
+        entry.state = EntryState::Waiting;
+        self.link_sorted(index, list);
     }
 
     /// The list for deadlines of `timeout`: its own, an empty one re-keyed, a new one, or,
@@ -341,7 +543,8 @@ impl Wheel {
     }
 
     /// Expires every entry due at `now`, handing out their wakers.
-    fn expire(&mut self, now: Instant, woken: &mut Vec<Waker>) {
+    fn expire(&mut self, now: Instant, woken: &mut Vec<Waker>) -> bool {
+        let mut expired = false;
         for list in 0..self.lists.len() {
             loop {
                 let head = self.lists[list].head;
@@ -352,8 +555,10 @@ impl Wheel {
                 let entry = &mut self.entries[head as usize];
                 entry.state = EntryState::Expired;
                 woken.extend(entry.waker.take());
+                expired = true;
             }
         }
+        expired
     }
 
     /// Expires every waiting entry: the sweeper is gone, and nothing would.
@@ -411,7 +616,10 @@ impl Future for Sweeper {
             if wheel.closed {
                 return Poll::Ready(());
             }
-            wheel.expire(now, &mut this.woken);
+            if wheel.expire(now, &mut this.woken) {
+                // Under the lock, before any wake: an ask woken by it sees it changed.
+                this.shared.fired.fetch_add(1, Ordering::Release);
+            }
             let next = wheel.earliest();
             wheel.armed_until = next;
             let old = wheel.sweeper_waker.replace(waker);
@@ -449,6 +657,7 @@ impl Drop for Sweeper {
         wheel.armed_until = None;
         let old = wheel.sweeper_waker.take();
         wheel.expire_all(&mut self.woken);
+        self.shared.fired.fetch_add(1, Ordering::Release);
         drop(wheel);
         drop(old);
         for waker in self.woken.drain(..) {
@@ -459,7 +668,7 @@ impl Drop for Sweeper {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::task::Wake;
 
     use super::*;
@@ -479,39 +688,113 @@ mod tests {
         (Arc::clone(&counter), Waker::from(counter))
     }
 
-    fn key(registered: Registered) -> DeadlineKey {
-        match registered {
-            Registered::Waiting(key) => key,
-            Registered::Expired => panic!("expired at once"),
-        }
+    fn wakes(counter: &Counter) -> usize {
+        counter.0.load(Ordering::SeqCst)
     }
 
     fn clock() -> Clock {
         Clock::for_runtime(&tokio::runtime::Handle::current())
     }
 
+    /// Removes this thread's parked entry, as a thread's end does.
+    fn unpark() {
+        PARKED.with(|parked| drop(parked.borrow_mut().take()));
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn cancelled_and_spent_deadlines_free_their_entries_and_reuse_them() {
+    async fn released_deadlines_free_their_entries_but_the_last_one_parked() {
+        unpark();
         let (deadlines, clock) = (Deadlines::new(), clock());
-        let (_, waker) = counter();
-        let keys: Vec<_> = (0..100)
-            .map(|_| key(deadlines.register(&clock, Duration::from_secs(5), &waker)))
+        // Distinct wakers: none adopts another's entry.
+        let registrations: Vec<_> = (0..100)
+            .map(|_| {
+                let (_, waker) = counter();
+                deadlines
+                    .register(&clock, Duration::from_secs(5), &waker)
+                    .unwrap()
+            })
             .collect();
         assert_eq!(deadlines.in_use(), 100);
-        for key in keys {
-            deadlines.cancel(key);
+        for registration in registrations {
+            deadlines.release(registration);
         }
+        assert_eq!(deadlines.in_use(), 1, "only the last is parked");
+        unpark();
         assert_eq!(deadlines.in_use(), 0);
-        // Freed entries are reused: the slab does not grow with the number of asks.
-        for _ in 0..1000 {
-            let key = key(deadlines.register(&clock, Duration::from_secs(5), &waker));
-            deadlines.cancel(key);
-        }
-        assert_eq!(deadlines.shared.lock().entries.len(), 100);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_same_asker_adopts_its_parked_entry_and_is_still_timed_out_on_time() {
+        unpark();
+        let (deadlines, clock) = (Deadlines::new(), clock());
+        let (count, waker) = counter();
+        let start = Instant::now();
+        let first = deadlines
+            .register(&clock, Duration::from_secs(5), &waker)
+            .unwrap();
+        let first_key = first.key;
+        deadlines.release(first);
+        // A second later the same asker asks again: it adopts the entry due at 5 s.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let mut second = deadlines
+            .register(&clock, Duration::from_secs(5), &waker)
+            .unwrap();
+        assert_eq!(second.key, first_key, "adopted");
+        assert_eq!(deadlines.in_use(), 1);
+        // Another asker's waker does not adopt it: it has an entry of its own.
+        let (_, other) = counter();
+        let third = deadlines
+            .register(&clock, Duration::from_secs(5), &other)
+            .unwrap();
+        assert_ne!(third.key, first_key);
+
+        // At 5 s the adopted entry fires, which is early for the second ask: it waits on.
+        let mut cx = Context::from_waker(&waker);
+        tokio::time::sleep_until(start + Duration::from_secs(5)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(wakes(&count), 1);
+        assert!(deadlines.poll_expired(&mut second, &mut cx).is_pending());
+        // At its own deadline, 6 s, it expires.
+        tokio::time::sleep_until(start + Duration::from_secs(6)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(wakes(&count), 2);
+        assert!(deadlines.poll_expired(&mut second, &mut cx).is_ready());
+        deadlines.release(third);
+        unpark();
+        assert_eq!(deadlines.in_use(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_parked_entry_that_fired_is_not_adopted() {
+        unpark();
+        let (deadlines, clock) = (Deadlines::new(), clock());
+        let (count, waker) = counter();
+        let first = deadlines
+            .register(&clock, Duration::from_millis(10), &waker)
+            .unwrap();
+        deadlines.release(first);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(wakes(&count), 1, "the parked entry fired");
+        let mut second = deadlines
+            .register(&clock, Duration::from_millis(10), &waker)
+            .unwrap();
+        assert_eq!(
+            deadlines.in_use(),
+            1,
+            "the fired one was freed, a new one registered"
+        );
+        let mut cx = Context::from_waker(&waker);
+        assert!(deadlines.poll_expired(&mut second, &mut cx).is_pending());
+        tokio::time::sleep(Duration::from_millis(11)).await;
+        tokio::task::yield_now().await;
+        assert!(deadlines.poll_expired(&mut second, &mut cx).is_ready());
+        assert_eq!(deadlines.in_use(), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn deadlines_expire_in_order_across_more_timeouts_than_lists() {
+        unpark();
         let (deadlines, clock) = (Deadlines::new(), clock());
         let start = Instant::now();
         // Twelve timeouts for eight lists, registered longest first.
@@ -520,57 +803,58 @@ mod tests {
             .map(|ms| {
                 let (count, waker) = counter();
                 let timeout = Duration::from_millis(ms * 10);
-                (
-                    timeout,
-                    count,
-                    key(deadlines.register(&clock, timeout, &waker)),
-                )
+                let registration = deadlines.register(&clock, timeout, &waker).unwrap();
+                (timeout, count, waker, registration)
             })
             .collect();
         for step in 1..=12u64 {
             tokio::time::sleep_until(start + Duration::from_millis(step * 10)).await;
             // Let the sweeper run at this instant.
             tokio::task::yield_now().await;
-            for (timeout, count, _) in &registered {
+            for (timeout, count, _, _) in &registered {
                 let due = *timeout <= Duration::from_millis(step * 10);
-                assert_eq!(
-                    count.0.load(Ordering::SeqCst),
-                    usize::from(due),
-                    "{timeout:?}"
-                );
+                assert_eq!(wakes(count), usize::from(due), "{timeout:?}");
             }
         }
-        let waker = Waker::noop();
-        let mut cx = Context::from_waker(waker);
-        for (_, _, key) in registered {
-            assert!(deadlines.poll_expired(key, &mut cx).is_ready());
+        for (_, _, waker, mut registration) in registered {
+            let mut cx = Context::from_waker(&waker);
+            assert!(deadlines
+                .poll_expired(&mut registration, &mut cx)
+                .is_ready());
         }
         assert_eq!(deadlines.in_use(), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_later_deadline_does_not_wake_the_sweeper_and_an_earlier_one_does() {
+        unpark();
         let (deadlines, clock) = (Deadlines::new(), clock());
         let (_, waker) = counter();
-        let first = key(deadlines.register(&clock, Duration::from_secs(5), &waker));
+        let first = deadlines
+            .register(&clock, Duration::from_secs(5), &waker)
+            .unwrap();
         tokio::task::yield_now().await;
         let armed = deadlines.shared.lock().armed_until;
-        let later = key(deadlines.register(&clock, Duration::from_secs(6), &waker));
+        let later = deadlines
+            .register(&clock, Duration::from_secs(6), &waker)
+            .unwrap();
         assert_eq!(deadlines.shared.lock().armed_until, armed);
         assert!(deadlines.shared.lock().sweeper_waker.is_some());
         let (count, early_waker) = counter();
-        let earlier = key(deadlines.register(&clock, Duration::from_millis(1), &early_waker));
+        let earlier = deadlines.register(&clock, Duration::from_millis(1), &early_waker);
         assert!(deadlines.shared.lock().sweeper_waker.is_none(), "woken");
         tokio::time::sleep(Duration::from_millis(2)).await;
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        for key in [first, later, earlier] {
-            deadlines.cancel(key);
+        assert_eq!(wakes(&count), 1);
+        for registration in [first, later, earlier.unwrap()] {
+            deadlines.release(registration);
         }
+        unpark();
         assert_eq!(deadlines.in_use(), 0);
     }
 
     #[test]
     fn a_sweeper_whose_runtime_shut_down_expires_what_waits() {
+        unpark();
         let deadlines = Deadlines::new();
         let (count, waker) = counter();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -578,16 +862,18 @@ mod tests {
             .build()
             .unwrap();
         let clock = Clock::for_runtime(runtime.handle());
-        let key = runtime.block_on(async {
-            let key = key(deadlines.register(&clock, Duration::from_secs(3600), &waker));
+        let mut registration = runtime.block_on(async {
+            let registration = deadlines.register(&clock, Duration::from_secs(3600), &waker);
             tokio::task::yield_now().await;
-            key
+            registration.unwrap()
         });
-        assert_eq!(count.0.load(Ordering::SeqCst), 0);
+        assert_eq!(wakes(&count), 0);
         drop(runtime);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the ask is woken");
-        let mut cx = Context::from_waker(Waker::noop());
-        assert!(deadlines.poll_expired(key, &mut cx).is_ready());
+        assert_eq!(wakes(&count), 1, "the ask is woken");
+        let mut cx = Context::from_waker(&waker);
+        assert!(deadlines
+            .poll_expired(&mut registration, &mut cx)
+            .is_ready());
         assert!(!deadlines.shared.lock().sweeper_started);
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::address::core::{Delivery, RefCore};
-use crate::clock::deadlines::{DeadlineKey, Registered};
+use crate::clock::deadlines::Registration;
 use crate::error::AskError;
 use crate::mailbox::envelope::{
     reply_slot, Envelope, NoReply, Outcome, PendingReply, ReplyReceiver,
@@ -75,7 +75,7 @@ pub struct Ask<A: Actor, R> {
     /// Resolved from the target's default at the first poll, unless the request set it.
     timeout: Option<Duration>,
     /// Registered with the system's deadlines the first time the ask waits.
-    deadline: Option<DeadlineKey>,
+    deadline: Option<Registration>,
     state: AskState<A>,
     extract: fn(A::Reply) -> R,
 }
@@ -216,9 +216,9 @@ impl<A: Actor, R> Ask<A, R> {
             return Poll::Pending;
         };
         let events = delivery.target().events();
-        match self.deadline {
-            Some(key) => {
-                let expired = events.deadlines().poll_expired(key, cx);
+        match &mut self.deadline {
+            Some(registration) => {
+                let expired = events.deadlines().poll_expired(registration, cx);
                 if expired.is_ready() {
                     self.deadline = None;
                 }
@@ -230,22 +230,22 @@ impl<A: Actor, R> Ask<A, R> {
                     .deadlines()
                     .register(events.clock(), timeout, cx.waker())
                 {
-                    Registered::Waiting(key) => {
-                        self.deadline = Some(key);
+                    Some(registration) => {
+                        self.deadline = Some(registration);
                         Poll::Pending
                     }
-                    Registered::Expired => Poll::Ready(()),
+                    None => Poll::Ready(()),
                 }
             }
         }
     }
 
-    /// Forgets the deadline, if one is registered.
+    /// Hands the deadline back, if one is registered: the ask has ended.
     #[inline]
     fn cancel_deadline(&mut self) {
-        if let Some(key) = self.deadline.take() {
+        if let Some(registration) = self.deadline.take() {
             if let Some(delivery) = self.state.delivery() {
-                delivery.target().events().deadlines().cancel(key);
+                delivery.target().events().deadlines().release(registration);
             }
         }
     }
