@@ -1,8 +1,7 @@
 //! Spawning: a new actor's cell, mailbox, system lane and task, under the guardian
 //! ([`ActorSystem::spawn`]) or under an actor ([`Context::spawn`]), one code path for both.
 
-use std::any::Any;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
@@ -11,13 +10,10 @@ use crate::actor::Actor;
 use crate::address::actor_ref::ActorRef;
 use crate::address::cell::ActorCell;
 use crate::address::core::RefCore;
-use crate::address::handle::ActorHandle;
 use crate::context::Context;
-use crate::death_watch::WatchedBy;
 use crate::error::SpawnError;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopReason};
-use crate::mailbox::queue::channel;
 use crate::props::Props;
 use crate::runner;
 use crate::supervision::supervisor::{ChildEntry, Supervisor};
@@ -93,33 +89,29 @@ impl ActorSystem {
         self.shared_events().clock_on(&runtime);
         let id = ActorId::next();
         let path = child_path(parent_path, name.as_deref(), id);
-        let (mailbox_tx, mailbox_rx) = channel(mailbox_config.unwrap_or_else(A::mailbox));
-        let (handle, signals_rx) = ActorHandle::new(Arc::clone(&path), mailbox_tx.actor_waker());
-        let cell = Arc::new(ActorCell {
+        let cell = ActorCell::new(
             id,
-            mailbox: mailbox_tx,
-            handle: handle.clone(),
-            strong_refs: AtomicUsize::new(0),
-            ask_timeout: self.ask_timeout(),
-            watchers: WatchedBy::new(),
-            events: Arc::clone(self.shared_events()),
-        });
+            path,
+            name.is_some(),
+            mailbox_config.unwrap_or_else(A::mailbox),
+            self.ask_timeout(),
+            Arc::clone(self.shared_events()),
+        );
+        let handle = cell.handle();
         let actor_ref: ActorRef<A> = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
         let parent_id = parent.owner_id();
         // A child lives as long as its parent wants it; a named top-level actor until it
         // is stopped (Akka's `/user` guardian keeps it). Only an unnamed top-level actor,
         // which nobody could look up again, lives while someone holds a ref.
-        let keep_alive: Option<Box<dyn Any + Send + Sync>> =
-            if parent_id.is_none() && name.is_none() {
-                None
-            } else {
-                Some(Box::new(actor_ref.clone()))
-            };
+        let keeps_alive = parent_id.is_some() || name.is_some();
+        if keeps_alive {
+            cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        }
         let entry = ChildEntry {
             id,
             policy: restart,
             handle: handle.clone(),
-            keep_alive,
+            keeps_alive,
         };
 
         // The entry goes in before the task starts, so that a task that ends at once finds
@@ -133,19 +125,10 @@ impl ActorSystem {
                 parent: parent_id,
                 handle: handle.clone(),
                 abort: None,
-                cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
             },
         )?;
         parent.adopt(entry);
-        let task = runtime.spawn(runner::run(
-            cell,
-            factory,
-            mailbox_rx,
-            signals_rx,
-            self.clone(),
-            parent,
-            restart,
-        ));
+        let task = runtime.spawn(runner::run(cell, factory, self.clone(), parent, restart));
         // A task whose future was dropped before it ran ends `Aborted`; nothing else can
         // have aborted it, since its abort handle is not stored yet. tokio does that at
         // once to a task spawned on a runtime that has shut down, and the task's guard has

@@ -1,26 +1,39 @@
 //! [`ActorCell`]: what every handle to one local actor shares.
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actor::Actor;
-use crate::address::handle::ActorHandle;
+use crate::address::handle::{ActorHandle, HandleParts};
 use crate::death_watch::{Watched, WatchedBy};
+use crate::error::Failure;
 use crate::events::Events;
 use crate::id::ActorId;
-use crate::lifecycle::{StatusCell, StopMode, StopReason};
+use crate::lifecycle::{ActorStatus, StatusCell, StopMode, StopReason};
 use crate::mailbox::envelope::Envelope;
-use crate::mailbox::queue::MailboxSender;
+use crate::mailbox::lane::{ActorWaker, LaneHost, SignalLane};
+use crate::mailbox::queue::{MailboxHost, MailboxSender};
 use crate::mailbox::signal::SystemSignal;
+use crate::mailbox::MailboxConfig;
 
-/// What every handle to one local actor shares: its mailbox's senders' side, its untyped
-/// handle, the count of strong refs, and who watches it.
+/// What every handle to one local actor shares: its mailbox, its system lane, its status
+/// and path, the count of strong refs, and who watches it.
+///
+/// One allocation for all of it: typed refs hold an `Arc<ActorCell<A>>`, untyped handles
+/// the same `Arc` seen through [`HandleParts`], and the actor's task reaches its mailbox
+/// and lane through it too.
 pub(crate) struct ActorCell<A: Actor> {
     pub(crate) id: ActorId,
     pub(crate) mailbox: MailboxSender<Envelope<A>>,
-    /// Its system lane, status and path, shared with whoever knows it untyped.
-    pub(crate) handle: ActorHandle,
+    /// Signals from its supervisor, its watchers and whoever stops it; they wake the actor
+    /// through `mailbox`.
+    lane: SignalLane,
+    status: StatusCell,
+    /// Where it sits in the tree, like `/user/bank/account-7`; its last segment is the
+    /// actor's name, or `$` and its id for an unnamed actor.
+    path: Arc<str>,
+    named: bool,
     /// Strong refs alive. Kept apart from the mailbox so that the actor can hand out a new
     /// strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
@@ -30,13 +43,48 @@ pub(crate) struct ActorCell<A: Actor> {
 }
 
 impl<A: Actor> ActorCell<A> {
+    /// The cell of a new actor at `path` (`named` if its last segment is its name), with
+    /// an empty mailbox configured by `mailbox`.
+    pub(crate) fn new(
+        id: ActorId,
+        path: Arc<str>,
+        named: bool,
+        mailbox: MailboxConfig,
+        ask_timeout: Duration,
+        events: Arc<Events>,
+    ) -> Arc<Self> {
+        Arc::new(ActorCell {
+            id,
+            mailbox: MailboxSender::new(mailbox),
+            lane: SignalLane::new(),
+            status: StatusCell::new(ActorStatus::Starting),
+            path,
+            named,
+            strong_refs: AtomicUsize::new(0),
+            ask_timeout,
+            watchers: WatchedBy::new(),
+            events,
+        })
+    }
+
+    /// Its untyped handle: the same allocation, seen without its type.
+    pub(crate) fn handle(self: &Arc<Self>) -> ActorHandle {
+        ActorHandle::new(Arc::clone(self) as Arc<dyn HandleParts>)
+    }
+
     /// Where it sits in the tree, like `/user/bank/account-7`.
     pub(crate) fn path(&self) -> &Arc<str> {
-        self.handle.path()
+        &self.path
+    }
+
+    /// The name it was spawned with: the path's last segment, unless the actor is unnamed.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.named
+            .then(|| self.path.rsplit('/').next().unwrap_or_default())
     }
 
     pub(crate) fn status(&self) -> &StatusCell {
-        self.handle.status()
+        &self.status
     }
 
     /// A stop from outside. Sends after it returns are refused at once, not only once the
@@ -49,7 +97,20 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn signal(&self, signal: SystemSignal) {
         // The actor holds the receiving end until its task ends; an error means it
         // already stopped, and a stop of a stopped actor is a no-op.
-        let _ = self.handle.send(signal);
+        let _ = self.lane.send(signal, &self.mailbox);
+    }
+
+    /// Fails the actor, also inside an async handler; see [`SignalLane::fail`].
+    pub(crate) fn fail(&self, failure: Failure) -> Result<(), Failure> {
+        self.lane.fail(failure, &self.mailbox)
+    }
+
+    /// Gives back one strong ref: the last one gone tells the actor.
+    pub(crate) fn release_strong(&self) {
+        if self.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
+            atomic::fence(Ordering::Acquire);
+            self.signal(SystemSignal::RefsDropped);
+        }
     }
 
     /// Counts `msg` as a dead letter: it was refused, or dropped when the actor stopped.
@@ -67,6 +128,55 @@ impl<A: Actor> ActorCell<A> {
     /// Tells every watcher of the end, once; after the status says `Stopped`.
     pub(crate) fn notify_watchers(&self, reason: &StopReason) {
         self.watchers.notify_all(self.id, self.path(), reason);
+    }
+}
+
+impl<A: Actor> HandleParts for ActorCell<A> {
+    fn lane(&self) -> &SignalLane {
+        &self.lane
+    }
+
+    fn waker(&self) -> &dyn ActorWaker {
+        &self.mailbox
+    }
+
+    fn status(&self) -> &StatusCell {
+        &self.status
+    }
+
+    fn path(&self) -> &Arc<str> {
+        ActorCell::path(self)
+    }
+
+    fn name(&self) -> Option<&str> {
+        ActorCell::name(self)
+    }
+
+    fn close_mailbox(&self, to_senders_only: bool) {
+        self.mailbox.close_for_shutdown(to_senders_only);
+    }
+
+    fn release_strong_ref(&self) {
+        self.release_strong();
+    }
+}
+
+/// The actor's task reaches its lane and mailbox through its cell.
+impl<A: Actor> LaneHost for ActorCell<A> {
+    fn lane(&self) -> &SignalLane {
+        &self.lane
+    }
+
+    fn waker(&self) -> &dyn ActorWaker {
+        &self.mailbox
+    }
+}
+
+impl<A: Actor> MailboxHost for Arc<ActorCell<A>> {
+    type Item = Envelope<A>;
+
+    fn mailbox(&self) -> &MailboxSender<Envelope<A>> {
+        &self.mailbox
     }
 }
 

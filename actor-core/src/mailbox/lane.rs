@@ -8,7 +8,7 @@
 //! in the [module docs](super) (L1 to L4).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, PoisonError};
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use tokio::sync::oneshot;
@@ -30,9 +30,16 @@ pub(crate) struct SignalLane {
     urgent: AtomicBool,
     /// Wakes a handler's wait for `urgent`; registered only while an async handler waits.
     urgent_waker: AtomicWaker,
-    /// Wakes the actor's task for a signal: through its mailbox, where a waiting actor is
-    /// registered anyway, so that it registers one waker per wait, not two (L2).
-    waker: Arc<dyn ActorWaker>,
+}
+
+/// What holds an actor's system lane, for the actor's end of it: its cell, which also
+/// holds the mailbox the lane wakes the actor through (L2).
+pub(crate) trait LaneHost {
+    /// The lane.
+    fn lane(&self) -> &SignalLane;
+    /// Where the actor's task waits: its mailbox, where a waiting actor is registered
+    /// anyway, so that it registers one waker per wait, not two (L2).
+    fn waker(&self) -> &dyn ActorWaker;
 }
 
 /// Where a waiting actor's task is registered, to be woken by a message or a signal: its
@@ -42,13 +49,6 @@ pub(crate) trait ActorWaker: Send + Sync {
     fn register(&self, waker: &Waker);
     /// Wakes the task, if it is registered.
     fn wake(&self);
-    /// Closes the mailbox, as a stop from outside does: new messages are refused and
-    /// senders waiting for room get theirs back. With `to_senders_only`, the actor does not
-    /// learn of it and still receives what is queued, until it closes the mailbox itself
-    /// on its way out. A waker with no mailbox behind it (a test's) has nothing to close.
-    fn close(&self, to_senders_only: bool) {
-        let _ = to_senders_only;
-    }
 }
 
 /// The signals queued on a lane; the urgent ones go before the others, a failure first.
@@ -74,15 +74,16 @@ impl Queued {
 }
 
 impl SignalLane {
-    /// A lane that wakes its actor through `waker`.
-    pub(crate) fn new(waker: Arc<dyn ActorWaker>) -> Self {
+    /// An empty lane. It holds no waker of its own: every send is given the one it wakes
+    /// the actor through (its mailbox, held beside the lane in the actor's cell), so the
+    /// lane points at nothing and nothing points back at it.
+    pub(crate) fn new() -> Self {
         SignalLane {
             queued: Mutex::new(Queued::default()),
             pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             urgent: AtomicBool::new(false),
             urgent_waker: AtomicWaker::new(),
-            waker,
         }
     }
 
@@ -90,13 +91,13 @@ impl SignalLane {
         self.queued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Closes the actor's mailbox (see [`ActorWaker::close`]), for a system shutdown.
-    pub(crate) fn close_mailbox(&self, to_senders_only: bool) {
-        self.waker.close(to_senders_only);
-    }
-
-    /// Queues `signal`; hands it back if the actor is gone.
-    pub(crate) fn send(&self, signal: SystemSignal) -> Result<(), SystemSignal> {
+    /// Queues `signal` and wakes the actor through `waker`; hands it back if the actor is
+    /// gone.
+    pub(crate) fn send(
+        &self,
+        signal: SystemSignal,
+        waker: &dyn ActorWaker,
+    ) -> Result<(), SystemSignal> {
         {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -105,14 +106,14 @@ impl SignalLane {
             queued.signals.push_back(signal);
             self.pending.store(true, Ordering::Release);
         }
-        self.waker.wake();
+        waker.wake();
         Ok(())
     }
 
     /// Fails the actor with `failure`, ahead of any other signal and also while it waits
     /// inside an async handler (which is cancelled). A second failure before the first is
     /// read is dropped: the actor fails once. Hands the failure back if the actor is gone.
-    pub(crate) fn fail(&self, failure: Failure) -> Result<(), Failure> {
+    pub(crate) fn fail(&self, failure: Failure, waker: &dyn ActorWaker) -> Result<(), Failure> {
         {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -121,14 +122,14 @@ impl SignalLane {
             queued.failure.get_or_insert(failure);
             self.mark_urgent();
         }
-        self.wake_urgently();
+        self.wake_urgently(waker);
         Ok(())
     }
 
     /// Stops the actor at once, also while it waits inside an async handler (which is
     /// cancelled): a temporary sibling in a restart together (it is not restarted), and
     /// the children of an actor being restarted. Returns `false` if the actor is gone.
-    pub(crate) fn stop_urgently(&self) -> bool {
+    pub(crate) fn stop_urgently(&self, waker: &dyn ActorWaker) -> bool {
         let replaced = {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -140,14 +141,19 @@ impl SignalLane {
             replaced
         };
         drop(replaced);
-        self.wake_urgently();
+        self.wake_urgently(waker);
         true
     }
 
     /// Tears the actor down for a restart together with its siblings, also while it waits
     /// inside an async handler (which is cancelled); `done` is told once it is torn down.
     /// Returns `false` if the actor is gone.
-    pub(crate) fn teardown(&self, cause: Failure, done: oneshot::Sender<()>) -> bool {
+    pub(crate) fn teardown(
+        &self,
+        cause: Failure,
+        done: oneshot::Sender<()>,
+        waker: &dyn ActorWaker,
+    ) -> bool {
         let replaced = {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -169,7 +175,7 @@ impl SignalLane {
                 let _ = done.send(());
             }
         }
-        self.wake_urgently();
+        self.wake_urgently(waker);
         true
     }
 
@@ -180,9 +186,9 @@ impl SignalLane {
     }
 
     /// Wakes both waits an urgent signal ends: a handler's, and the actor's task.
-    fn wake_urgently(&self) {
+    fn wake_urgently(&self, waker: &dyn ActorWaker) {
         self.urgent_waker.wake();
-        self.waker.wake();
+        waker.wake();
     }
 }
 
@@ -197,19 +203,19 @@ impl SignalLane {
     }
 }
 
-/// The actor's end of its system lane, reached through `H` (the actor's handle, which
-/// holds the lane); dropping it closes the lane.
-pub(crate) struct SignalReceiver<H: AsRef<SignalLane>> {
-    lane: H,
+/// The actor's end of its system lane, reached through `H` (a shared pointer to the
+/// actor's cell, which holds the lane); dropping it closes the lane.
+pub(crate) struct SignalReceiver<H: std::ops::Deref<Target: LaneHost>> {
+    host: H,
 }
 
-impl<H: AsRef<SignalLane>> SignalReceiver<H> {
-    pub(crate) fn new(lane: H) -> Self {
-        SignalReceiver { lane }
+impl<H: std::ops::Deref<Target: LaneHost>> SignalReceiver<H> {
+    pub(crate) fn new(host: H) -> Self {
+        SignalReceiver { host }
     }
 
     fn lane(&self) -> &SignalLane {
-        self.lane.as_ref()
+        self.host.lane()
     }
 
     /// The next signal, if one is queued: one atomic load when none is.
@@ -272,7 +278,7 @@ impl<H: AsRef<SignalLane>> SignalReceiver<H> {
         if let Some(signal) = self.try_recv() {
             return Poll::Ready(signal);
         }
-        self.lane().waker.register(cx.waker());
+        self.host.waker().register(cx.waker());
         // Again after registering (L2): a send between the first check and the
         // registration would otherwise wake nobody. (A message wakes this wait too; it then
         // finds no signal and registers again.)
@@ -297,7 +303,7 @@ fn settle(lane: &SignalLane, queued: &Queued) {
     );
 }
 
-impl<H: AsRef<SignalLane>> Drop for SignalReceiver<H> {
+impl<H: std::ops::Deref<Target: LaneHost>> Drop for SignalReceiver<H> {
     fn drop(&mut self) {
         let lane = self.lane();
         let dropped = {

@@ -4,6 +4,7 @@
 //! [module docs](super); each place that keeps one names it.
 
 use std::collections::VecDeque;
+#[cfg(test)]
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -64,26 +65,15 @@ enum Turn<'a, T> {
     Full,
 }
 
-impl<T: Send> ActorWaker for Shared<T> {
+impl<T: Send> ActorWaker for MailboxSender<T> {
     fn register(&self, waker: &Waker) {
-        let replaced = self.lock().register_receiver(waker);
+        let replaced = self.shared.lock().register_receiver(waker);
         // Dropped unlocked: a waker's drop is a call into the runtime.
         drop(replaced);
     }
 
     fn wake(&self) {
-        let receiver = self.lock().receiver.take();
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
-    }
-
-    fn close(&self, to_senders_only: bool) {
-        self.close_with(to_senders_only);
-        if !to_senders_only {
-            // The actor learns of it even if it sleeps on an empty mailbox.
-            ActorWaker::wake(self);
-        }
+        self.shared.wake();
     }
 }
 
@@ -144,6 +134,14 @@ impl<T> Shared<T> {
         drop(state);
         for waiter in waiters {
             waiter.waker.wake();
+        }
+    }
+
+    /// Wakes the actor, if it waits.
+    fn wake(&self) {
+        let receiver = self.lock().receiver.take();
+        if let Some(receiver) = receiver {
+            receiver.wake();
         }
     }
 
@@ -469,45 +467,78 @@ impl<T> Shared<T> {
     }
 }
 
-/// The senders' side of a mailbox; the actor's cell holds one, every ref reaches it there.
+/// A mailbox, as its senders see it: the queue and the line of waiting senders. Not
+/// behind an `Arc` of its own: the actor's cell holds it inline, so that a spawn
+/// allocates one block for the cell, its mailbox and its lane together, and every ref
+/// reaches it there.
 pub(crate) struct MailboxSender<T> {
-    shared: Arc<Shared<T>>,
+    shared: Shared<T>,
 }
 
-/// The actor's side of its mailbox: the shared queue and the batch it took from it.
-pub(crate) struct MailboxReceiver<T> {
-    shared: Arc<Shared<T>>,
+/// Where the actor's side of a mailbox finds it: a shared pointer to what holds the
+/// mailbox (the actor's cell), cloned for the [`HeldPermits`] of its task.
+pub(crate) trait MailboxHost: Clone {
+    /// What the mailbox carries.
+    type Item;
+    /// The mailbox.
+    fn mailbox(&self) -> &MailboxSender<Self::Item>;
+}
+
+/// A mailbox on its own, for the tests of this module.
+#[cfg(test)]
+impl<T> MailboxHost for Arc<MailboxSender<T>> {
+    type Item = T;
+
+    fn mailbox(&self) -> &MailboxSender<T> {
+        self
+    }
+}
+
+/// The actor's side of its mailbox: the shared queue (reached through `H`, what holds
+/// it) and the batch it took from it.
+pub(crate) struct MailboxReceiver<H: MailboxHost> {
+    host: H,
     /// Messages taken from the queue in one swap and not yet handed out, oldest first.
-    batch: VecDeque<T>,
+    batch: VecDeque<H::Item>,
 }
 
-/// A mailbox configured by `config`: its senders' side and its actor's side.
+/// A mailbox of its own and its actor's side, for the tests of this module.
+#[cfg(test)]
 pub(crate) fn channel<T: Send + 'static>(
     config: MailboxConfig,
-) -> (MailboxSender<T>, MailboxReceiver<T>) {
-    let capacity = match config {
-        MailboxConfig::Bounded(capacity) => Some(capacity.max(1)),
-        MailboxConfig::Unbounded => None,
-    };
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            queue: VecDeque::new(),
-            closed: false,
-            receiving: false,
-            receiver: None,
-            waiters: VecDeque::new(),
-            assigned: 0,
-            next_key: 0,
-        }),
-        capacity,
-        permits_taken: AtomicUsize::new(0),
-        has_waiters: AtomicBool::new(false),
-    });
-    let receiver = MailboxReceiver {
-        shared: Arc::clone(&shared),
-        batch: VecDeque::new(),
-    };
-    (MailboxSender { shared }, receiver)
+) -> (
+    Arc<MailboxSender<T>>,
+    MailboxReceiver<Arc<MailboxSender<T>>>,
+) {
+    let mailbox = Arc::new(MailboxSender::new(config));
+    (Arc::clone(&mailbox), MailboxReceiver::new(mailbox))
+}
+
+impl<T> MailboxSender<T> {
+    /// An empty mailbox configured by `config`; it allocates nothing until a message is
+    /// queued.
+    pub(crate) fn new(config: MailboxConfig) -> Self {
+        let capacity = match config {
+            MailboxConfig::Bounded(capacity) => Some(capacity.max(1)),
+            MailboxConfig::Unbounded => None,
+        };
+        MailboxSender {
+            shared: Shared {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    closed: false,
+                    receiving: false,
+                    receiver: None,
+                    waiters: VecDeque::new(),
+                    assigned: 0,
+                    next_key: 0,
+                }),
+                capacity,
+                permits_taken: AtomicUsize::new(0),
+                has_waiters: AtomicBool::new(false),
+            },
+        }
+    }
 }
 
 impl<T: Send + 'static> MailboxSender<T> {
@@ -531,11 +562,6 @@ impl<T: Send + 'static> MailboxSender<T> {
         }
     }
 
-    /// The actor's waker slot, for its system lane to wake it through.
-    pub(crate) fn actor_waker(&self) -> Arc<dyn ActorWaker> {
-        Arc::clone(&self.shared) as Arc<dyn ActorWaker>
-    }
-
     /// Closes the mailbox from outside, for a stop asked by someone other than the actor:
     /// sends from then on are refused at once, and waiting senders get their message back,
     /// instead of waiting until the actor reads the stop. The stop signal should be sent
@@ -545,6 +571,17 @@ impl<T: Send + 'static> MailboxSender<T> {
         self.shared.close();
         // The actor learns of it even if it sleeps on an empty mailbox.
         self.shared.wake();
+    }
+
+    /// Closes the mailbox for a system shutdown. With `to_senders_only`, the actor does
+    /// not learn of it and still receives what is queued, until it closes the mailbox
+    /// itself on its way out (M6).
+    pub(crate) fn close_for_shutdown(&self, to_senders_only: bool) {
+        if to_senders_only {
+            self.shared.close_with(true);
+        } else {
+            self.close();
+        }
     }
 }
 
@@ -728,18 +765,26 @@ impl<T> Drop for Sending<'_, T> {
     }
 }
 
-impl<T> MailboxReceiver<T> {
+impl<H: MailboxHost> MailboxReceiver<H> {
+    /// The actor's side of the mailbox that `host` holds.
+    pub(crate) fn new(host: H) -> Self {
+        MailboxReceiver {
+            host,
+            batch: VecDeque::new(),
+        }
+    }
+
     /// The next message; `Ready(None)` once the mailbox is closed and empty.
     ///
     /// Cancel safe: a message is either returned or stays queued. Each message counts
     /// against tokio's cooperative budget, as a tokio channel's would, so an actor that
     /// never runs out of messages still lets other tasks run.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<H::Item>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         if self.batch.is_empty() {
             // One lock, whatever it finds: messages to take, a closed mailbox, or nothing,
             // in which case the waker goes in under the same lock the senders look in (M7).
-            let mut state = self.shared.lock();
+            let mut state = self.host.mailbox().shared.lock();
             if state.queue.is_empty() {
                 if state.closed && !state.receiving {
                     return Poll::Ready(None);
@@ -762,9 +807,9 @@ impl<T> MailboxReceiver<T> {
     }
 
     /// The next queued message, without waiting; `None` if there is none right now.
-    pub(crate) fn try_recv(&mut self) -> Option<T> {
+    pub(crate) fn try_recv(&mut self) -> Option<H::Item> {
         if self.batch.is_empty() {
-            let mut state = self.shared.lock();
+            let mut state = self.host.mailbox().shared.lock();
             if state.queue.is_empty() {
                 return None;
             }
@@ -774,10 +819,15 @@ impl<T> MailboxReceiver<T> {
     }
 
     /// Takes the oldest message of the batch, and frees its permit.
-    fn hand_out(&mut self) -> Option<T> {
+    fn hand_out(&mut self) -> Option<H::Item> {
         let value = self.batch.pop_front()?;
-        if let Some(capacity) = self.shared.capacity {
-            let before = self.shared.permits_taken.fetch_sub(1, Ordering::SeqCst);
+        if let Some(capacity) = self.host.mailbox().shared.capacity {
+            let before = self
+                .host
+                .mailbox()
+                .shared
+                .permits_taken
+                .fetch_sub(1, Ordering::SeqCst);
             debug_assert!(before >= 1, "M1: a message handed out without its permit");
             // Lower the count, then look at the flag (M3).
             seq_cst_store_load();
@@ -787,24 +837,31 @@ impl<T> MailboxReceiver<T> {
             // one wake-up per message (M4). The permits held back go to them as soon as
             // the actor's task stops running (`HeldPermits::release`), so a handler that
             // waits on a sender to its own mailbox does not wait on them.
-            if left <= capacity / 2 && self.shared.has_waiters.load(Ordering::SeqCst) {
-                self.shared.grant_waiters();
+            if left <= capacity / 2
+                && self
+                    .host
+                    .mailbox()
+                    .shared
+                    .has_waiters
+                    .load(Ordering::SeqCst)
+            {
+                self.host.mailbox().shared.grant_waiters();
             }
         }
         Some(value)
     }
 
     /// A handle for the actor's task to release the permits held back to the waiters.
-    pub(crate) fn held_permits(&self) -> HeldPermits<T> {
+    pub(crate) fn held_permits(&self) -> HeldPermits<H> {
         HeldPermits {
-            shared: Arc::clone(&self.shared),
+            host: self.host.clone(),
         }
     }
 
     /// Refuses new messages; those already queued can still be received. Waiting senders
     /// are woken to learn that the mailbox closed.
     pub(crate) fn close(&mut self) {
-        self.shared.close();
+        self.host.mailbox().shared.close();
     }
 }
 
@@ -820,14 +877,24 @@ pub(super) struct Counts {
 }
 
 #[cfg(all(test, loom))]
-impl<T> MailboxReceiver<T> {
+impl<H: MailboxHost> MailboxReceiver<H> {
     pub(super) fn counts(&self) -> Counts {
-        let state = self.shared.lock();
+        let state = self.host.mailbox().shared.lock();
         Counts {
-            permits_taken: self.shared.permits_taken.load(Ordering::SeqCst),
+            permits_taken: self
+                .host
+                .mailbox()
+                .shared
+                .permits_taken
+                .load(Ordering::SeqCst),
             waiting: state.waiters.len(),
             assigned: state.assigned,
-            has_waiters: self.shared.has_waiters.load(Ordering::SeqCst),
+            has_waiters: self
+                .host
+                .mailbox()
+                .shared
+                .has_waiters
+                .load(Ordering::SeqCst),
         }
     }
 }
@@ -840,17 +907,23 @@ impl<T> MailboxReceiver<T> {
 /// holds back goes to the waiters then: otherwise a handler that asks someone who sends to
 /// this very mailbox would wait for a permit that nobody may take, a deadlock with free
 /// room.
-pub(crate) struct HeldPermits<T> {
-    shared: Arc<Shared<T>>,
+pub(crate) struct HeldPermits<H: MailboxHost> {
+    host: H,
 }
 
-impl<T> HeldPermits<T> {
+impl<H: MailboxHost> HeldPermits<H> {
     /// Grants every free permit to the waiters, oldest first. One atomic load when no one
     /// waits, which is every time the mailbox is not full.
     #[inline]
     pub(crate) fn release(&self) {
-        if self.shared.has_waiters.load(Ordering::SeqCst) {
-            self.shared.grant_waiters();
+        if self
+            .host
+            .mailbox()
+            .shared
+            .has_waiters
+            .load(Ordering::SeqCst)
+        {
+            self.host.mailbox().shared.grant_waiters();
         }
     }
 }
@@ -866,12 +939,12 @@ fn shrink_when_idle<T>(buffer: &mut VecDeque<T>) {
     }
 }
 
-impl<T> Drop for MailboxReceiver<T> {
+impl<H: MailboxHost> Drop for MailboxReceiver<H> {
     /// Closes the mailbox and drops what it still holds, so that every pending ask learns
     /// at once that its message will not be handled (its reply slot drops with it).
     fn drop(&mut self) {
         self.close();
-        let queued = std::mem::take(&mut self.shared.lock().queue);
+        let queued = std::mem::take(&mut self.host.mailbox().shared.lock().queue);
         drop(queued);
     }
 }
@@ -898,7 +971,7 @@ mod tests {
             assert_eq!(received, 10_000, "burst {burst}");
         }
         assert!(receiver.batch.capacity() <= IDLE_BUFFER);
-        assert!(receiver.shared.lock().queue.capacity() <= IDLE_BUFFER);
+        assert!(receiver.host.shared.lock().queue.capacity() <= IDLE_BUFFER);
     }
 
     #[test]
@@ -921,10 +994,10 @@ mod tests {
         assert!(waiting.poll_send(&mut cx).is_pending());
         // Taking the message frees the only permit, which goes to the waiting sender.
         assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(_))));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 1);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 1);
 
         receiver.close();
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
         assert!(matches!(waiting.poll_send(&mut cx), Poll::Ready(Err(_))));
     }
 
@@ -949,7 +1022,7 @@ mod tests {
         ));
         assert!(reserved.send(&sender, 3).is_ok());
         assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(3))));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
     }
 
     #[test]
@@ -959,7 +1032,7 @@ mod tests {
         assert!(reserved.try_reserve(&sender).is_ok());
         receiver.close();
         assert_eq!(reserved.send(&sender, 7), Err(7));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
         assert!(matches!(
             PermitSlot::default().try_reserve(&sender),
             Err(TrySendError::Closed(()))
@@ -1066,7 +1139,6 @@ mod tests {
         for capacity in [1, 2, 3, 5, 8] {
             let run = async {
                 let (sender, mut receiver) = channel::<u32>(MailboxConfig::bounded(capacity));
-                let sender = Arc::new(sender);
                 let actor = tokio::spawn(async move {
                     let mut arrived = vec![Vec::new(); SENDERS as usize];
                     loop {
@@ -1095,11 +1167,11 @@ mod tests {
                 assert_eq!(arrived, delivered, "capacity {capacity}");
                 gave_up += SENDERS as usize * EACH as usize
                     - delivered.iter().map(Vec::len).sum::<usize>();
-                let state = receiver.shared.lock();
+                let state = receiver.host.shared.lock();
                 assert!(state.waiters.is_empty(), "capacity {capacity}");
                 assert_eq!(state.assigned, 0, "capacity {capacity}");
                 assert_eq!(
-                    receiver.shared.permits_taken.load(Ordering::SeqCst),
+                    receiver.host.shared.permits_taken.load(Ordering::SeqCst),
                     0,
                     "capacity {capacity}"
                 );

@@ -122,7 +122,7 @@ impl ActorSystem {
                 .get(&id)
                 .filter(|entry| **entry.handle.path() == *path)
                 .ok_or_else(not_found)?;
-            Arc::clone(&entry.cell)
+            entry.handle.cell()
         };
         let cell = cell
             .downcast::<ActorCell<A>>()
