@@ -58,7 +58,11 @@ impl ActorSystem {
     /// can look up, stops once its last strong ref is dropped
     /// ([`StopReason::RefsDropped`](crate::StopReason::RefsDropped)).
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
-        self.spawn_under(Arc::clone(self.guardian()), "/user", props.into())
+        self.spawn_under(
+            Arc::clone(self.guardian()),
+            Arc::clone(self.user_path()),
+            props.into(),
+        )
     }
 
     /// Spawns an actor under `parent` (the guardian, or an actor's supervisor of its
@@ -67,7 +71,7 @@ impl ActorSystem {
     pub(crate) fn spawn_under<A: Actor>(
         &self,
         parent: Arc<Supervisor>,
-        parent_path: &str,
+        parent_path: Arc<str>,
         props: Props<A>,
     ) -> Result<ActorRef<A>, SpawnError> {
         let Props {
@@ -88,11 +92,10 @@ impl ActorSystem {
         }
         self.shared_events().clock_on(&runtime);
         let id = ActorId::next();
-        let path = child_path(parent_path, name.as_deref(), id);
         let cell = ActorCell::new(
             id,
-            path,
-            name.is_some(),
+            parent_path,
+            name.as_deref(),
             mailbox_config.unwrap_or_else(A::mailbox),
             self.ask_timeout(),
             Arc::clone(self.shared_events()),
@@ -157,76 +160,7 @@ impl<A: Actor> Context<A> {
         props: impl Into<Props<B>>,
     ) -> Result<ActorRef<B>, SpawnError> {
         let supervisor = Arc::clone(self.children_supervisor()?);
-        self.system()
-            .spawn_under(supervisor, self.path(), props.into())
-    }
-}
-
-/// A child's path: its parent's, then its name or, unnamed, `$` and its id. Built by hand
-/// rather than with `format!`, which was a seventh of the cost of a spawn, and on the
-/// stack when it is short, so that the `Arc` is its one allocation.
-fn child_path(parent_path: &str, name: Option<&str>, id: ActorId) -> Arc<str> {
-    let mut digits = [0_u8; 20];
-    let mut start = digits.len();
-    let segment: &[u8] = match name {
-        Some(name) => name.as_bytes(),
-        None => {
-            let mut n = id.as_u64();
-            loop {
-                start -= 1;
-                digits[start] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            &digits[start..]
-        }
-    };
-    let marker: &[u8] = if name.is_none() { b"/$" } else { b"/" };
-    let parts = [parent_path.as_bytes(), marker, segment];
-    let len: usize = parts.iter().map(|part| part.len()).sum();
-    let mut short = [0_u8; 128];
-    let mut long = Vec::new();
-    let buffer: &mut [u8] = if len <= short.len() {
-        &mut short[..len]
-    } else {
-        long.resize(len, 0);
-        &mut long
-    };
-    let mut at = 0;
-    for part in parts {
-        buffer[at..at + part.len()].copy_from_slice(part);
-        at += part.len();
-    }
-    // Only whole UTF-8 strings and ASCII went in.
-    Arc::from(std::str::from_utf8(buffer).unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn child_paths_are_parent_then_name_or_dollar_id() {
-        let id = ActorId::next();
-        let unnamed = format!("/user/bank/${}", id.as_u64());
-        assert_eq!(&*child_path("/user/bank", None, id), unnamed);
-        assert_eq!(
-            &*child_path("/user/bank", Some("teller"), id),
-            "/user/bank/teller"
-        );
-        // Longer than the stack buffer: built on the heap, same result.
-        let deep = format!("/user{}", "/branch".repeat(30));
-        assert_eq!(
-            &*child_path(&deep, Some("leaf"), id),
-            format!("{deep}/leaf")
-        );
-        assert_eq!(
-            ActorId::from_segment(&format!("${}", id.as_u64())),
-            Some(id)
-        );
-        assert_eq!(ActorId::from_segment("teller"), None);
-        assert_eq!(ActorId::from_segment("$"), None);
+        let path = Arc::clone(self.cell().path());
+        self.system().spawn_under(supervisor, path, props.into())
     }
 }

@@ -1,7 +1,7 @@
 //! [`ActorCell`]: what every handle to one local actor shares.
 
 use std::sync::atomic::{self, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::actor::Actor;
@@ -31,9 +31,13 @@ pub(crate) struct ActorCell<A: Actor> {
     lane: SignalLane,
     status: StatusCell,
     /// Where it sits in the tree, like `/user/bank/account-7`; its last segment is the
-    /// actor's name, or `$` and its id for an unnamed actor.
-    path: Arc<str>,
-    named: bool,
+    /// actor's name, or `$` and its id for an unnamed actor. A named actor's is built at
+    /// its spawn (the registry finds it by it); an unnamed one's only when first asked
+    /// for, from `parent_path`: most actors are never asked for theirs, and building it
+    /// was an allocation and a tenth of the cost of a spawn.
+    path: OnceLock<Arc<str>>,
+    /// An unnamed actor's parent's path; `None` for a named actor.
+    parent_path: Option<Arc<str>>,
     /// Strong refs alive. Kept apart from the mailbox so that the actor can hand out a new
     /// strong ref to itself even after every outside ref was dropped.
     pub(crate) strong_refs: AtomicUsize,
@@ -43,23 +47,30 @@ pub(crate) struct ActorCell<A: Actor> {
 }
 
 impl<A: Actor> ActorCell<A> {
-    /// The cell of a new actor at `path` (`named` if its last segment is its name), with
-    /// an empty mailbox configured by `mailbox`.
+    /// The cell of a new actor under the actor at `parent_path`, with an empty mailbox
+    /// configured by `mailbox`.
     pub(crate) fn new(
         id: ActorId,
-        path: Arc<str>,
-        named: bool,
+        parent_path: Arc<str>,
+        name: Option<&str>,
         mailbox: MailboxConfig,
         ask_timeout: Duration,
         events: Arc<Events>,
     ) -> Arc<Self> {
+        let (path, parent_path) = match name {
+            Some(name) => (
+                OnceLock::from(child_path(&parent_path, Some(name), id)),
+                None,
+            ),
+            None => (OnceLock::new(), Some(parent_path)),
+        };
         Arc::new(ActorCell {
             id,
             mailbox: MailboxSender::new(mailbox),
             lane: SignalLane::new(),
             status: StatusCell::new(ActorStatus::Starting),
             path,
-            named,
+            parent_path,
             strong_refs: AtomicUsize::new(0),
             ask_timeout,
             watchers: WatchedBy::new(),
@@ -74,13 +85,18 @@ impl<A: Actor> ActorCell<A> {
 
     /// Where it sits in the tree, like `/user/bank/account-7`.
     pub(crate) fn path(&self) -> &Arc<str> {
-        &self.path
+        self.path.get_or_init(|| {
+            let parent = self.parent_path.as_deref().unwrap_or_default();
+            child_path(parent, None, self.id)
+        })
     }
 
     /// The name it was spawned with: the path's last segment, unless the actor is unnamed.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.named
-            .then(|| self.path.rsplit('/').next().unwrap_or_default())
+        if self.parent_path.is_some() {
+            return None;
+        }
+        Some(self.path().rsplit('/').next().unwrap_or_default())
     }
 
     pub(crate) fn status(&self) -> &StatusCell {
@@ -121,13 +137,17 @@ impl<A: Actor> ActorCell<A> {
 
     /// Records `watcher`'s watch, or tells it at once if this actor has already stopped.
     pub(crate) fn add_watcher(&self, watcher_id: ActorId, watcher: &ActorHandle) {
-        self.watchers
-            .add(watcher_id, watcher, (self.id, self.path()), self.status());
+        self.watchers.add(
+            watcher_id,
+            watcher,
+            (self.id, || self.path()),
+            self.status(),
+        );
     }
 
     /// Tells every watcher of the end, once; after the status says `Stopped`.
     pub(crate) fn notify_watchers(&self, reason: &StopReason) {
-        self.watchers.notify_all(self.id, self.path(), reason);
+        self.watchers.notify_all(self.id, || self.path(), reason);
     }
 }
 
@@ -183,5 +203,74 @@ impl<A: Actor> MailboxHost for Arc<ActorCell<A>> {
 impl<A: Actor> Watched for ActorCell<A> {
     fn remove_watcher(&self, watcher: ActorId) {
         self.watchers.remove(watcher);
+    }
+}
+
+/// A child's path: its parent's, then its name or, unnamed, `$` and its id. Built by hand
+/// rather than with `format!`, which was a seventh of the cost of a spawn, and on the
+/// stack when it is short, so that the `Arc` is its one allocation.
+pub(crate) fn child_path(parent_path: &str, name: Option<&str>, id: ActorId) -> Arc<str> {
+    let mut digits = [0_u8; 20];
+    let mut start = digits.len();
+    let segment: &[u8] = match name {
+        Some(name) => name.as_bytes(),
+        None => {
+            let mut n = id.as_u64();
+            loop {
+                start -= 1;
+                digits[start] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            &digits[start..]
+        }
+    };
+    let marker: &[u8] = if name.is_none() { b"/$" } else { b"/" };
+    let parts = [parent_path.as_bytes(), marker, segment];
+    let len: usize = parts.iter().map(|part| part.len()).sum();
+    let mut short = [0_u8; 128];
+    let mut long = Vec::new();
+    let buffer: &mut [u8] = if len <= short.len() {
+        &mut short[..len]
+    } else {
+        long.resize(len, 0);
+        &mut long
+    };
+    let mut at = 0;
+    for part in parts {
+        buffer[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    // Only whole UTF-8 strings and ASCII went in.
+    Arc::from(std::str::from_utf8(buffer).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_paths_are_parent_then_name_or_dollar_id() {
+        let id = ActorId::next();
+        let unnamed = format!("/user/bank/${}", id.as_u64());
+        assert_eq!(&*child_path("/user/bank", None, id), unnamed);
+        assert_eq!(
+            &*child_path("/user/bank", Some("teller"), id),
+            "/user/bank/teller"
+        );
+        // Longer than the stack buffer: built on the heap, same result.
+        let deep = format!("/user{}", "/branch".repeat(30));
+        assert_eq!(
+            &*child_path(&deep, Some("leaf"), id),
+            format!("{deep}/leaf")
+        );
+        assert_eq!(
+            ActorId::from_segment(&format!("${}", id.as_u64())),
+            Some(id)
+        );
+        assert_eq!(ActorId::from_segment("teller"), None);
+        assert_eq!(ActorId::from_segment("$"), None);
     }
 }
