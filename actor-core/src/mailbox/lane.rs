@@ -55,8 +55,11 @@ pub(crate) trait ActorWaker: Send + Sync {
 #[derive(Default)]
 struct Queued {
     failure: Option<Failure>,
-    /// A teardown or a stop. Boxed: it is rare, and the lane sits in every actor's heap.
-    ending: Option<Box<Urgent>>,
+    /// An urgent stop: a flag, decided at once, so that stopping a sibling or a child
+    /// allocates nothing. It goes before a teardown, which it makes moot.
+    stop: bool,
+    /// A teardown. Boxed: it is rare, and the lane sits in every actor's heap.
+    teardown: Option<Box<Urgent>>,
     signals: VecDeque<SystemSignal>,
 }
 
@@ -65,11 +68,14 @@ impl Queued {
         if let Some(failure) = self.failure.take() {
             return Some(Urgent::Failed(failure));
         }
-        self.ending.take().map(|ending| *ending)
+        if std::mem::take(&mut self.stop) {
+            return Some(Urgent::Stop);
+        }
+        self.teardown.take().map(|teardown| *teardown)
     }
 
     fn has_urgent(&self) -> bool {
-        self.failure.is_some() || self.ending.is_some()
+        self.failure.is_some() || self.stop || self.teardown.is_some()
     }
 }
 
@@ -136,7 +142,8 @@ impl SignalLane {
                 return false;
             }
             // A stop is final: it replaces a teardown, whose sender then goes on.
-            let replaced = queued.ending.replace(Box::new(Urgent::Stop));
+            queued.stop = true;
+            let replaced = queued.teardown.take();
             self.mark_urgent();
             replaced
         };
@@ -160,10 +167,11 @@ impl SignalLane {
                 return false;
             }
             let teardown = Box::new(Urgent::Teardown { cause, done });
-            let replaced = match &queued.ending {
+            let replaced = if queued.stop {
                 // A stop is final: the teardown is dropped, and its sender goes on.
-                Some(ending) if matches!(**ending, Urgent::Stop) => Some(teardown),
-                _ => queued.ending.replace(teardown),
+                Some(teardown)
+            } else {
+                queued.teardown.replace(teardown)
             };
             self.mark_urgent();
             replaced

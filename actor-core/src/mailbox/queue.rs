@@ -105,16 +105,19 @@ impl<T> Shared<T> {
     /// Refuses new messages from now on, and wakes the waiting senders so that they get
     /// theirs back. Queued messages stay, for the actor to handle or drop.
     fn close(&self) {
-        self.close_with(false);
+        self.close_with(false, false);
     }
 
     /// With `keep_receiving`, refuses new messages and wakes the waiting senders, as
     /// `close` does, but the actor keeps receiving what is queued (and waiting when
-    /// nothing is) until it closes the mailbox itself; a mailbox closed already stays as it
-    /// is (M6).
-    fn close_with(&self, keep_receiving: bool) {
+    /// nothing is) until it closes the mailbox itself (M6). With `wake_actor`, the actor
+    /// is woken too, in the same lock, so that it learns of it even if it sleeps on an
+    /// empty mailbox. A mailbox closed already (as far as `keep_receiving` asks) stays
+    /// as it is, and returns at once: a stop closes it from outside, then the actor
+    /// closes it again on its way out, and its receiver once more when dropped.
+    fn close_with(&self, keep_receiving: bool, wake_actor: bool) {
         let mut state = self.lock();
-        if keep_receiving && state.closed {
+        if state.closed && (keep_receiving || !state.receiving) {
             return;
         }
         state.closed = true;
@@ -131,9 +134,17 @@ impl<T> Shared<T> {
         self.has_waiters.store(false, Ordering::SeqCst);
         // No sender waits on a closed mailbox again, so the buffer is not needed.
         let waiters = std::mem::take(&mut state.waiters);
+        let receiver = if wake_actor {
+            state.receiver.take()
+        } else {
+            None
+        };
         drop(state);
         for waiter in waiters {
             waiter.waker.wake();
+        }
+        if let Some(receiver) = receiver {
+            receiver.wake();
         }
     }
 
@@ -568,20 +579,15 @@ impl<T: Send + 'static> MailboxSender<T> {
     /// first, so that the actor, woken, finds the signal before the closed mailbox and
     /// stops the way the signal says.
     pub(crate) fn close(&self) {
-        self.shared.close();
         // The actor learns of it even if it sleeps on an empty mailbox.
-        self.shared.wake();
+        self.shared.close_with(false, true);
     }
 
     /// Closes the mailbox for a system shutdown. With `to_senders_only`, the actor does
     /// not learn of it and still receives what is queued, until it closes the mailbox
     /// itself on its way out (M6).
     pub(crate) fn close_for_shutdown(&self, to_senders_only: bool) {
-        if to_senders_only {
-            self.shared.close_with(true);
-        } else {
-            self.close();
-        }
+        self.shared.close_with(to_senders_only, !to_senders_only);
     }
 }
 
