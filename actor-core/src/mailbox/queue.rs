@@ -4,6 +4,7 @@
 //! [module docs](super); each place that keeps one names it.
 
 use std::collections::VecDeque;
+use std::num::NonZeroUsize;
 #[cfg(test)]
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -18,8 +19,9 @@ use crate::mailbox::MailboxConfig;
 /// The part of a mailbox that senders and the actor share.
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// `None` for an unbounded mailbox, which then skips all counting.
-    capacity: Option<usize>,
+    /// `None` for an unbounded mailbox, which then skips all counting. Non-zero, so
+    /// that the `Option` takes no word of its own in every actor's cell.
+    capacity: Option<NonZeroUsize>,
     /// Permits taken (M1): messages sent and not yet handed to the actor (queued or in its
     /// batch), plus permits assigned to waiting senders that have not used them yet.
     /// Raised under the lock, lowered by the actor without it.
@@ -41,7 +43,7 @@ struct State<T> {
     receiver: Option<Waker>,
     /// Senders waiting for a permit, oldest first, as in tokio's semaphore (M2): the first
     /// `assigned` of them were given one (counted in `permits_taken`) and woken to use it.
-    waiters: VecDeque<Waiter>,
+    waiters: Line,
     assigned: usize,
     /// The key of the next sender to join the waiters; keys rise along the line, so a
     /// sender finds itself by binary search.
@@ -52,6 +54,54 @@ struct State<T> {
 struct Waiter {
     key: u64,
     waker: Waker,
+}
+
+/// The senders waiting for a permit, oldest first: boxed when the first one joins and
+/// dropped when the actor goes idle with none left, as most mailboxes never see one, and
+/// an empty `VecDeque` is four words in every actor's cell. Reads see an empty line when
+/// there is none.
+#[derive(Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box is the point: one word in the cell while no one waits"
+)]
+struct Line(Option<Box<VecDeque<Waiter>>>);
+
+/// The line of a mailbox no sender ever waited at.
+const NO_LINE: &VecDeque<Waiter> = &VecDeque::new();
+
+impl std::ops::Deref for Line {
+    type Target = VecDeque<Waiter>;
+
+    fn deref(&self) -> &VecDeque<Waiter> {
+        self.0.as_deref().unwrap_or(NO_LINE)
+    }
+}
+
+impl std::ops::DerefMut for Line {
+    fn deref_mut(&mut self) -> &mut VecDeque<Waiter> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl IntoIterator for Line {
+    type Item = Waiter;
+    type IntoIter = std::iter::Flatten<std::option::IntoIter<VecDeque<Waiter>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.map(|line| *line).into_iter().flatten()
+    }
+}
+
+impl Line {
+    /// Gives the room back once no one waits, as the actor goes idle.
+    fn shrink_when_idle(&mut self) {
+        match &mut self.0 {
+            Some(line) if line.is_empty() => self.0 = None,
+            Some(line) => shrink_when_idle(line),
+            None => {}
+        }
+    }
 }
 
 /// What a sender that went to the line's bookkeeping got.
@@ -148,6 +198,12 @@ impl<T> Shared<T> {
         }
     }
 
+    /// How many messages it holds at most; `None` if it is unbounded.
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        self.capacity.map(NonZeroUsize::get)
+    }
+
     /// Wakes the actor, if it waits.
     fn wake(&self) {
         let receiver = self.lock().receiver.take();
@@ -204,7 +260,7 @@ impl<T> Shared<T> {
         if state.closed {
             return Err(TrySendError::Closed(value));
         }
-        if let Some(capacity) = self.capacity {
+        if let Some(capacity) = self.capacity() {
             if state.has_unassigned() || !self.permit_available(capacity) {
                 return Err(TrySendError::Full(value));
             }
@@ -231,7 +287,7 @@ impl<T> Shared<T> {
         // The fast path, every send to a mailbox that is not full: a sender that is not
         // waiting takes a free permit when no one waits for one. Kept small, to be inlined.
         if key.is_none() && !state.closed {
-            match self.capacity {
+            match self.capacity() {
                 None => {
                     self.enqueue(state, value);
                     return Ok(());
@@ -287,7 +343,7 @@ impl<T> Shared<T> {
             *key = None;
             return Turn::Closed;
         }
-        let Some(capacity) = self.capacity else {
+        let Some(capacity) = self.capacity() else {
             // An unbounded mailbox has no waiters: the fast path took the send, unless the
             // mailbox was closed.
             return Turn::Permit(state, None);
@@ -349,7 +405,7 @@ impl<T> Shared<T> {
     fn poll_reserve(&self, waker: &Waker, key: &mut Option<u64>) -> Result<(), TrySendError<()>> {
         let state = self.lock();
         if key.is_none() && !state.closed {
-            match self.capacity {
+            match self.capacity() {
                 None => return Ok(()),
                 Some(capacity) if !state.has_unassigned() && self.permit_available(capacity) => {
                     self.take_permit(capacity);
@@ -376,7 +432,7 @@ impl<T> Shared<T> {
         if state.closed {
             return Err(TrySendError::Closed(()));
         }
-        if let Some(capacity) = self.capacity {
+        if let Some(capacity) = self.capacity() {
             if state.has_unassigned() || !self.permit_available(capacity) {
                 return Err(TrySendError::Full(()));
             }
@@ -390,7 +446,7 @@ impl<T> Shared<T> {
     fn push_reserved(&self, value: T) -> Result<(), T> {
         let state = self.lock();
         if state.closed {
-            if self.capacity.is_some() {
+            if self.capacity().is_some() {
                 let before = self.permits_taken.fetch_sub(1, Ordering::SeqCst);
                 debug_assert!(before >= 1, "M1: a reserved permit that was not taken");
             }
@@ -403,7 +459,7 @@ impl<T> Shared<T> {
     /// Gives back a permit reserved and not used; it goes to the next waiter without one,
     /// as the permit of a waiter that gives up does (M5).
     fn release_reserved(&self) {
-        if self.capacity.is_none() {
+        if self.capacity().is_none() {
             return;
         }
         let mut state = self.lock();
@@ -465,7 +521,7 @@ impl<T> Shared<T> {
     /// Assigns a free permit to the first waiter without one, and returns its waker to wake
     /// once the lock is released. The caller updates `has_waiters`.
     fn grant_next(&self, state: &mut State<T>) -> Option<Waker> {
-        let capacity = self.capacity?;
+        let capacity = self.capacity()?;
         if !state.has_unassigned() || !self.permit_available(capacity) {
             return None;
         }
@@ -530,7 +586,7 @@ impl<T> MailboxSender<T> {
     /// queued.
     pub(crate) fn new(config: MailboxConfig) -> Self {
         let capacity = match config {
-            MailboxConfig::Bounded(capacity) => Some(capacity.max(1)),
+            MailboxConfig::Bounded(capacity) => NonZeroUsize::new(capacity.max(1)),
             MailboxConfig::Unbounded => None,
         };
         MailboxSender {
@@ -540,7 +596,7 @@ impl<T> MailboxSender<T> {
                     closed: false,
                     receiving: false,
                     receiver: None,
-                    waiters: VecDeque::new(),
+                    waiters: Line::default(),
                     assigned: 0,
                     next_key: 0,
                 }),
@@ -559,7 +615,7 @@ impl<T: Send + 'static> MailboxSender<T> {
 
     /// How many messages the mailbox holds at most; `None` if it is unbounded.
     pub(crate) fn capacity(&self) -> Option<usize> {
-        self.shared.capacity
+        self.shared.capacity()
     }
 
     /// About how many messages wait for the actor: for a bounded mailbox, the permits taken
@@ -567,7 +623,7 @@ impl<T: Send + 'static> MailboxSender<T> {
     /// one, those still queued. One atomic load when bounded. A smallest-mailbox router
     /// reads it; it is stale as soon as it is read.
     pub(crate) fn len(&self) -> usize {
-        match self.shared.capacity {
+        match self.shared.capacity() {
             Some(_) => self.shared.permits_taken.load(Ordering::Relaxed),
             None => self.shared.lock().queue.len(),
         }
@@ -799,7 +855,7 @@ impl<H: MailboxHost> MailboxReceiver<H> {
                 // Going idle: a burst bigger than a default mailbox, or a crowd of waiting
                 // senders, leaves no big buffers.
                 shrink_when_idle(&mut state.queue);
-                shrink_when_idle(&mut state.waiters);
+                state.waiters.shrink_when_idle();
                 drop(state);
                 drop(replaced);
                 shrink_when_idle(&mut self.batch);
@@ -827,7 +883,7 @@ impl<H: MailboxHost> MailboxReceiver<H> {
     /// Takes the oldest message of the batch, and frees its permit.
     fn hand_out(&mut self) -> Option<H::Item> {
         let value = self.batch.pop_front()?;
-        if let Some(capacity) = self.host.mailbox().shared.capacity {
+        if let Some(capacity) = self.host.mailbox().shared.capacity() {
             let before = self
                 .host
                 .mailbox()
