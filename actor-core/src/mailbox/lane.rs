@@ -60,7 +60,48 @@ struct Queued {
     stop: bool,
     /// A teardown. Boxed: it is rare, and the lane sits in every actor's heap.
     teardown: Option<Box<Urgent>>,
-    signals: VecDeque<SystemSignal>,
+    signals: Signals,
+}
+
+/// The plain signals queued on a lane, oldest first. The first waits in place and only
+/// those behind it go to a boxed queue: most actors ever get one signal at a time (the
+/// stop, at the end), and queueing it in a `VecDeque` allocated its buffer, a tenth of
+/// the cost of a stop.
+#[derive(Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box keeps the rare queue to one word of every actor's cell"
+)]
+struct Signals {
+    /// The oldest; empty only when `rest` is empty too.
+    first: Option<SystemSignal>,
+    rest: Option<Box<VecDeque<SystemSignal>>>,
+}
+
+impl Signals {
+    fn push_back(&mut self, signal: SystemSignal) {
+        if self.first.is_none() {
+            self.first = Some(signal);
+        } else {
+            self.rest.get_or_insert_with(Box::default).push_back(signal);
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<SystemSignal> {
+        let signal = self.first.take()?;
+        // The next oldest moves up; an emptied queue gives its room back.
+        if let Some(rest) = &mut self.rest {
+            self.first = rest.pop_front();
+            if rest.is_empty() {
+                self.rest = None;
+            }
+        }
+        Some(signal)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
 }
 
 impl Queued {
