@@ -111,7 +111,7 @@ impl<A: Actor> Context<A> {
 
     /// The name it was spawned with, if any.
     pub fn name(&self) -> Option<&str> {
-        self.cell.handle.name()
+        self.cell.name()
     }
 
     /// Its path in the supervision tree, like `/user/bank/account-7`.
@@ -147,13 +147,9 @@ impl<A: Actor> Context<A> {
         if self.closing {
             return Err(SpawnError::ParentStopping);
         }
-        let (id, handle) = (self.cell.id, &self.cell.handle);
+        let (id, handle) = (self.cell.id, self.cell.handle());
         Ok(self.supervisor.get_or_insert_with(|| {
-            Supervisor::new(
-                A::supervisor_strategy(),
-                Some((id, handle.clone())),
-                id.as_u64(),
-            )
+            Supervisor::new(A::supervisor_strategy(), Some((id, handle)), id.as_u64())
         }))
     }
 
@@ -176,12 +172,13 @@ impl<A: Actor> Context<A> {
     /// decides (Akka's death pact): declare the hook, even an empty one, to handle it.
     pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) {
         let target = other.target();
-        let (id, handle) = (self.cell.id, &self.cell.handle);
+        let id = self.cell.id;
         if target.id() == id {
             return;
         }
+        let cell = &self.cell;
         self.watching
-            .insert(target.id(), || target.add_watcher(id, handle));
+            .insert(target.id(), || target.add_watcher(id, &cell.handle()));
     }
 
     /// Stops watching `other`: no `Terminated` of that watch is delivered from now on,

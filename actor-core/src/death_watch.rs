@@ -55,14 +55,15 @@ impl<W: Watcher> WatchedBy<W> {
         self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `watcher`'s watch of the actor `id` at `path`, or tells it at once if that
+    /// Records `watcher`'s watch of the actor `id` at `path` (asked for only then: an
+    /// unnamed actor's is built when first needed), or tells it at once if that
     /// actor has already stopped (as `status` says). The watcher keeps its own record of
     /// what it watches, so a second watch while one is active never reaches here.
-    pub(crate) fn add(
+    pub(crate) fn add<'p>(
         &self,
         watcher_id: ActorId,
         watcher: &W,
-        (id, path): (ActorId, &Arc<str>),
+        (id, path): (ActorId, impl FnOnce() -> &'p Arc<str>),
         status: &StatusCell,
     ) {
         let ended = {
@@ -80,7 +81,7 @@ impl<W: Watcher> WatchedBy<W> {
             // Decided under the lock, delivered outside it: the watcher's lane has its own.
             watcher.deliver(Terminated {
                 id,
-                path: Arc::clone(path),
+                path: Arc::clone(path()),
                 reason,
             });
         }
@@ -98,14 +99,19 @@ impl<W: Watcher> WatchedBy<W> {
 
     /// Tells every watcher of the end of the actor `id` at `path`, once. Called after the
     /// status says `Stopped`, so a watch from now on is answered by [`add`](Self::add).
-    pub(crate) fn notify_all(&self, id: ActorId, path: &Arc<str>, reason: &StopReason) {
+    pub(crate) fn notify_all<'p>(
+        &self,
+        id: ActorId,
+        path: impl FnOnce() -> &'p Arc<str>,
+        reason: &StopReason,
+    ) {
         // Never watched: nothing to tell, and nothing to allocate.
         let Some(watchers) = self.lock().take() else {
             return;
         };
         let terminated = Terminated {
             id,
-            path: Arc::clone(path),
+            path: Arc::clone(path()),
             reason: reason.clone(),
         };
         for watcher in (*watchers).into_values() {

@@ -97,6 +97,14 @@ impl Events {
         })
     }
 
+    /// Whether anyone subscribes to the events: an event nobody listens to need not be
+    /// built, and building one (an actor's path, a reason) is most of a stop's bookkeeping.
+    pub(crate) fn is_observed(&self) -> bool {
+        self.sender
+            .get()
+            .is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
     pub(crate) fn publish(&self, event: SystemEvent) {
         // No subscriber is the common case, and not an error.
         if let Some(sender) = self.sender.get() {

@@ -1,8 +1,7 @@
 //! Spawning: a new actor's cell, mailbox, system lane and task, under the guardian
 //! ([`ActorSystem::spawn`]) or under an actor ([`Context::spawn`]), one code path for both.
 
-use std::any::Any;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
@@ -11,13 +10,10 @@ use crate::actor::Actor;
 use crate::address::actor_ref::ActorRef;
 use crate::address::cell::ActorCell;
 use crate::address::core::RefCore;
-use crate::address::handle::ActorHandle;
 use crate::context::Context;
-use crate::death_watch::WatchedBy;
 use crate::error::SpawnError;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopReason};
-use crate::mailbox::queue::channel;
 use crate::props::Props;
 use crate::runner;
 use crate::supervision::supervisor::{ChildEntry, Supervisor};
@@ -62,7 +58,11 @@ impl ActorSystem {
     /// can look up, stops once its last strong ref is dropped
     /// ([`StopReason::RefsDropped`](crate::StopReason::RefsDropped)).
     pub fn spawn<A: Actor>(&self, props: impl Into<Props<A>>) -> Result<ActorRef<A>, SpawnError> {
-        self.spawn_under(Arc::clone(self.guardian()), "/user", props.into())
+        self.spawn_under(
+            Arc::clone(self.guardian()),
+            Arc::clone(self.user_path()),
+            props.into(),
+        )
     }
 
     /// Spawns an actor under `parent` (the guardian, or an actor's supervisor of its
@@ -71,7 +71,7 @@ impl ActorSystem {
     pub(crate) fn spawn_under<A: Actor>(
         &self,
         parent: Arc<Supervisor>,
-        parent_path: &str,
+        parent_path: Arc<str>,
         props: Props<A>,
     ) -> Result<ActorRef<A>, SpawnError> {
         let Props {
@@ -92,34 +92,29 @@ impl ActorSystem {
         }
         self.shared_events().clock_on(&runtime);
         let id = ActorId::next();
-        let path = child_path(parent_path, name.as_deref(), id);
-        let (mailbox_tx, mailbox_rx) = channel(mailbox_config.unwrap_or_else(A::mailbox));
-        let (handle, signals_rx) = ActorHandle::new(Arc::clone(&path), mailbox_tx.actor_waker());
-        let cell = Arc::new(ActorCell {
+        let cell = ActorCell::new(
             id,
-            mailbox: mailbox_tx,
-            handle: handle.clone(),
-            strong_refs: AtomicUsize::new(0),
-            ask_timeout: self.ask_timeout(),
-            watchers: WatchedBy::new(),
-            events: Arc::clone(self.shared_events()),
-        });
+            parent_path,
+            name.as_deref(),
+            mailbox_config.unwrap_or_else(A::mailbox),
+            self.ask_timeout(),
+            Arc::clone(self.shared_events()),
+        );
+        let handle = cell.handle();
         let actor_ref: ActorRef<A> = ActorRef::from_core(RefCore::new_strong(Arc::clone(&cell)));
         let parent_id = parent.owner_id();
         // A child lives as long as its parent wants it; a named top-level actor until it
         // is stopped (Akka's `/user` guardian keeps it). Only an unnamed top-level actor,
         // which nobody could look up again, lives while someone holds a ref.
-        let keep_alive: Option<Box<dyn Any + Send + Sync>> =
-            if parent_id.is_none() && name.is_none() {
-                None
-            } else {
-                Some(Box::new(actor_ref.clone()))
-            };
+        let keeps_alive = parent_id.is_some() || name.is_some();
+        if keeps_alive {
+            cell.strong_refs.fetch_add(1, Ordering::Relaxed);
+        }
         let entry = ChildEntry {
             id,
             policy: restart,
             handle: handle.clone(),
-            keep_alive,
+            keeps_alive,
         };
 
         // The entry goes in before the task starts, so that a task that ends at once finds
@@ -133,19 +128,10 @@ impl ActorSystem {
                 parent: parent_id,
                 handle: handle.clone(),
                 abort: None,
-                cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
             },
         )?;
         parent.adopt(entry);
-        let task = runtime.spawn(runner::run(
-            cell,
-            factory,
-            mailbox_rx,
-            signals_rx,
-            self.clone(),
-            parent,
-            restart,
-        ));
+        let task = runtime.spawn(runner::run(cell, factory, self.clone(), parent, restart));
         // A task whose future was dropped before it ran ends `Aborted`; nothing else can
         // have aborted it, since its abort handle is not stored yet. tokio does that at
         // once to a task spawned on a runtime that has shut down, and the task's guard has
@@ -174,76 +160,7 @@ impl<A: Actor> Context<A> {
         props: impl Into<Props<B>>,
     ) -> Result<ActorRef<B>, SpawnError> {
         let supervisor = Arc::clone(self.children_supervisor()?);
-        self.system()
-            .spawn_under(supervisor, self.path(), props.into())
-    }
-}
-
-/// A child's path: its parent's, then its name or, unnamed, `$` and its id. Built by hand
-/// rather than with `format!`, which was a seventh of the cost of a spawn, and on the
-/// stack when it is short, so that the `Arc` is its one allocation.
-fn child_path(parent_path: &str, name: Option<&str>, id: ActorId) -> Arc<str> {
-    let mut digits = [0_u8; 20];
-    let mut start = digits.len();
-    let segment: &[u8] = match name {
-        Some(name) => name.as_bytes(),
-        None => {
-            let mut n = id.as_u64();
-            loop {
-                start -= 1;
-                digits[start] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            &digits[start..]
-        }
-    };
-    let marker: &[u8] = if name.is_none() { b"/$" } else { b"/" };
-    let parts = [parent_path.as_bytes(), marker, segment];
-    let len: usize = parts.iter().map(|part| part.len()).sum();
-    let mut short = [0_u8; 128];
-    let mut long = Vec::new();
-    let buffer: &mut [u8] = if len <= short.len() {
-        &mut short[..len]
-    } else {
-        long.resize(len, 0);
-        &mut long
-    };
-    let mut at = 0;
-    for part in parts {
-        buffer[at..at + part.len()].copy_from_slice(part);
-        at += part.len();
-    }
-    // Only whole UTF-8 strings and ASCII went in.
-    Arc::from(std::str::from_utf8(buffer).unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn child_paths_are_parent_then_name_or_dollar_id() {
-        let id = ActorId::next();
-        let unnamed = format!("/user/bank/${}", id.as_u64());
-        assert_eq!(&*child_path("/user/bank", None, id), unnamed);
-        assert_eq!(
-            &*child_path("/user/bank", Some("teller"), id),
-            "/user/bank/teller"
-        );
-        // Longer than the stack buffer: built on the heap, same result.
-        let deep = format!("/user{}", "/branch".repeat(30));
-        assert_eq!(
-            &*child_path(&deep, Some("leaf"), id),
-            format!("{deep}/leaf")
-        );
-        assert_eq!(
-            ActorId::from_segment(&format!("${}", id.as_u64())),
-            Some(id)
-        );
-        assert_eq!(ActorId::from_segment("teller"), None);
-        assert_eq!(ActorId::from_segment("$"), None);
+        let path = Arc::clone(self.cell().path());
+        self.system().spawn_under(supervisor, path, props.into())
     }
 }

@@ -25,7 +25,6 @@ use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
 use crate::mailbox::envelope::Envelope;
 use crate::mailbox::queue::{PermitSlot, SendSlot};
-use crate::mailbox::signal::SystemSignal;
 
 /// What a ref reaches.
 pub(crate) enum Target<A: Actor> {
@@ -52,7 +51,7 @@ impl<A: Actor> Target<A> {
 
     pub(crate) fn name(&self) -> Option<&str> {
         match self {
-            Target::Local(cell) => cell.handle.name(),
+            Target::Local(cell) => cell.name(),
             // A router is unnamed: its path's last segment is `$` and its id.
             Target::Routed(_) => None,
         }
@@ -614,11 +613,13 @@ impl<A: Actor> Clone for RefCore<A> {
 
 impl<A: Actor> Drop for RefCore<A> {
     fn drop(&mut self) {
-        if self.target.strong_refs().fetch_sub(1, Ordering::Release) == 1 {
-            atomic::fence(Ordering::Acquire);
-            match &self.target {
-                Target::Local(cell) => cell.signal(SystemSignal::RefsDropped),
-                Target::Routed(router) => router.route.refs_dropped(router),
+        match &self.target {
+            Target::Local(cell) => cell.release_strong(),
+            Target::Routed(router) => {
+                if router.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
+                    atomic::fence(Ordering::Acquire);
+                    router.route.refs_dropped(router);
+                }
             }
         }
     }

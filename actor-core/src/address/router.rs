@@ -75,7 +75,7 @@ impl<A: Actor> RouterCell<A> {
     /// Records `watcher`'s watch, or tells it at once if the router has already stopped.
     pub(crate) fn add_watcher(&self, watcher_id: ActorId, watcher: &ActorHandle) {
         self.watchers
-            .add(watcher_id, watcher, (self.id, &self.path), &self.status);
+            .add(watcher_id, watcher, (self.id, || &self.path), &self.status);
     }
 
     /// Marks the router stopped for `reason` and tells its watchers, once: a second call
@@ -85,7 +85,7 @@ impl<A: Actor> RouterCell<A> {
             return;
         }
         self.status.set(ActorStatus::Stopped(reason.clone()));
-        self.watchers.notify_all(self.id, &self.path, &reason);
+        self.watchers.notify_all(self.id, || &self.path, &reason);
     }
 }
 

@@ -8,7 +8,7 @@
 //! in the [module docs](super) (L1 to L4).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, PoisonError};
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use tokio::sync::oneshot;
@@ -30,9 +30,16 @@ pub(crate) struct SignalLane {
     urgent: AtomicBool,
     /// Wakes a handler's wait for `urgent`; registered only while an async handler waits.
     urgent_waker: AtomicWaker,
-    /// Wakes the actor's task for a signal: through its mailbox, where a waiting actor is
-    /// registered anyway, so that it registers one waker per wait, not two (L2).
-    waker: Arc<dyn ActorWaker>,
+}
+
+/// What holds an actor's system lane, for the actor's end of it: its cell, which also
+/// holds the mailbox the lane wakes the actor through (L2).
+pub(crate) trait LaneHost {
+    /// The lane.
+    fn lane(&self) -> &SignalLane;
+    /// Where the actor's task waits: its mailbox, where a waiting actor is registered
+    /// anyway, so that it registers one waker per wait, not two (L2).
+    fn waker(&self) -> &dyn ActorWaker;
 }
 
 /// Where a waiting actor's task is registered, to be woken by a message or a signal: its
@@ -42,22 +49,59 @@ pub(crate) trait ActorWaker: Send + Sync {
     fn register(&self, waker: &Waker);
     /// Wakes the task, if it is registered.
     fn wake(&self);
-    /// Closes the mailbox, as a stop from outside does: new messages are refused and
-    /// senders waiting for room get theirs back. With `to_senders_only`, the actor does not
-    /// learn of it and still receives what is queued, until it closes the mailbox itself
-    /// on its way out. A waker with no mailbox behind it (a test's) has nothing to close.
-    fn close(&self, to_senders_only: bool) {
-        let _ = to_senders_only;
-    }
 }
 
 /// The signals queued on a lane; the urgent ones go before the others, a failure first.
 #[derive(Default)]
 struct Queued {
     failure: Option<Failure>,
-    /// A teardown or a stop. Boxed: it is rare, and the lane sits in every actor's heap.
-    ending: Option<Box<Urgent>>,
-    signals: VecDeque<SystemSignal>,
+    /// An urgent stop: a flag, decided at once, so that stopping a sibling or a child
+    /// allocates nothing. It goes before a teardown, which it makes moot.
+    stop: bool,
+    /// A teardown. Boxed: it is rare, and the lane sits in every actor's heap.
+    teardown: Option<Box<Urgent>>,
+    signals: Signals,
+}
+
+/// The plain signals queued on a lane, oldest first. The first waits in place and only
+/// those behind it go to a boxed queue: most actors ever get one signal at a time (the
+/// stop, at the end), and queueing it in a `VecDeque` allocated its buffer, a tenth of
+/// the cost of a stop.
+#[derive(Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box keeps the rare queue to one word of every actor's cell"
+)]
+struct Signals {
+    /// The oldest; empty only when `rest` is empty too.
+    first: Option<SystemSignal>,
+    rest: Option<Box<VecDeque<SystemSignal>>>,
+}
+
+impl Signals {
+    fn push_back(&mut self, signal: SystemSignal) {
+        if self.first.is_none() {
+            self.first = Some(signal);
+        } else {
+            self.rest.get_or_insert_with(Box::default).push_back(signal);
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<SystemSignal> {
+        let signal = self.first.take()?;
+        // The next oldest moves up; an emptied queue gives its room back.
+        if let Some(rest) = &mut self.rest {
+            self.first = rest.pop_front();
+            if rest.is_empty() {
+                self.rest = None;
+            }
+        }
+        Some(signal)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
 }
 
 impl Queued {
@@ -65,24 +109,28 @@ impl Queued {
         if let Some(failure) = self.failure.take() {
             return Some(Urgent::Failed(failure));
         }
-        self.ending.take().map(|ending| *ending)
+        if std::mem::take(&mut self.stop) {
+            return Some(Urgent::Stop);
+        }
+        self.teardown.take().map(|teardown| *teardown)
     }
 
     fn has_urgent(&self) -> bool {
-        self.failure.is_some() || self.ending.is_some()
+        self.failure.is_some() || self.stop || self.teardown.is_some()
     }
 }
 
 impl SignalLane {
-    /// A lane that wakes its actor through `waker`.
-    pub(crate) fn new(waker: Arc<dyn ActorWaker>) -> Self {
+    /// An empty lane. It holds no waker of its own: every send is given the one it wakes
+    /// the actor through (its mailbox, held beside the lane in the actor's cell), so the
+    /// lane points at nothing and nothing points back at it.
+    pub(crate) fn new() -> Self {
         SignalLane {
             queued: Mutex::new(Queued::default()),
             pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             urgent: AtomicBool::new(false),
             urgent_waker: AtomicWaker::new(),
-            waker,
         }
     }
 
@@ -90,13 +138,13 @@ impl SignalLane {
         self.queued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Closes the actor's mailbox (see [`ActorWaker::close`]), for a system shutdown.
-    pub(crate) fn close_mailbox(&self, to_senders_only: bool) {
-        self.waker.close(to_senders_only);
-    }
-
-    /// Queues `signal`; hands it back if the actor is gone.
-    pub(crate) fn send(&self, signal: SystemSignal) -> Result<(), SystemSignal> {
+    /// Queues `signal` and wakes the actor through `waker`; hands it back if the actor is
+    /// gone.
+    pub(crate) fn send(
+        &self,
+        signal: SystemSignal,
+        waker: &dyn ActorWaker,
+    ) -> Result<(), SystemSignal> {
         {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -105,14 +153,14 @@ impl SignalLane {
             queued.signals.push_back(signal);
             self.pending.store(true, Ordering::Release);
         }
-        self.waker.wake();
+        waker.wake();
         Ok(())
     }
 
     /// Fails the actor with `failure`, ahead of any other signal and also while it waits
     /// inside an async handler (which is cancelled). A second failure before the first is
     /// read is dropped: the actor fails once. Hands the failure back if the actor is gone.
-    pub(crate) fn fail(&self, failure: Failure) -> Result<(), Failure> {
+    pub(crate) fn fail(&self, failure: Failure, waker: &dyn ActorWaker) -> Result<(), Failure> {
         {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
@@ -121,43 +169,50 @@ impl SignalLane {
             queued.failure.get_or_insert(failure);
             self.mark_urgent();
         }
-        self.wake_urgently();
+        self.wake_urgently(waker);
         Ok(())
     }
 
     /// Stops the actor at once, also while it waits inside an async handler (which is
     /// cancelled): a temporary sibling in a restart together (it is not restarted), and
     /// the children of an actor being restarted. Returns `false` if the actor is gone.
-    pub(crate) fn stop_urgently(&self) -> bool {
+    pub(crate) fn stop_urgently(&self, waker: &dyn ActorWaker) -> bool {
         let replaced = {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
                 return false;
             }
             // A stop is final: it replaces a teardown, whose sender then goes on.
-            let replaced = queued.ending.replace(Box::new(Urgent::Stop));
+            queued.stop = true;
+            let replaced = queued.teardown.take();
             self.mark_urgent();
             replaced
         };
         drop(replaced);
-        self.wake_urgently();
+        self.wake_urgently(waker);
         true
     }
 
     /// Tears the actor down for a restart together with its siblings, also while it waits
     /// inside an async handler (which is cancelled); `done` is told once it is torn down.
     /// Returns `false` if the actor is gone.
-    pub(crate) fn teardown(&self, cause: Failure, done: oneshot::Sender<()>) -> bool {
+    pub(crate) fn teardown(
+        &self,
+        cause: Failure,
+        done: oneshot::Sender<()>,
+        waker: &dyn ActorWaker,
+    ) -> bool {
         let replaced = {
             let mut queued = self.lock();
             if self.closed.load(Ordering::Acquire) {
                 return false;
             }
             let teardown = Box::new(Urgent::Teardown { cause, done });
-            let replaced = match &queued.ending {
+            let replaced = if queued.stop {
                 // A stop is final: the teardown is dropped, and its sender goes on.
-                Some(ending) if matches!(**ending, Urgent::Stop) => Some(teardown),
-                _ => queued.ending.replace(teardown),
+                Some(teardown)
+            } else {
+                queued.teardown.replace(teardown)
             };
             self.mark_urgent();
             replaced
@@ -169,7 +224,7 @@ impl SignalLane {
                 let _ = done.send(());
             }
         }
-        self.wake_urgently();
+        self.wake_urgently(waker);
         true
     }
 
@@ -180,9 +235,9 @@ impl SignalLane {
     }
 
     /// Wakes both waits an urgent signal ends: a handler's, and the actor's task.
-    fn wake_urgently(&self) {
+    fn wake_urgently(&self, waker: &dyn ActorWaker) {
         self.urgent_waker.wake();
-        self.waker.wake();
+        waker.wake();
     }
 }
 
@@ -197,19 +252,19 @@ impl SignalLane {
     }
 }
 
-/// The actor's end of its system lane, reached through `H` (the actor's handle, which
-/// holds the lane); dropping it closes the lane.
-pub(crate) struct SignalReceiver<H: AsRef<SignalLane>> {
-    lane: H,
+/// The actor's end of its system lane, reached through `H` (a shared pointer to the
+/// actor's cell, which holds the lane); dropping it closes the lane.
+pub(crate) struct SignalReceiver<H: std::ops::Deref<Target: LaneHost>> {
+    host: H,
 }
 
-impl<H: AsRef<SignalLane>> SignalReceiver<H> {
-    pub(crate) fn new(lane: H) -> Self {
-        SignalReceiver { lane }
+impl<H: std::ops::Deref<Target: LaneHost>> SignalReceiver<H> {
+    pub(crate) fn new(host: H) -> Self {
+        SignalReceiver { host }
     }
 
     fn lane(&self) -> &SignalLane {
-        self.lane.as_ref()
+        self.host.lane()
     }
 
     /// The next signal, if one is queued: one atomic load when none is.
@@ -272,7 +327,7 @@ impl<H: AsRef<SignalLane>> SignalReceiver<H> {
         if let Some(signal) = self.try_recv() {
             return Poll::Ready(signal);
         }
-        self.lane().waker.register(cx.waker());
+        self.host.waker().register(cx.waker());
         // Again after registering (L2): a send between the first check and the
         // registration would otherwise wake nobody. (A message wakes this wait too; it then
         // finds no signal and registers again.)
@@ -297,7 +352,7 @@ fn settle(lane: &SignalLane, queued: &Queued) {
     );
 }
 
-impl<H: AsRef<SignalLane>> Drop for SignalReceiver<H> {
+impl<H: std::ops::Deref<Target: LaneHost>> Drop for SignalReceiver<H> {
     fn drop(&mut self) {
         let lane = self.lane();
         let dropped = {

@@ -16,7 +16,7 @@ use loom::future::block_on;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use super::lane::{SignalLane, SignalReceiver};
+use super::lane::{ActorWaker, LaneHost, SignalLane, SignalReceiver};
 use super::queue::{channel, Counts, MailboxReceiver, MailboxSender, PermitSlot, Sending};
 use super::signal::{SystemSignal, Urgent};
 use super::MailboxConfig;
@@ -48,7 +48,7 @@ fn settled(queued: usize) -> Counts {
 }
 
 /// Takes every queued message, checking that each frees its permit.
-fn drain(receiver: &mut MailboxReceiver<u32>) -> Vec<u32> {
+fn drain(receiver: &mut MailboxReceiver<Arc<MailboxSender<u32>>>) -> Vec<u32> {
     let received: Vec<u32> = std::iter::from_fn(|| receiver.try_recv()).collect();
     assert_eq!(receiver.counts(), settled(0));
     received
@@ -62,7 +62,6 @@ fn m3_a_sender_joining_the_line_gets_the_permit_freed_meanwhile() {
     check(|| {
         let (mailbox, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
         assert!(mailbox.try_send(0).is_ok());
-        let mailbox = Arc::new(mailbox);
         let sender = {
             let mailbox = Arc::clone(&mailbox);
             thread::spawn(move || send(&mailbox, 1))
@@ -84,7 +83,6 @@ fn m5_a_waiter_giving_up_while_granted_passes_its_permit_on() {
     check(|| {
         let (mailbox, receiver) = channel::<u32>(MailboxConfig::bounded(1));
         assert!(mailbox.try_send(0).is_ok());
-        let mailbox = Arc::new(mailbox);
         let mut giving_up = Sending::new(&*mailbox, 1);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(giving_up.poll_send(&mut cx).is_pending());
@@ -142,7 +140,6 @@ fn m3_a_reservation_joining_the_line_gets_the_permit_freed_meanwhile() {
     check(|| {
         let (mailbox, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
         assert!(mailbox.try_send(0).is_ok());
-        let mailbox = Arc::new(mailbox);
         let sender = {
             let mailbox = Arc::clone(&mailbox);
             thread::spawn(move || {
@@ -167,7 +164,6 @@ fn m3_a_reservation_joining_the_line_gets_the_permit_freed_meanwhile() {
 fn m5_a_reservation_given_back_passes_its_permit_on() {
     check(|| {
         let (mailbox, mut receiver) = channel::<u32>(MailboxConfig::bounded(1));
-        let mailbox = Arc::new(mailbox);
         let mut reserved = PermitSlot::default();
         assert!(reserved.try_reserve(&*mailbox).is_ok());
 
@@ -194,7 +190,6 @@ fn m4_permits_held_back_go_to_the_line_when_the_task_stops_running() {
             assert!(mailbox.try_send(msg).is_ok());
         }
         let held = receiver.held_permits();
-        let mailbox = Arc::new(mailbox);
         let sender = {
             let mailbox = Arc::clone(&mailbox);
             thread::spawn(move || send(&mailbox, 3))
@@ -269,23 +264,57 @@ fn m7_an_idle_actor_is_woken_once_by_the_first_message() {
     });
 }
 
+/// What an actor's cell holds of its lane and mailbox: the lane wakes the actor through
+/// the mailbox, as in a spawned actor.
+struct Host {
+    lane: SignalLane,
+    mailbox: Arc<MailboxSender<u32>>,
+}
+
+impl LaneHost for Host {
+    fn lane(&self) -> &SignalLane {
+        &self.lane
+    }
+
+    fn waker(&self) -> &dyn ActorWaker {
+        &*self.mailbox
+    }
+}
+
+impl Host {
+    fn send(&self, signal: SystemSignal) -> Result<(), SystemSignal> {
+        self.lane.send(signal, &*self.mailbox)
+    }
+
+    fn fail(&self, failure: Failure) -> Result<(), Failure> {
+        self.lane.fail(failure, &*self.mailbox)
+    }
+
+    fn flags(&self) -> (bool, bool) {
+        self.lane.flags()
+    }
+}
+
 /// An actor's system lane waking it through its mailbox, as a spawn sets them up; the
 /// mailbox's receiver is kept, as dropping it closes the mailbox.
 fn lane() -> (
-    Arc<SignalLane>,
-    SignalReceiver<Arc<SignalLane>>,
-    MailboxReceiver<u32>,
+    Arc<Host>,
+    SignalReceiver<Arc<Host>>,
+    MailboxReceiver<Arc<MailboxSender<u32>>>,
 ) {
     let (mailbox, receiver) = channel::<u32>(MailboxConfig::bounded(1));
-    let lane = Arc::new(SignalLane::new(mailbox.actor_waker()));
-    let signals = SignalReceiver::new(Arc::clone(&lane));
-    (lane, signals, receiver)
+    let host = Arc::new(Host {
+        lane: SignalLane::new(),
+        mailbox,
+    });
+    let signals = SignalReceiver::new(Arc::clone(&host));
+    (host, signals, receiver)
 }
 
 /// Runs `act` on the lane from a thread of the model, and returns whether the lane took it.
 fn on_thread<T: Send + 'static>(
-    lane: &Arc<SignalLane>,
-    act: impl FnOnce(&SignalLane) -> Result<(), T> + Send + 'static,
+    lane: &Arc<Host>,
+    act: impl FnOnce(&Host) -> Result<(), T> + Send + 'static,
 ) -> thread::JoinHandle<bool> {
     let lane = Arc::clone(lane);
     thread::spawn(move || act(&lane).is_ok())

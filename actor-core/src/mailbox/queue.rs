@@ -4,6 +4,8 @@
 //! [module docs](super); each place that keeps one names it.
 
 use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+#[cfg(test)]
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -17,8 +19,9 @@ use crate::mailbox::MailboxConfig;
 /// The part of a mailbox that senders and the actor share.
 struct Shared<T> {
     state: Mutex<State<T>>,
-    /// `None` for an unbounded mailbox, which then skips all counting.
-    capacity: Option<usize>,
+    /// `None` for an unbounded mailbox, which then skips all counting. Non-zero, so
+    /// that the `Option` takes no word of its own in every actor's cell.
+    capacity: Option<NonZeroUsize>,
     /// Permits taken (M1): messages sent and not yet handed to the actor (queued or in its
     /// batch), plus permits assigned to waiting senders that have not used them yet.
     /// Raised under the lock, lowered by the actor without it.
@@ -40,7 +43,7 @@ struct State<T> {
     receiver: Option<Waker>,
     /// Senders waiting for a permit, oldest first, as in tokio's semaphore (M2): the first
     /// `assigned` of them were given one (counted in `permits_taken`) and woken to use it.
-    waiters: VecDeque<Waiter>,
+    waiters: Line,
     assigned: usize,
     /// The key of the next sender to join the waiters; keys rise along the line, so a
     /// sender finds itself by binary search.
@@ -51,6 +54,54 @@ struct State<T> {
 struct Waiter {
     key: u64,
     waker: Waker,
+}
+
+/// The senders waiting for a permit, oldest first: boxed when the first one joins and
+/// dropped when the actor goes idle with none left, as most mailboxes never see one, and
+/// an empty `VecDeque` is four words in every actor's cell. Reads see an empty line when
+/// there is none.
+#[derive(Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box is the point: one word in the cell while no one waits"
+)]
+struct Line(Option<Box<VecDeque<Waiter>>>);
+
+/// The line of a mailbox no sender ever waited at.
+const NO_LINE: &VecDeque<Waiter> = &VecDeque::new();
+
+impl std::ops::Deref for Line {
+    type Target = VecDeque<Waiter>;
+
+    fn deref(&self) -> &VecDeque<Waiter> {
+        self.0.as_deref().unwrap_or(NO_LINE)
+    }
+}
+
+impl std::ops::DerefMut for Line {
+    fn deref_mut(&mut self) -> &mut VecDeque<Waiter> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl IntoIterator for Line {
+    type Item = Waiter;
+    type IntoIter = std::iter::Flatten<std::option::IntoIter<VecDeque<Waiter>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.map(|line| *line).into_iter().flatten()
+    }
+}
+
+impl Line {
+    /// Gives the room back once no one waits, as the actor goes idle.
+    fn shrink_when_idle(&mut self) {
+        match &mut self.0 {
+            Some(line) if line.is_empty() => self.0 = None,
+            Some(line) => shrink_when_idle(line),
+            None => {}
+        }
+    }
 }
 
 /// What a sender that went to the line's bookkeeping got.
@@ -64,26 +115,15 @@ enum Turn<'a, T> {
     Full,
 }
 
-impl<T: Send> ActorWaker for Shared<T> {
+impl<T: Send> ActorWaker for MailboxSender<T> {
     fn register(&self, waker: &Waker) {
-        let replaced = self.lock().register_receiver(waker);
+        let replaced = self.shared.lock().register_receiver(waker);
         // Dropped unlocked: a waker's drop is a call into the runtime.
         drop(replaced);
     }
 
     fn wake(&self) {
-        let receiver = self.lock().receiver.take();
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
-    }
-
-    fn close(&self, to_senders_only: bool) {
-        self.close_with(to_senders_only);
-        if !to_senders_only {
-            // The actor learns of it even if it sleeps on an empty mailbox.
-            ActorWaker::wake(self);
-        }
+        self.shared.wake();
     }
 }
 
@@ -115,16 +155,19 @@ impl<T> Shared<T> {
     /// Refuses new messages from now on, and wakes the waiting senders so that they get
     /// theirs back. Queued messages stay, for the actor to handle or drop.
     fn close(&self) {
-        self.close_with(false);
+        self.close_with(false, false);
     }
 
     /// With `keep_receiving`, refuses new messages and wakes the waiting senders, as
     /// `close` does, but the actor keeps receiving what is queued (and waiting when
-    /// nothing is) until it closes the mailbox itself; a mailbox closed already stays as it
-    /// is (M6).
-    fn close_with(&self, keep_receiving: bool) {
+    /// nothing is) until it closes the mailbox itself (M6). With `wake_actor`, the actor
+    /// is woken too, in the same lock, so that it learns of it even if it sleeps on an
+    /// empty mailbox. A mailbox closed already (as far as `keep_receiving` asks) stays
+    /// as it is, and returns at once: a stop closes it from outside, then the actor
+    /// closes it again on its way out, and its receiver once more when dropped.
+    fn close_with(&self, keep_receiving: bool, wake_actor: bool) {
         let mut state = self.lock();
-        if keep_receiving && state.closed {
+        if state.closed && (keep_receiving || !state.receiving) {
             return;
         }
         state.closed = true;
@@ -141,9 +184,31 @@ impl<T> Shared<T> {
         self.has_waiters.store(false, Ordering::SeqCst);
         // No sender waits on a closed mailbox again, so the buffer is not needed.
         let waiters = std::mem::take(&mut state.waiters);
+        let receiver = if wake_actor {
+            state.receiver.take()
+        } else {
+            None
+        };
         drop(state);
         for waiter in waiters {
             waiter.waker.wake();
+        }
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+    }
+
+    /// How many messages it holds at most; `None` if it is unbounded.
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        self.capacity.map(NonZeroUsize::get)
+    }
+
+    /// Wakes the actor, if it waits.
+    fn wake(&self) {
+        let receiver = self.lock().receiver.take();
+        if let Some(receiver) = receiver {
+            receiver.wake();
         }
     }
 
@@ -195,7 +260,7 @@ impl<T> Shared<T> {
         if state.closed {
             return Err(TrySendError::Closed(value));
         }
-        if let Some(capacity) = self.capacity {
+        if let Some(capacity) = self.capacity() {
             if state.has_unassigned() || !self.permit_available(capacity) {
                 return Err(TrySendError::Full(value));
             }
@@ -222,7 +287,7 @@ impl<T> Shared<T> {
         // The fast path, every send to a mailbox that is not full: a sender that is not
         // waiting takes a free permit when no one waits for one. Kept small, to be inlined.
         if key.is_none() && !state.closed {
-            match self.capacity {
+            match self.capacity() {
                 None => {
                     self.enqueue(state, value);
                     return Ok(());
@@ -278,7 +343,7 @@ impl<T> Shared<T> {
             *key = None;
             return Turn::Closed;
         }
-        let Some(capacity) = self.capacity else {
+        let Some(capacity) = self.capacity() else {
             // An unbounded mailbox has no waiters: the fast path took the send, unless the
             // mailbox was closed.
             return Turn::Permit(state, None);
@@ -340,7 +405,7 @@ impl<T> Shared<T> {
     fn poll_reserve(&self, waker: &Waker, key: &mut Option<u64>) -> Result<(), TrySendError<()>> {
         let state = self.lock();
         if key.is_none() && !state.closed {
-            match self.capacity {
+            match self.capacity() {
                 None => return Ok(()),
                 Some(capacity) if !state.has_unassigned() && self.permit_available(capacity) => {
                     self.take_permit(capacity);
@@ -367,7 +432,7 @@ impl<T> Shared<T> {
         if state.closed {
             return Err(TrySendError::Closed(()));
         }
-        if let Some(capacity) = self.capacity {
+        if let Some(capacity) = self.capacity() {
             if state.has_unassigned() || !self.permit_available(capacity) {
                 return Err(TrySendError::Full(()));
             }
@@ -381,7 +446,7 @@ impl<T> Shared<T> {
     fn push_reserved(&self, value: T) -> Result<(), T> {
         let state = self.lock();
         if state.closed {
-            if self.capacity.is_some() {
+            if self.capacity().is_some() {
                 let before = self.permits_taken.fetch_sub(1, Ordering::SeqCst);
                 debug_assert!(before >= 1, "M1: a reserved permit that was not taken");
             }
@@ -394,7 +459,7 @@ impl<T> Shared<T> {
     /// Gives back a permit reserved and not used; it goes to the next waiter without one,
     /// as the permit of a waiter that gives up does (M5).
     fn release_reserved(&self) {
-        if self.capacity.is_none() {
+        if self.capacity().is_none() {
             return;
         }
         let mut state = self.lock();
@@ -456,7 +521,7 @@ impl<T> Shared<T> {
     /// Assigns a free permit to the first waiter without one, and returns its waker to wake
     /// once the lock is released. The caller updates `has_waiters`.
     fn grant_next(&self, state: &mut State<T>) -> Option<Waker> {
-        let capacity = self.capacity?;
+        let capacity = self.capacity()?;
         if !state.has_unassigned() || !self.permit_available(capacity) {
             return None;
         }
@@ -469,45 +534,78 @@ impl<T> Shared<T> {
     }
 }
 
-/// The senders' side of a mailbox; the actor's cell holds one, every ref reaches it there.
+/// A mailbox, as its senders see it: the queue and the line of waiting senders. Not
+/// behind an `Arc` of its own: the actor's cell holds it inline, so that a spawn
+/// allocates one block for the cell, its mailbox and its lane together, and every ref
+/// reaches it there.
 pub(crate) struct MailboxSender<T> {
-    shared: Arc<Shared<T>>,
+    shared: Shared<T>,
 }
 
-/// The actor's side of its mailbox: the shared queue and the batch it took from it.
-pub(crate) struct MailboxReceiver<T> {
-    shared: Arc<Shared<T>>,
+/// Where the actor's side of a mailbox finds it: a shared pointer to what holds the
+/// mailbox (the actor's cell), cloned for the [`HeldPermits`] of its task.
+pub(crate) trait MailboxHost: Clone {
+    /// What the mailbox carries.
+    type Item;
+    /// The mailbox.
+    fn mailbox(&self) -> &MailboxSender<Self::Item>;
+}
+
+/// A mailbox on its own, for the tests of this module.
+#[cfg(test)]
+impl<T> MailboxHost for Arc<MailboxSender<T>> {
+    type Item = T;
+
+    fn mailbox(&self) -> &MailboxSender<T> {
+        self
+    }
+}
+
+/// The actor's side of its mailbox: the shared queue (reached through `H`, what holds
+/// it) and the batch it took from it.
+pub(crate) struct MailboxReceiver<H: MailboxHost> {
+    host: H,
     /// Messages taken from the queue in one swap and not yet handed out, oldest first.
-    batch: VecDeque<T>,
+    batch: VecDeque<H::Item>,
 }
 
-/// A mailbox configured by `config`: its senders' side and its actor's side.
+/// A mailbox of its own and its actor's side, for the tests of this module.
+#[cfg(test)]
 pub(crate) fn channel<T: Send + 'static>(
     config: MailboxConfig,
-) -> (MailboxSender<T>, MailboxReceiver<T>) {
-    let capacity = match config {
-        MailboxConfig::Bounded(capacity) => Some(capacity.max(1)),
-        MailboxConfig::Unbounded => None,
-    };
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            queue: VecDeque::new(),
-            closed: false,
-            receiving: false,
-            receiver: None,
-            waiters: VecDeque::new(),
-            assigned: 0,
-            next_key: 0,
-        }),
-        capacity,
-        permits_taken: AtomicUsize::new(0),
-        has_waiters: AtomicBool::new(false),
-    });
-    let receiver = MailboxReceiver {
-        shared: Arc::clone(&shared),
-        batch: VecDeque::new(),
-    };
-    (MailboxSender { shared }, receiver)
+) -> (
+    Arc<MailboxSender<T>>,
+    MailboxReceiver<Arc<MailboxSender<T>>>,
+) {
+    let mailbox = Arc::new(MailboxSender::new(config));
+    (Arc::clone(&mailbox), MailboxReceiver::new(mailbox))
+}
+
+impl<T> MailboxSender<T> {
+    /// An empty mailbox configured by `config`; it allocates nothing until a message is
+    /// queued.
+    pub(crate) fn new(config: MailboxConfig) -> Self {
+        let capacity = match config {
+            MailboxConfig::Bounded(capacity) => NonZeroUsize::new(capacity.max(1)),
+            MailboxConfig::Unbounded => None,
+        };
+        MailboxSender {
+            shared: Shared {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    closed: false,
+                    receiving: false,
+                    receiver: None,
+                    waiters: Line::default(),
+                    assigned: 0,
+                    next_key: 0,
+                }),
+                capacity,
+                permits_taken: AtomicUsize::new(0),
+                has_waiters: AtomicBool::new(false),
+            },
+        }
+    }
 }
 
 impl<T: Send + 'static> MailboxSender<T> {
@@ -517,7 +615,7 @@ impl<T: Send + 'static> MailboxSender<T> {
 
     /// How many messages the mailbox holds at most; `None` if it is unbounded.
     pub(crate) fn capacity(&self) -> Option<usize> {
-        self.shared.capacity
+        self.shared.capacity()
     }
 
     /// About how many messages wait for the actor: for a bounded mailbox, the permits taken
@@ -525,15 +623,10 @@ impl<T: Send + 'static> MailboxSender<T> {
     /// one, those still queued. One atomic load when bounded. A smallest-mailbox router
     /// reads it; it is stale as soon as it is read.
     pub(crate) fn len(&self) -> usize {
-        match self.shared.capacity {
+        match self.shared.capacity() {
             Some(_) => self.shared.permits_taken.load(Ordering::Relaxed),
             None => self.shared.lock().queue.len(),
         }
-    }
-
-    /// The actor's waker slot, for its system lane to wake it through.
-    pub(crate) fn actor_waker(&self) -> Arc<dyn ActorWaker> {
-        Arc::clone(&self.shared) as Arc<dyn ActorWaker>
     }
 
     /// Closes the mailbox from outside, for a stop asked by someone other than the actor:
@@ -542,9 +635,15 @@ impl<T: Send + 'static> MailboxSender<T> {
     /// first, so that the actor, woken, finds the signal before the closed mailbox and
     /// stops the way the signal says.
     pub(crate) fn close(&self) {
-        self.shared.close();
         // The actor learns of it even if it sleeps on an empty mailbox.
-        self.shared.wake();
+        self.shared.close_with(false, true);
+    }
+
+    /// Closes the mailbox for a system shutdown. With `to_senders_only`, the actor does
+    /// not learn of it and still receives what is queued, until it closes the mailbox
+    /// itself on its way out (M6).
+    pub(crate) fn close_for_shutdown(&self, to_senders_only: bool) {
+        self.shared.close_with(to_senders_only, !to_senders_only);
     }
 }
 
@@ -728,18 +827,26 @@ impl<T> Drop for Sending<'_, T> {
     }
 }
 
-impl<T> MailboxReceiver<T> {
+impl<H: MailboxHost> MailboxReceiver<H> {
+    /// The actor's side of the mailbox that `host` holds.
+    pub(crate) fn new(host: H) -> Self {
+        MailboxReceiver {
+            host,
+            batch: VecDeque::new(),
+        }
+    }
+
     /// The next message; `Ready(None)` once the mailbox is closed and empty.
     ///
     /// Cancel safe: a message is either returned or stays queued. Each message counts
     /// against tokio's cooperative budget, as a tokio channel's would, so an actor that
     /// never runs out of messages still lets other tasks run.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<H::Item>> {
         let budget = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         if self.batch.is_empty() {
             // One lock, whatever it finds: messages to take, a closed mailbox, or nothing,
             // in which case the waker goes in under the same lock the senders look in (M7).
-            let mut state = self.shared.lock();
+            let mut state = self.host.mailbox().shared.lock();
             if state.queue.is_empty() {
                 if state.closed && !state.receiving {
                     return Poll::Ready(None);
@@ -748,7 +855,7 @@ impl<T> MailboxReceiver<T> {
                 // Going idle: a burst bigger than a default mailbox, or a crowd of waiting
                 // senders, leaves no big buffers.
                 shrink_when_idle(&mut state.queue);
-                shrink_when_idle(&mut state.waiters);
+                state.waiters.shrink_when_idle();
                 drop(state);
                 drop(replaced);
                 shrink_when_idle(&mut self.batch);
@@ -762,9 +869,9 @@ impl<T> MailboxReceiver<T> {
     }
 
     /// The next queued message, without waiting; `None` if there is none right now.
-    pub(crate) fn try_recv(&mut self) -> Option<T> {
+    pub(crate) fn try_recv(&mut self) -> Option<H::Item> {
         if self.batch.is_empty() {
-            let mut state = self.shared.lock();
+            let mut state = self.host.mailbox().shared.lock();
             if state.queue.is_empty() {
                 return None;
             }
@@ -774,10 +881,15 @@ impl<T> MailboxReceiver<T> {
     }
 
     /// Takes the oldest message of the batch, and frees its permit.
-    fn hand_out(&mut self) -> Option<T> {
+    fn hand_out(&mut self) -> Option<H::Item> {
         let value = self.batch.pop_front()?;
-        if let Some(capacity) = self.shared.capacity {
-            let before = self.shared.permits_taken.fetch_sub(1, Ordering::SeqCst);
+        if let Some(capacity) = self.host.mailbox().shared.capacity() {
+            let before = self
+                .host
+                .mailbox()
+                .shared
+                .permits_taken
+                .fetch_sub(1, Ordering::SeqCst);
             debug_assert!(before >= 1, "M1: a message handed out without its permit");
             // Lower the count, then look at the flag (M3).
             seq_cst_store_load();
@@ -787,24 +899,31 @@ impl<T> MailboxReceiver<T> {
             // one wake-up per message (M4). The permits held back go to them as soon as
             // the actor's task stops running (`HeldPermits::release`), so a handler that
             // waits on a sender to its own mailbox does not wait on them.
-            if left <= capacity / 2 && self.shared.has_waiters.load(Ordering::SeqCst) {
-                self.shared.grant_waiters();
+            if left <= capacity / 2
+                && self
+                    .host
+                    .mailbox()
+                    .shared
+                    .has_waiters
+                    .load(Ordering::SeqCst)
+            {
+                self.host.mailbox().shared.grant_waiters();
             }
         }
         Some(value)
     }
 
     /// A handle for the actor's task to release the permits held back to the waiters.
-    pub(crate) fn held_permits(&self) -> HeldPermits<T> {
+    pub(crate) fn held_permits(&self) -> HeldPermits<H> {
         HeldPermits {
-            shared: Arc::clone(&self.shared),
+            host: self.host.clone(),
         }
     }
 
     /// Refuses new messages; those already queued can still be received. Waiting senders
     /// are woken to learn that the mailbox closed.
     pub(crate) fn close(&mut self) {
-        self.shared.close();
+        self.host.mailbox().shared.close();
     }
 }
 
@@ -820,14 +939,24 @@ pub(super) struct Counts {
 }
 
 #[cfg(all(test, loom))]
-impl<T> MailboxReceiver<T> {
+impl<H: MailboxHost> MailboxReceiver<H> {
     pub(super) fn counts(&self) -> Counts {
-        let state = self.shared.lock();
+        let state = self.host.mailbox().shared.lock();
         Counts {
-            permits_taken: self.shared.permits_taken.load(Ordering::SeqCst),
+            permits_taken: self
+                .host
+                .mailbox()
+                .shared
+                .permits_taken
+                .load(Ordering::SeqCst),
             waiting: state.waiters.len(),
             assigned: state.assigned,
-            has_waiters: self.shared.has_waiters.load(Ordering::SeqCst),
+            has_waiters: self
+                .host
+                .mailbox()
+                .shared
+                .has_waiters
+                .load(Ordering::SeqCst),
         }
     }
 }
@@ -840,17 +969,23 @@ impl<T> MailboxReceiver<T> {
 /// holds back goes to the waiters then: otherwise a handler that asks someone who sends to
 /// this very mailbox would wait for a permit that nobody may take, a deadlock with free
 /// room.
-pub(crate) struct HeldPermits<T> {
-    shared: Arc<Shared<T>>,
+pub(crate) struct HeldPermits<H: MailboxHost> {
+    host: H,
 }
 
-impl<T> HeldPermits<T> {
+impl<H: MailboxHost> HeldPermits<H> {
     /// Grants every free permit to the waiters, oldest first. One atomic load when no one
     /// waits, which is every time the mailbox is not full.
     #[inline]
     pub(crate) fn release(&self) {
-        if self.shared.has_waiters.load(Ordering::SeqCst) {
-            self.shared.grant_waiters();
+        if self
+            .host
+            .mailbox()
+            .shared
+            .has_waiters
+            .load(Ordering::SeqCst)
+        {
+            self.host.mailbox().shared.grant_waiters();
         }
     }
 }
@@ -866,12 +1001,12 @@ fn shrink_when_idle<T>(buffer: &mut VecDeque<T>) {
     }
 }
 
-impl<T> Drop for MailboxReceiver<T> {
+impl<H: MailboxHost> Drop for MailboxReceiver<H> {
     /// Closes the mailbox and drops what it still holds, so that every pending ask learns
     /// at once that its message will not be handled (its reply slot drops with it).
     fn drop(&mut self) {
         self.close();
-        let queued = std::mem::take(&mut self.shared.lock().queue);
+        let queued = std::mem::take(&mut self.host.mailbox().shared.lock().queue);
         drop(queued);
     }
 }
@@ -898,7 +1033,7 @@ mod tests {
             assert_eq!(received, 10_000, "burst {burst}");
         }
         assert!(receiver.batch.capacity() <= IDLE_BUFFER);
-        assert!(receiver.shared.lock().queue.capacity() <= IDLE_BUFFER);
+        assert!(receiver.host.shared.lock().queue.capacity() <= IDLE_BUFFER);
     }
 
     #[test]
@@ -921,10 +1056,10 @@ mod tests {
         assert!(waiting.poll_send(&mut cx).is_pending());
         // Taking the message frees the only permit, which goes to the waiting sender.
         assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(_))));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 1);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 1);
 
         receiver.close();
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
         assert!(matches!(waiting.poll_send(&mut cx), Poll::Ready(Err(_))));
     }
 
@@ -949,7 +1084,7 @@ mod tests {
         ));
         assert!(reserved.send(&sender, 3).is_ok());
         assert!(matches!(receiver.poll_recv(&mut cx), Poll::Ready(Some(3))));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
     }
 
     #[test]
@@ -959,7 +1094,7 @@ mod tests {
         assert!(reserved.try_reserve(&sender).is_ok());
         receiver.close();
         assert_eq!(reserved.send(&sender, 7), Err(7));
-        assert_eq!(receiver.shared.permits_taken.load(Ordering::SeqCst), 0);
+        assert_eq!(receiver.host.shared.permits_taken.load(Ordering::SeqCst), 0);
         assert!(matches!(
             PermitSlot::default().try_reserve(&sender),
             Err(TrySendError::Closed(()))
@@ -1066,7 +1201,6 @@ mod tests {
         for capacity in [1, 2, 3, 5, 8] {
             let run = async {
                 let (sender, mut receiver) = channel::<u32>(MailboxConfig::bounded(capacity));
-                let sender = Arc::new(sender);
                 let actor = tokio::spawn(async move {
                     let mut arrived = vec![Vec::new(); SENDERS as usize];
                     loop {
@@ -1095,11 +1229,11 @@ mod tests {
                 assert_eq!(arrived, delivered, "capacity {capacity}");
                 gave_up += SENDERS as usize * EACH as usize
                     - delivered.iter().map(Vec::len).sum::<usize>();
-                let state = receiver.shared.lock();
+                let state = receiver.host.shared.lock();
                 assert!(state.waiters.is_empty(), "capacity {capacity}");
                 assert_eq!(state.assigned, 0, "capacity {capacity}");
                 assert_eq!(
-                    receiver.shared.permits_taken.load(Ordering::SeqCst),
+                    receiver.host.shared.permits_taken.load(Ordering::SeqCst),
                     0,
                     "capacity {capacity}"
                 );

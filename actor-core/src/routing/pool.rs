@@ -163,7 +163,7 @@ impl ActorSystem {
             if let Some(mailbox) = mailbox {
                 props = props.mailbox(mailbox);
             }
-            match self.spawn_under(Arc::clone(&supervisor), &path, props) {
+            match self.spawn_under(Arc::clone(&supervisor), Arc::clone(&path), props) {
                 Ok(worker) => workers.push(worker),
                 Err(err) => {
                     for worker in &workers {

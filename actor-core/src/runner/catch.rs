@@ -7,9 +7,42 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::Poll;
 
+use crate::actor::Actor;
 use crate::error::{Failure, FailureKind};
+use crate::mailbox::lane::{LaneHost, SignalReceiver};
 use crate::mailbox::signal::Urgent;
 use crate::runner::Signals;
+
+/// Where a caught future learns of an urgent signal: the actor's lane.
+pub(super) trait UrgentSignals {
+    /// See [`SignalReceiver::poll_urgent`].
+    fn poll_urgent(&mut self, cx: &mut std::task::Context<'_>) -> bool;
+    /// See [`SignalReceiver::take_urgent`].
+    fn take_urgent(&mut self) -> Option<Urgent>;
+}
+
+impl<H: std::ops::Deref<Target: LaneHost>> UrgentSignals for SignalReceiver<H> {
+    fn poll_urgent(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        SignalReceiver::poll_urgent(self, cx)
+    }
+
+    fn take_urgent(&mut self) -> Option<Urgent> {
+        SignalReceiver::take_urgent(self)
+    }
+}
+
+/// No lane: for a future that nothing interrupts.
+enum NoSignals {}
+
+impl UrgentSignals for NoSignals {
+    fn poll_urgent(&mut self, _: &mut std::task::Context<'_>) -> bool {
+        match *self {}
+    }
+
+    fn take_urgent(&mut self) -> Option<Urgent> {
+        match *self {}
+    }
+}
 
 /// Runs a future that may panic; a panic becomes a [`Failure`] of `kind`.
 ///
@@ -20,7 +53,7 @@ pub(super) async fn catch<T>(
     kind: FailureKind,
     future: impl Future<Output = T>,
 ) -> Result<T, Failure> {
-    catch_pinned(kind, std::pin::pin!(future), None)
+    catch_pinned(kind, std::pin::pin!(future), None::<&mut NoSignals>)
         .await
         .map_err(|urgent| match urgent {
             Urgent::Failed(failure) => failure,
@@ -34,10 +67,10 @@ pub(super) async fn catch<T>(
 /// escalation, a restart together with its siblings) ends it at that await point: the
 /// future is dropped and the signal returned, so that no await in user code holds up
 /// supervision.
-pub(super) async fn catch_or_fail<T>(
+pub(super) async fn catch_or_fail<T, A: Actor>(
     kind: FailureKind,
     future: impl Future<Output = T>,
-    signals: &mut Signals,
+    signals: &mut Signals<A>,
 ) -> Result<T, Urgent> {
     catch_pinned(kind, std::pin::pin!(future), Some(signals)).await
 }
@@ -45,10 +78,10 @@ pub(super) async fn catch_or_fail<T>(
 /// As [`catch_or_fail`] (or [`catch`] without `signals`), for a future pinned by the
 /// caller. The message loop uses it directly: passing a handler's future by value copies
 /// all of its bytes, which callgrind showed as a `memcpy` on every message.
-pub(super) fn catch_pinned<'a, F: Future>(
+pub(super) fn catch_pinned<'a, F: Future, S: UrgentSignals>(
     kind: FailureKind,
     mut future: Pin<&'a mut F>,
-    mut signals: Option<&'a mut Signals>,
+    mut signals: Option<&'a mut S>,
 ) -> impl Future<Output = Result<F::Output, Urgent>> + 'a {
     // A plain function returning the `poll_fn`, not an `async fn`: the future is then
     // only the pin, the lane and the kind, which matters as it sits in every actor's task.

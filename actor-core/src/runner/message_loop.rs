@@ -298,7 +298,7 @@ pub(super) async fn deliver_terminated<A: Actor>(
     actor: &mut A,
     terminated: Terminated,
     ctx: &mut Context<A>,
-    signals: &mut Signals,
+    signals: &mut Signals<A>,
 ) -> Result<(), Urgent> {
     if !ctx.take_watch(terminated.id) {
         return Ok(());

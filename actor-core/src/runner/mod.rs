@@ -27,12 +27,10 @@ use tokio::sync::oneshot;
 
 use crate::actor::Actor;
 use crate::address::cell::ActorCell;
-use crate::address::handle::ActorHandle;
 use crate::context::Context;
 use crate::death_watch::Terminated;
 use crate::error::Failure;
 use crate::lifecycle::{ActorStatus, StopMode, StopReason};
-use crate::mailbox::envelope::Envelope;
 use crate::mailbox::lane::SignalReceiver;
 use crate::mailbox::queue::{HeldPermits, MailboxReceiver};
 use crate::mailbox::signal::SystemSignal;
@@ -44,8 +42,11 @@ use crate::system::ActorSystem;
 
 use self::stop::TerminationGuard;
 
-/// The actor's end of its system lane.
-type Signals = SignalReceiver<ActorHandle>;
+/// The actor's end of its system lane, reached through its cell.
+type Signals<A> = SignalReceiver<Arc<ActorCell<A>>>;
+
+/// The actor's end of its mailbox, reached through its cell.
+type Mailbox<A> = MailboxReceiver<Arc<ActorCell<A>>>;
 
 /// The actor's task. Everything it keeps is built here, outside the `async` block, and
 /// moved in once: arguments of an `async fn` take room in its future beside the locals
@@ -53,12 +54,12 @@ type Signals = SignalReceiver<ActorHandle>;
 pub(crate) fn run<A: Actor>(
     cell: Arc<ActorCell<A>>,
     factory: Factory<A>,
-    mailbox: MailboxReceiver<Envelope<A>>,
-    signals: Signals,
     system: ActorSystem,
     parent: Arc<Supervisor>,
     policy: RestartPolicy,
 ) -> impl Future<Output = ()> + Send + 'static {
+    let mailbox = MailboxReceiver::new(Arc::clone(&cell));
+    let signals = SignalReceiver::new(Arc::clone(&cell));
     let mut guard = TerminationGuard {
         ctx: Context::new(cell, system, parent, policy),
         reason: None,
@@ -118,7 +119,7 @@ pin_project! {
     struct ActorTask<F, A: Actor> {
         #[pin]
         phases: F,
-        held_permits: HeldPermits<Envelope<A>>,
+        held_permits: HeldPermits<Arc<ActorCell<A>>>,
     }
 }
 
@@ -137,8 +138,8 @@ impl<F: Future<Output = ()>, A: Actor> Future for ActorTask<F, A> {
 
 struct Runner<A: Actor> {
     factory: Factory<A>,
-    mailbox: MailboxReceiver<Envelope<A>>,
-    signals: Signals,
+    mailbox: Mailbox<A>,
+    signals: Signals<A>,
     /// What only a stopping, failing or restarting actor needs; boxed when first needed,
     /// so that an idle actor's task does not carry it.
     lifecycle: Option<Box<LifecycleState>>,

@@ -42,11 +42,13 @@ impl<A: Actor> Drop for TerminationGuard<A> {
         self.ctx.parent_supervisor().remove(id);
         cell.status().set(ActorStatus::Stopped(reason.clone()));
         cell.notify_watchers(&reason);
-        system.publish(SystemEvent::Stopped {
-            actor: id,
-            path: Arc::clone(cell.path()),
-            reason,
-        });
+        if cell.events.is_observed() {
+            system.publish(SystemEvent::Stopped {
+                actor: id,
+                path: Arc::clone(cell.path()),
+                reason,
+            });
+        }
     }
 }
 

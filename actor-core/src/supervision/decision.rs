@@ -4,13 +4,13 @@
 //! the decider, calls [`SupervisorState::plan`] under its lock and carries the plan out,
 //! and the model tests below cover the decision whole.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::error::Failure;
-use crate::id::ActorId;
+use crate::id::{ActorId, IdMap};
 #[cfg(test)]
 use crate::supervision::strategy::ChildFailure;
 use crate::supervision::strategy::{Directive, RestartPolicy, StrategyKind, SupervisorStrategy};
@@ -76,15 +76,16 @@ pub(crate) trait Child {
     fn name(&self) -> Option<&str>;
 }
 
-/// A supervisor's children in spawn order, with removal by id in `O(log n)`: the guardian
-/// may hold many thousands of top-level actors, and each one that stops removes itself.
+/// A supervisor's children, with insertion and removal by id in `O(1)`: the guardian may
+/// hold many thousands of top-level actors, each spawn adds one and each one that stops
+/// removes itself, while the whole line is read in spawn order only for the rare
+/// decisions that need it (all-for-one, rest-for-one) and when the supervisor stops.
 ///
-/// Keyed by id, because id order is spawn order: ids are handed out in increasing order
-/// when a spawn begins, and an actor spawns its children from its own task, one at a
-/// time. (Top-level actors spawned at once from several threads are ordered by when
-/// their spawns began.)
+/// Spawn order is id order: ids are handed out in increasing order when a spawn begins,
+/// and an actor spawns its children from its own task, one at a time. (Top-level actors
+/// spawned at once from several threads are ordered by when their spawns began.)
 pub(crate) struct Children<C> {
-    by_id: BTreeMap<ActorId, C>,
+    by_id: IdMap<C>,
 }
 
 impl<C: Child> Children<C> {
@@ -92,8 +93,16 @@ impl<C: Child> Children<C> {
         self.by_id.insert(child.id(), child);
     }
 
+    /// Removes `id`, giving the room back as the map empties (as
+    /// [`remove_shrinking`](crate::id::remove_shrinking) does), so that a guardian that
+    /// once held 100,000 actors does not keep their room.
     pub(crate) fn remove(&mut self, id: ActorId) -> Option<C> {
-        self.by_id.remove(&id)
+        let removed = self.by_id.remove(&id)?;
+        let capacity = self.by_id.capacity();
+        if capacity > 1024 && self.by_id.len() * 4 < capacity {
+            self.by_id.shrink_to(self.by_id.len() * 2);
+        }
+        Some(removed)
     }
 
     pub(crate) fn get(&self, id: ActorId) -> Option<&C> {
@@ -102,22 +111,23 @@ impl<C: Child> Children<C> {
 
     /// In spawn order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &C> {
-        self.by_id.values()
+        let mut children: Vec<&C> = self.by_id.values().collect();
+        children.sort_unstable_by_key(|child| child.id());
+        children.into_iter()
     }
 
     /// `id` and the children spawned after it, in spawn order; nothing if `id` is not a
     /// child.
     pub(crate) fn starting_at(&self, id: ActorId) -> impl Iterator<Item = &C> {
         let known = self.by_id.contains_key(&id);
-        self.by_id
-            .range(id..)
-            .take_while(move |_| known)
-            .map(|(_, child)| child)
+        self.iter().filter(move |child| known && child.id() >= id)
     }
 
     /// Removes and returns every child, in spawn order.
     pub(crate) fn take_all(&mut self) -> Vec<C> {
-        std::mem::take(&mut self.by_id).into_values().collect()
+        let mut children: Vec<C> = std::mem::take(&mut self.by_id).into_values().collect();
+        children.sort_unstable_by_key(|child| child.id());
+        children
     }
 }
 
@@ -135,7 +145,7 @@ impl<C: Child> SupervisorState<C> {
         SupervisorState {
             strategy,
             children: Children {
-                by_id: BTreeMap::new(),
+                by_id: IdMap::default(),
             },
             restarts: VecDeque::new(),
             random: XorShift::new(seed),

@@ -9,7 +9,6 @@
 //! behind a lock taken only for that bookkeeping: the decider, a user function, runs
 //! before the lock is taken, and every signal is sent after it is released.
 
-use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -33,10 +32,19 @@ pub(crate) struct ChildEntry {
     pub(crate) policy: RestartPolicy,
     /// Its lane (for commands), status (to wait for its end), and path.
     pub(crate) handle: ActorHandle,
-    /// A strong ref for children of actors, which live as long as their parent wants them;
-    /// `None` under the guardian, whose children live while someone holds a ref.
-    #[allow(dead_code, reason = "held for its `Drop`: it keeps the child alive")]
-    pub(crate) keep_alive: Option<Box<dyn Any + Send + Sync>>,
+    /// Whether it holds a strong ref to the child (counted by hand in the child's cell,
+    /// given back when the entry drops): children of actors live as long as their parent
+    /// wants them, named top-level actors until they are stopped; unnamed top-level
+    /// actors live while someone else holds a ref.
+    pub(crate) keeps_alive: bool,
+}
+
+impl Drop for ChildEntry {
+    fn drop(&mut self) {
+        if self.keeps_alive {
+            self.handle.release_strong_ref();
+        }
+    }
 }
 
 impl Child for ChildEntry {

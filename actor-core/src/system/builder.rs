@@ -129,6 +129,7 @@ impl SystemBuilder {
                 runtime,
                 registry: Mutex::new(Registry::default()),
                 guardian: Supervisor::new(self.guardian, None, 0x9e37_79b9_7f4a_7c15),
+                user_path: Arc::from("/user"),
                 events,
                 extensions: Extensions::default(),
             }),

@@ -65,6 +65,8 @@ struct SystemInner {
     registry: Mutex<Registry>,
     /// Supervises the top-level actors.
     guardian: Arc<Supervisor>,
+    /// The guardian's path, `/user`, which every top-level actor's path begins with.
+    user_path: Arc<str>,
     events: Arc<Events>,
     /// Values shared under a name by the modules above the system (topics).
     extensions: Extensions,
@@ -122,7 +124,7 @@ impl ActorSystem {
                 .get(&id)
                 .filter(|entry| **entry.handle.path() == *path)
                 .ok_or_else(not_found)?;
-            Arc::clone(&entry.cell)
+            entry.handle.cell()
         };
         let cell = cell
             .downcast::<ActorCell<A>>()
@@ -156,6 +158,11 @@ impl ActorSystem {
     /// The guardian: the supervisor of the top-level actors.
     pub(crate) fn guardian(&self) -> &Arc<Supervisor> {
         &self.inner.guardian
+    }
+
+    /// The path of the top-level actors' parent, `/user`.
+    pub(crate) fn user_path(&self) -> &Arc<str> {
+        &self.inner.user_path
     }
 
     /// The runtime actors are spawned on, if the system was given or found one.

@@ -1,7 +1,6 @@
 //! The registry: every live actor of a system, by id and, for a named one, by path, with
 //! enough to stop it, wait for it, abort it and find it, and nothing that keeps it alive.
 
-use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -61,11 +60,9 @@ pub(crate) struct Entry {
     /// Its parent, or `None` for a top-level actor: shutdown stops the top-level ones
     /// and, started from inside an actor, does not wait for that actor's line.
     pub(crate) parent: Option<ActorId>,
-    /// Its lane, status and path.
+    /// Its lane, status and path; its typed cell too, for lookups by name. Only strong
+    /// refs keep an actor running, and this is not one.
     pub(crate) handle: ActorHandle,
     /// Its task's abort handle, which also tells its task's id.
     pub(crate) abort: Option<AbortHandle>,
-    /// The actor's `ActorCell<A>`, for typed lookups by name. Only strong refs keep an
-    /// actor running, and this is not one.
-    pub(crate) cell: Arc<dyn Any + Send + Sync>,
 }

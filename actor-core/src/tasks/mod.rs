@@ -134,7 +134,7 @@ pub(crate) fn guard<A: Actor>(
     AssertUnwindSafe(task).catch_unwind().map(move |outcome| {
         if let Err(payload) = outcome {
             let failure = Failure::from_panic(FailureKind::TaskPanic, &*payload);
-            let _ = cell.handle.fail(failure);
+            let _ = cell.fail(failure);
         }
     })
 }
