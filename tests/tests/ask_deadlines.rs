@@ -201,3 +201,48 @@ async fn an_ask_waiting_for_space_past_its_deadline_gets_its_message_back() {
     assert_eq!(keeper.echo(1).await.unwrap(), 1);
     system.shutdown().await;
 }
+
+/// The deadline is read on the system's clock, not the asker's: here the system's runtime
+/// is paused an hour ahead of real time, and the asker runs on another runtime, on real
+/// time. Read
+/// on the asker's clock, the deadline would be an hour in the system's past, and the ask
+/// would time out at once.
+#[test]
+fn a_deadline_is_read_on_the_systems_clock_not_the_askers() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let (system, keeper, start) = runtime.block_on(async {
+        let system = ActorSystem::new();
+        let keeper = system.spawn(Keeper::default()).unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        (system, keeper, Instant::now())
+    });
+    let timeout = Duration::from_secs(10);
+    let asker = std::thread::spawn(move || {
+        let own = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        own.block_on(keeper.get().timeout(timeout).send())
+    });
+    // Drive the system's runtime (its paused clock moves 1 ms per turn) until the ask ends.
+    let (result, ended) = runtime.block_on(async move {
+        for _ in 0..10_000_000 {
+            if asker.is_finished() {
+                return (asker.join().unwrap(), Instant::now());
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the plain thread's ask did not end");
+    });
+    assert!(result.unwrap_err().is_timeout());
+    assert!(
+        ended - start >= timeout,
+        "timed out after {:?}",
+        ended - start
+    );
+    runtime.block_on(system.shutdown());
+}

@@ -11,7 +11,8 @@
 //! - The deadlines of one timeout are due in the order they were registered, so each
 //!   timeout has a list kept in deadline order by appending (a deadline read a little
 //!   earlier on another thread walks back a step or two). Up to [`LISTS`] timeouts get a
-//!   list of their own; any more share the last one, whose insertion walks back further.
+//!   list of their own; deadlines of any more go in one ordered set (a `BTreeSet`,
+//!   O(log n) and an allocation now and then), as do the few registered out of order.
 //! - One sweeper task per system, started at the first ask, sleeps until the earliest
 //!   head of a list, expires what is due and wakes those asks. Registering a deadline later
 //!   than the one the sweeper sleeps until (the common case: a newer ask with the same
@@ -25,12 +26,17 @@
 //!   short lock holds (register, remove). No timer, no wake, and no allocation once the
 //!   slab has grown to the number of asks in flight.
 //!
+//! Deadlines are read on the system's clock (its runtime's, entered for the read), the one
+//! the sweeper sleeps on, whatever runtime the asker is in: a paused test runtime and a
+//! real one never mix.
+//!
 //! Granularity: the sweeper is a tokio sleep, so an ask times out no earlier than its
 //! deadline and, on an idle runtime, within tokio's timer resolution of 1 ms after it.
 //!
 //! No lock here is held across user code or a call into tokio: wakers are cloned before
 //! the lock is taken, and dropped or woken after it is released.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +50,10 @@ use crate::clock::{deadline_after, Clock};
 
 /// How many distinct timeouts get a list of their own.
 const LISTS: usize = 8;
+
+/// The list of an entry that is in `Wheel::overflow` instead: a deadline of a timeout
+/// beyond the first [`LISTS`], or one registered again for the rest of an adopted entry's.
+const OVERFLOW: u8 = u8::MAX;
 
 /// No entry: the end of a list, or of the free list.
 const NIL: u32 = u32::MAX;
@@ -138,6 +148,9 @@ struct Wheel {
     /// Entries waiting or expired, not yet freed.
     in_use: usize,
     lists: Vec<List>,
+    /// Deadlines not in order of registration, by deadline: O(log n) each, where a list
+    /// would be walked.
+    overflow: BTreeSet<(Instant, u32)>,
     /// Whether a sweeper task exists (or is being spawned).
     sweeper_started: bool,
     /// Where to wake the sweeper, if it is waiting.
@@ -182,6 +195,7 @@ impl Deadlines {
                     free: NIL,
                     in_use: 0,
                     lists: Vec::new(),
+                    overflow: BTreeSet::new(),
                     sweeper_started: false,
                     sweeper_waker: None,
                     armed_until: None,
@@ -202,7 +216,7 @@ impl Deadlines {
         timeout: Duration,
         waker: &Waker,
     ) -> Option<Registration> {
-        let now = Instant::now();
+        let now = clock.now();
         let deadline = deadline_after(now, timeout);
         if deadline <= now {
             return None;
@@ -421,11 +435,11 @@ impl Wheel {
         let entry = &mut self.entries[index as usize];
         entry.deadline = deadline;
         entry.waker = Some(waker);
-        entry.list = list as u8;
+        entry.list = list;
         entry.state = EntryState::Waiting;
         entry.generation = entry.generation.wrapping_add(1);
         let generation = entry.generation;
-        self.link_sorted(index, list);
+        self.link(index);
         DeadlineKey { index, generation }
     }
 
@@ -456,38 +470,50 @@ impl Wheel {
     /// Puts an expired entry back to waiting, for what is left of `registration`'s
     /// deadline.
     fn unlinked_expired_to_waiting(&mut self, registration: &Registration, waker: Waker) {
-        let list = self.list_for(registration.timeout);
         let index = registration.key.index;
         let entry = &mut self.entries[index as usize];
         entry.deadline = registration.deadline;
         entry.waker = Some(waker);
-        entry.list = list as u8;
+        // Its deadline is older than those registered since it began: not at a list's end.
+        entry.list = OVERFLOW;
         entry.state = EntryState::Waiting;
-        self.link_sorted(index, list);
+        self.link(index);
     }
 
     /// The list for deadlines of `timeout`: its own, an empty one re-keyed, a new one, or,
-    /// when all are taken by other timeouts, the last.
-    fn list_for(&mut self, timeout: Duration) -> usize {
-        if let Some(found) = self.lists.iter().position(|list| list.timeout == timeout) {
-            return found;
-        }
-        if let Some(empty) = self.lists.iter().position(|list| list.head == NIL) {
+    /// when all are taken by other timeouts, the overflow.
+    fn list_for(&mut self, timeout: Duration) -> u8 {
+        let list = if let Some(found) = self.lists.iter().position(|list| list.timeout == timeout) {
+            found
+        } else if let Some(empty) = self.lists.iter().position(|list| list.head == NIL) {
             self.lists[empty].timeout = timeout;
-            return empty;
-        }
-        if self.lists.len() < LISTS {
+            empty
+        } else if self.lists.len() < LISTS {
             self.lists.push(List {
                 timeout,
                 head: NIL,
                 tail: NIL,
             });
-            return self.lists.len() - 1;
-        }
-        LISTS - 1
+            self.lists.len() - 1
+        } else {
+            return OVERFLOW;
+        };
+        list as u8
     }
 
-    /// Links `index` into `list` after the last entry due no later than it.
+    /// Links the entry at `index` where its `list` says.
+    fn link(&mut self, index: u32) {
+        let entry = &self.entries[index as usize];
+        if entry.list == OVERFLOW {
+            self.overflow.insert((entry.deadline, index));
+        } else {
+            self.link_sorted(index, entry.list as usize);
+        }
+    }
+
+    /// Links `index` into `list` after the last entry due no later than it: in a list of
+    /// one timeout, almost always the last (a deadline read a little earlier on another
+    /// thread walks back a step or two).
     fn link_sorted(&mut self, index: u32, list: usize) {
         let deadline = self.entries[index as usize].deadline;
         let mut after = self.lists[list].tail;
@@ -511,8 +537,16 @@ impl Wheel {
 
     fn unlink(&mut self, index: u32) {
         let Entry {
-            prev, next, list, ..
+            prev,
+            next,
+            list,
+            deadline,
+            ..
         } = self.entries[index as usize];
+        if list == OVERFLOW {
+            self.overflow.remove(&(deadline, index));
+            return;
+        }
         let list = &mut self.lists[list as usize];
         if prev == NIL {
             list.head = next;
@@ -558,6 +592,16 @@ impl Wheel {
                 expired = true;
             }
         }
+        while let Some(&(deadline, index)) = self.overflow.first() {
+            if deadline > now {
+                break;
+            }
+            self.overflow.pop_first();
+            let entry = &mut self.entries[index as usize];
+            entry.state = EntryState::Expired;
+            woken.extend(entry.waker.take());
+            expired = true;
+        }
         expired
     }
 
@@ -573,6 +617,7 @@ impl Wheel {
             list.head = NIL;
             list.tail = NIL;
         }
+        self.overflow.clear();
     }
 
     fn earliest(&self) -> Option<Instant> {
@@ -580,6 +625,7 @@ impl Wheel {
             .iter()
             .filter(|list| list.head != NIL)
             .map(|list| self.entries[list.head as usize].deadline)
+            .chain(self.overflow.first().map(|&(deadline, _)| deadline))
             .min()
     }
 }

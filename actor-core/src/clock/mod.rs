@@ -4,12 +4,13 @@
 
 pub(crate) mod deadlines;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use tokio::runtime::Handle;
-use tokio::task::JoinHandle;
+use tokio::runtime::{self, Handle};
+use tokio::task::{self, JoinHandle};
 use tokio::time::{Instant, Sleep};
 
 /// Where a system arms its timers: those of its asks, restart back-offs and shutdown.
@@ -50,6 +51,21 @@ impl Clock {
         tokio::time::sleep_until(deadline_after(Instant::now(), timeout))
     }
 
+    /// Now, on this clock: the system's runtime's (its paused clock, if it is paused),
+    /// whatever runtime the caller is in, so that a deadline made here and the sweeper
+    /// that enforces it on this clock agree.
+    pub(crate) fn now(&self) -> Instant {
+        match self {
+            Clock::Runtime(runtime) if runs_on(runtime) => Instant::now(),
+            Clock::Runtime(runtime) => {
+                let _entered = runtime.enter();
+                Instant::now()
+            }
+            // The timer runtime is never paused; the caller's runtime may be.
+            Clock::Fallback => Instant::from_std(std::time::Instant::now()),
+        }
+    }
+
     /// Spawns `task` on this clock's runtime (the system's, or the timer runtime that
     /// stands in for it): work that waits on the system's time from anywhere, also from a
     /// thread outside any runtime, such as [`ActorRef::send_after`](crate::ActorRef::send_after).
@@ -63,6 +79,34 @@ impl Clock {
             Clock::Fallback => fallback_runtime().spawn(task),
         }
     }
+}
+
+/// Whether the caller is a task of `runtime`, whose clock `Instant::now` then reads
+/// without entering it: entering clones the runtime's handle and swaps the thread's
+/// context, about 140 instructions, on every ask. The answer is kept per thread for the
+/// last task asked about (task ids are never reused, and a task never changes runtime),
+/// so a task that asks again and again checks once.
+fn runs_on(runtime: &Handle) -> bool {
+    thread_local! {
+        static CHECKED: Cell<Option<(task::Id, runtime::Id)>> = const { Cell::new(None) };
+    }
+    let Some(task) = task::try_id() else {
+        // Not in a task (a `block_on` of its own, a plain thread): entered.
+        return false;
+    };
+    let checked = Some((task, runtime.id()));
+    CHECKED
+        .try_with(|cell| {
+            if cell.get() == checked {
+                return true;
+            }
+            let on = Handle::try_current().is_ok_and(|current| current.id() == runtime.id());
+            if on {
+                cell.set(checked);
+            }
+            on
+        })
+        .unwrap_or(false)
 }
 
 /// `timeout` after `now`, or, for a timeout too long to add (`Duration::MAX`), a deadline
