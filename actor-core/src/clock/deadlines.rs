@@ -205,11 +205,10 @@ impl Deadlines {
         }
     }
 
-    /// Registers a deadline `timeout` from now, read on the clock of the runtime the
-    /// caller runs in (the system's own, paused or not, when an actor or a task of the
-    /// system asks), for `waker` to be woken when it passes; `None` if it has passed
-    /// already (a zero timeout). `clock` is where the sweeper runs, started here at the
-    /// system's first ask.
+    /// Registers a deadline `timeout` from now on `clock`, the system's (paused or not,
+    /// whatever runtime the caller is in), for `waker` to be woken when it passes; `None`
+    /// if it has passed already (a zero timeout). `clock` is also where the sweeper runs,
+    /// started here at the system's first ask.
     pub(crate) fn register(
         &self,
         clock: &Clock,
