@@ -498,6 +498,15 @@ impl<T> Shared<T> {
         }
     }
 
+    /// Grants the free permits to any waiters: one atomic load when no one waits, which is
+    /// every time the mailbox is not full.
+    #[inline]
+    fn grant_waiters_if_any(&self) {
+        if self.has_waiters.load(Ordering::SeqCst) {
+            self.grant_waiters();
+        }
+    }
+
     /// Grants the free permits to the waiters, oldest first, and wakes them.
     ///
     /// One lock per waiter, each woken outside it: the actor keeps no buffer of wakers to
@@ -899,15 +908,8 @@ impl<H: MailboxHost> MailboxReceiver<H> {
             // one wake-up per message (M4). The permits held back go to them as soon as
             // the actor's task stops running (`HeldPermits::release`), so a handler that
             // waits on a sender to its own mailbox does not wait on them.
-            if left <= capacity / 2
-                && self
-                    .host
-                    .mailbox()
-                    .shared
-                    .has_waiters
-                    .load(Ordering::SeqCst)
-            {
-                self.host.mailbox().shared.grant_waiters();
+            if left <= capacity / 2 {
+                self.host.mailbox().shared.grant_waiters_if_any();
             }
         }
         Some(value)
@@ -978,15 +980,7 @@ impl<H: MailboxHost> HeldPermits<H> {
     /// waits, which is every time the mailbox is not full.
     #[inline]
     pub(crate) fn release(&self) {
-        if self
-            .host
-            .mailbox()
-            .shared
-            .has_waiters
-            .load(Ordering::SeqCst)
-        {
-            self.host.mailbox().shared.grant_waiters();
-        }
+        self.host.mailbox().shared.grant_waiters_if_any();
     }
 }
 
