@@ -84,8 +84,13 @@ impl Clock {
 /// Whether the caller is a task of `runtime`, whose clock `Instant::now` then reads
 /// without entering it: entering clones the runtime's handle and swaps the thread's
 /// context, about 140 instructions, on every ask. The answer is kept per thread for the
-/// last task asked about (task ids are never reused, and a task never changes runtime),
+/// last task asked about (task ids are never reused, and a task does not change runtime),
 /// so a task that asks again and again checks once.
+///
+/// The one way a task is inside another runtime is `block_in_place` around another
+/// runtime's `block_on`: an ask made there, by a task that asked before, reads that
+/// runtime's clock. The two clocks differ only if one of them is paused (tokio's
+/// `test-util`), and then its deadline is off by how far they differ.
 fn runs_on(runtime: &Handle) -> bool {
     thread_local! {
         static CHECKED: Cell<Option<(task::Id, runtime::Id)>> = const { Cell::new(None) };
