@@ -1063,3 +1063,63 @@ async fn finding_an_escalation_into_a_draining_parent_hangs_its_stop() {
     drop(second_control);
     system.shutdown().await;
 }
+
+/// Found in issue 13 by a helper trying to break stop: a child whose queued message failed
+/// while it drained for its parent's graceful stop asked its supervisor to decide, and the
+/// supervisor, which had taken its children out to stop them, told it to wait for a stop
+/// it had already read; child and parent waited for good. The child now stops with its
+/// failure, and the parent ends.
+mod failing_while_draining_for_a_stopping_parent {
+    use super::*;
+
+    #[actor]
+    pub struct Kid;
+
+    #[actor]
+    impl Kid {
+        #[message]
+        async fn hold(&mut self, gate: Gate) {
+            gate.pass().await;
+        }
+
+        #[message]
+        fn boom(&mut self) {
+            panic!("boom while draining");
+        }
+    }
+
+    #[actor]
+    pub struct Parent;
+
+    #[actor]
+    impl Parent {
+        #[message]
+        fn kid(&mut self, ctx: &mut Context<Self>) -> ActorRef<Kid> {
+            ctx.spawn(Props::new(|| Kid)).unwrap()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn finding_a_child_failing_in_its_drain_stops_and_its_parent_ends() {
+        let system = ActorSystem::new();
+        let parent = system.spawn(Props::new(|| Parent)).unwrap();
+        let kid = bounded("kid", parent.kid()).await.unwrap();
+        let (gate, mut control) = Gate::new();
+        kid.hold(gate).tell().await.unwrap();
+        control.entered().await;
+        // Queued behind the held handler: handled in the drain of the parent's stop.
+        kid.boom().tell().await.unwrap();
+        parent.stop();
+        control.release();
+        let kid_reason = bounded("the kid's end", kid.terminated()).await;
+        assert!(
+            matches!(kid_reason, StopReason::Failed(_)),
+            "{kid_reason:?}"
+        );
+        assert_eq!(
+            bounded("the parent's end", parent.terminated()).await,
+            StopReason::Requested
+        );
+        system.shutdown().await;
+    }
+}

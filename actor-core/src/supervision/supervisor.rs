@@ -190,8 +190,11 @@ impl Supervisor {
             ChildExit::Failed(failure) => {
                 let name = match self.lock().children.get(child) {
                     Some(entry) => entry.name().map(Arc::from),
-                    // Taken out: the supervisor is stopping it, and the stop is on its way.
-                    None => return Verdict::Wait,
+                    // Taken out: the supervisor is stopping it. The stop may be one the
+                    // child already read (it failed handling its queue for a graceful stop),
+                    // so nothing more would come to a child that waited: it stops now, as
+                    // a child that cannot run when its parent stops does.
+                    None => return Verdict::Stop(StopReason::Failed(failure.clone())),
                 };
                 let seen = ChildFailure {
                     child,
