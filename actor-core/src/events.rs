@@ -46,7 +46,8 @@ pub enum SystemEvent {
         /// Its path.
         path: Arc<str>,
     },
-    /// An actor stopped for good.
+    /// An actor stopped for good. Published before its status says so, so it is in the
+    /// channel by the time `terminated()` or `shutdown()` returns.
     Stopped {
         /// The stopped actor.
         actor: ActorId,

@@ -700,3 +700,27 @@ async fn no_death_pact_after_an_unwatch_or_with_a_hook() {
     assert_eq!(watcher.status(), ActorStatus::Running);
     system.shutdown().await;
 }
+
+/// An actor's `Stopped` event is in the channel by the time anyone who awaited its end
+/// (`terminated`, `shutdown`) goes on: a subscriber that drains without waiting sees every
+/// one (found in issue 13: it was published just after the status said `Stopped`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_event_is_published_before_the_end_is_seen() {
+    let system = ActorSystem::builder().event_capacity(4096).build().unwrap();
+    let mut events = system.events();
+    let targets: Vec<_> = (0..1000)
+        .map(|_| system.spawn(Target::default()).unwrap())
+        .collect();
+    for target in &targets {
+        target.stop();
+    }
+    for target in &targets {
+        bounded("the end", target.terminated()).await;
+    }
+    let mut stopped = 0;
+    while let Ok(event) = events.try_recv() {
+        stopped += usize::from(matches!(event, SystemEvent::Stopped { .. }));
+    }
+    assert_eq!(stopped, 1000);
+    system.shutdown().await;
+}

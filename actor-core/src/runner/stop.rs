@@ -40,15 +40,17 @@ impl<A: Actor> Drop for TerminationGuard<A> {
         // under the same name at once.
         system.unregister(id);
         self.ctx.parent_supervisor().remove(id);
-        cell.status().set(ActorStatus::Stopped(reason.clone()));
-        cell.notify_watchers(&reason);
+        // Published before the status says so: whoever awaited the end (`terminated`,
+        // `shutdown`) finds its `Stopped` event in the channel already.
         if cell.events.is_observed() {
             system.publish(SystemEvent::Stopped {
                 actor: id,
                 path: Arc::clone(cell.path()),
-                reason,
+                reason: reason.clone(),
             });
         }
+        cell.status().set(ActorStatus::Stopped(reason.clone()));
+        cell.notify_watchers(&reason);
     }
 }
 
