@@ -107,7 +107,7 @@ impl<A: Actor, R> Future for Ask<A, R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let result = ready!(this.poll_ask(cx));
-        this.cancel_deadline();
+        this.release_deadline();
         this.state = AskState::Done;
         Poll::Ready(result)
     }
@@ -115,7 +115,7 @@ impl<A: Actor, R> Future for Ask<A, R> {
 
 impl<A: Actor, R> Drop for Ask<A, R> {
     fn drop(&mut self) {
-        self.cancel_deadline();
+        self.release_deadline();
     }
 }
 
@@ -144,7 +144,7 @@ impl<A: Actor, R> fmt::Debug for Ask<A, R> {
 }
 
 impl<A: Actor, R> Ask<A, R> {
-    /// Polls the ask one step further. Leaves a deadline registered; the caller cancels it.
+    /// Polls the ask one step further. Leaves a deadline registered; the caller releases it.
     #[inline]
     fn poll_ask(&mut self, cx: &mut Context<'_>) -> Poll<Result<R, AskError<A::Msg>>> {
         loop {
@@ -240,9 +240,11 @@ impl<A: Actor, R> Ask<A, R> {
         }
     }
 
-    /// Hands the deadline back, if one is registered: the ask has ended.
+    /// Hands the deadline back to the wheel, which parks it for this task's next ask, if
+    /// one is still registered: the ask has ended (answered, refused or dropped; a timed-out
+    /// one has spent it).
     #[inline]
-    fn cancel_deadline(&mut self) {
+    fn release_deadline(&mut self) {
         if let Some(registration) = self.deadline.take() {
             if let Some(delivery) = self.state.delivery() {
                 delivery.target().events().deadlines().release(registration);
