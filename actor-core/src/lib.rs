@@ -90,6 +90,7 @@ pub mod supervision;
 mod system;
 mod tasks;
 mod timers;
+mod wire;
 
 pub mod guide;
 
@@ -117,6 +118,7 @@ pub use crate::system::{ActorSystem, ShutdownReport, SystemBuilder};
 pub use crate::tasks::stream::StreamEnd;
 pub use crate::tasks::TaskHandle;
 pub use crate::timers::send_after::{ScheduledSend, ScheduledSendError};
+pub use crate::wire::WireError;
 
 /// The `#[actor]` attribute: on a struct, the actor's options; on its `impl` block, the
 /// messages. See the [macro reference](guide::macro_reference).
@@ -159,6 +161,16 @@ pub mod __private {
     pub use crate::request::reply::ReplyTo;
     pub use crate::request::Request;
     pub use crate::supervision::strategy::SupervisorStrategy;
+
+    /// The wire form of remote-capable actors (`#[actor(remote = ...)]`), and serde for
+    /// the generated code, so that a user's crate needs serde only for its own derives.
+    pub mod wire {
+        pub use crate::wire::{
+            assert_wire_value, decode, encode, signature, wire_id, RemoteActor, WireError,
+            WireId, WireValue,
+        };
+        pub use serde;
+    }
 
     /// The options `#[actor]` on a struct declares, read by the `#[actor]` on its impl.
     #[diagnostic::on_unimplemented(

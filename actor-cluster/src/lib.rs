@@ -1,0 +1,14 @@
+//! Remote actors for `actor-core`: the same typed [`ActorRef`](actor_core::ActorRef) across
+//! processes, over QUIC (quinn) with mutual TLS (rustls), messages in postcard over serde.
+//!
+//! A [`Node`] is an actor system plus a listening endpoint. Actors declared with
+//! `#[actor(remote = "wire.Name")]` can be registered on it by name and looked up from
+//! another node; the ref a lookup returns has the same type and the same generated methods
+//! as a local one.
+
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+mod frame;
+mod protocol;
+mod tls;
