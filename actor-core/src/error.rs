@@ -109,14 +109,64 @@ pub enum AskError<M> {
     /// ([`ReplyTo`](crate::ReplyTo)) and dropped it without answering, also by panicking
     /// with it.
     NoReply,
+    /// The ask went to an actor on another node, and what happened there (or to the link)
+    /// means no reply will come; [`RemoteError`] says which.
+    Remote(RemoteError),
 }
+
+/// What went wrong with a message to an actor on another node, beyond what a local actor
+/// can do (a remote actor that stops or fails is [`AskError::Stopped`] or
+/// [`AskError::Failed`], as a local one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RemoteError {
+    /// The node knows no actor by that ref: it was never there, it stopped and was
+    /// forgotten, or the ref points at an earlier run (incarnation) of that node (Akka's
+    /// `ActorNotFound`, or a message to dead letters there).
+    UnknownActor,
+    /// The actor's mailbox there was full, so the message went to that node's dead
+    /// letters rather than stall every other actor behind it on the link.
+    MailboxFull,
+    /// The message could not be decoded there (or the reply here): the two nodes run
+    /// different versions of the message. The text says what the decoder found.
+    Undecodable(String),
+    /// The message could not be encoded here: an argument's `Serialize` impl failed.
+    Unencodable(String),
+    /// The node could not be reached, or the link to it was lost before the reply came
+    /// (Akka's `AssociationError` / `addressTerminated`).
+    Unreachable,
+}
+
+impl fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RemoteError::UnknownActor => f.write_str("the remote node knows no such actor"),
+            RemoteError::MailboxFull => f.write_str(
+                "the remote actor's mailbox was full, so the message went to that node's dead letters",
+            ),
+            RemoteError::Undecodable(why) => {
+                write!(f, "the message or its reply could not be decoded (version mismatch?): {why}")
+            }
+            RemoteError::Unencodable(why) => write!(f, "the message could not be encoded: {why}"),
+            RemoteError::Unreachable => {
+                f.write_str("the remote node could not be reached, or the link to it was lost")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RemoteError {}
 
 impl<M> AskError<M> {
     /// Takes the undelivered message back, if it was never delivered.
     pub fn into_message(self) -> Option<M> {
         match self {
             AskError::Closed(msg) | AskError::MailboxFull(msg) => Some(msg),
-            AskError::Timeout | AskError::Stopped | AskError::Failed(_) | AskError::NoReply => None,
+            AskError::Timeout
+            | AskError::Stopped
+            | AskError::Failed(_)
+            | AskError::NoReply
+            | AskError::Remote(_) => None,
         }
     }
 
@@ -135,6 +185,7 @@ impl<M> fmt::Debug for AskError<M> {
             AskError::Stopped => f.write_str("Stopped"),
             AskError::Failed(failure) => f.debug_tuple("Failed").field(failure).finish(),
             AskError::NoReply => f.write_str("NoReply"),
+            AskError::Remote(err) => f.debug_tuple("Remote").field(err).finish(),
         }
     }
 }
@@ -158,6 +209,7 @@ impl<M> fmt::Display for AskError<M> {
             AskError::NoReply => f.write_str(
                 "the actor took the message's reply slot to answer later and dropped it unanswered",
             ),
+            AskError::Remote(err) => fmt::Display::fmt(err, f),
         }
     }
 }
@@ -166,6 +218,7 @@ impl<M> std::error::Error for AskError<M> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             AskError::Failed(failure) => Some(failure),
+            AskError::Remote(err) => Some(err),
             _ => None,
         }
     }
@@ -372,6 +425,8 @@ pub enum FailureKind {
     /// stream, or the closure that makes its output a message. Like a crashed linked
     /// process in OTP, it fails the actor, and its supervisor decides.
     TaskPanic,
+    /// A failure on another node, known here by its kind's name and message only.
+    Remote,
 }
 
 impl Failure {
@@ -496,6 +551,7 @@ impl fmt::Display for Failure {
             FailureKind::DeathPact => write!(f, "death pact: {}", self.0.message),
             FailureKind::DeciderPanic => write!(f, "decider panicked: {}", self.0.message),
             FailureKind::TaskPanic => write!(f, "task or stream panicked: {}", self.0.message),
+            FailureKind::Remote => write!(f, "on a remote node: {}", self.0.message),
         }
     }
 }

@@ -46,6 +46,8 @@
 // except that every module may name the `Actor` trait, whose signatures name the context
 // and the client.
 //
+//   remoting/              the typed half of remoting: local actors reachable from other
+//                          nodes, refs to theirs, refs inside messages (a transport drives it)
 //   pubsub/                typed topics, and the system's topics by name (toolbox)
 //   adapter/               Recipient<T>: a typed adapter of a ref, erased of the actor type
 //   routing/               pools and groups behind one ref; strategies (toolbox)
@@ -60,14 +62,14 @@
 //   supervision/           strategy (public), the pure decision, the Supervisor
 //   request/               Request, Tell, ReplyTo; ActorRef's send methods
 //   address/               ActorRef, WeakActorRef, RefCore and its Target seam, the cell,
-//                          the untyped ActorHandle
+//                          the untyped ActorHandle, the remote target and its RemoteLink
 //   events                 SystemEvent, dead letters (names supervision's Directive)
 //   mailbox/               the user queue, the system lane and its signals, the envelope
 //   death_watch            Terminated, who watches whom
-//   clock, lifecycle, id, error
+//   clock, lifecycle, id, error, wire (the wire form generated code implements)
 //
-// A router is a kind of target in `address::core` (its cell in `address::router`); a
-// remote ref becomes the next kind there.
+// A router is a kind of target in `address::core` (its cell in `address::router`), and so
+// is an actor on another node (`address::remote`).
 mod actor;
 mod adapter;
 mod address;
@@ -81,6 +83,7 @@ mod lifecycle;
 mod mailbox;
 mod props;
 mod pubsub;
+mod remoting;
 mod request;
 pub mod routing;
 mod runner;
@@ -100,8 +103,8 @@ pub use crate::address::actor_ref::{ActorRef, WeakActorRef};
 pub use crate::context::Context;
 pub use crate::death_watch::Terminated;
 pub use crate::error::{
-    AskError, BuildError, Failure, FailureKind, LookupError, SendError, SpawnError, StashFull,
-    TrySendError,
+    AskError, BuildError, Failure, FailureKind, LookupError, RemoteError, SendError, SpawnError,
+    StashFull, TrySendError,
 };
 pub use crate::events::{DeadLetter, SystemEvent};
 pub use crate::id::ActorId;
@@ -166,10 +169,22 @@ pub mod __private {
     /// the generated code, so that a user's crate needs serde only for its own derives.
     pub mod wire {
         pub use crate::wire::{
-            assert_wire_value, decode, encode, signature, wire_id, RemoteActor, WireError,
-            WireId, WireValue,
+            assert_wire_value, decode, encode, signature, wire_id, RemoteActor, WireError, WireId,
+            WireValue,
         };
         pub use serde;
+    }
+
+    /// The seam a transport (the `actor-cluster` crate) implements and drives: links to
+    /// other nodes, local actors made reachable from them, refs inside messages.
+    pub mod remote {
+        pub use crate::address::remote::{
+            LinkRefusal, RemoteLink, RemoteOutcome, ReplyHook, WatchHook,
+        };
+        pub use crate::remoting::{
+            inbound, is_remote, local_ref, new_actor_id, remote_ref, with_ref_codec, Imported,
+            Inbound, RefCodec, WireRef,
+        };
     }
 
     /// The options `#[actor]` on a struct declares, read by the `#[actor]` on its impl.

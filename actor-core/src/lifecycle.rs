@@ -1,7 +1,7 @@
 //! Where an actor is in its life, why it stopped, and the cell its status lives in.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::Failure;
 
@@ -49,6 +49,10 @@ pub enum StopReason {
     /// Its task was aborted because it did not stop within the shutdown timeout (it was
     /// stuck inside a handler). Its `stopped` hook did not run.
     Aborted,
+    /// The actor is on another node, and the link to that node was lost: it may still run
+    /// there, but nothing sent here will reach it (Akka's `addressTerminated`). The text is
+    /// the node's address.
+    Unreachable(Arc<str>),
 }
 
 impl fmt::Display for StopReason {
@@ -59,6 +63,7 @@ impl fmt::Display for StopReason {
             StopReason::Shutdown => f.write_str("stopped by system shutdown"),
             StopReason::Failed(failure) => write!(f, "failed: {failure}"),
             StopReason::Aborted => f.write_str("aborted after the shutdown timeout"),
+            StopReason::Unreachable(node) => write!(f, "its node {node} became unreachable"),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::actor::Actor;
 use crate::address::cell::ActorCell;
 use crate::address::handle::ActorHandle;
+use crate::address::remote::RemoteCell;
 use crate::address::router::{RouterCell, Routing};
 use crate::clock::Clock;
 use crate::death_watch::Watched;
@@ -32,6 +33,8 @@ pub(crate) enum Target<A: Actor> {
     Local(Arc<ActorCell<A>>),
     /// A router: each message goes to one of its routees (or to each), as its route says.
     Routed(Arc<RouterCell<A>>),
+    /// An actor on another node, through a link of the transport's.
+    Remote(Arc<RemoteCell<A>>),
 }
 
 impl<A: Actor> Target<A> {
@@ -39,6 +42,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.id,
             Target::Routed(router) => router.id,
+            Target::Remote(remote) => remote.id,
         }
     }
 
@@ -46,6 +50,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.path(),
             Target::Routed(router) => &router.path,
+            Target::Remote(remote) => &remote.path,
         }
     }
 
@@ -54,6 +59,7 @@ impl<A: Actor> Target<A> {
             Target::Local(cell) => cell.name(),
             // A router is unnamed: its path's last segment is `$` and its id.
             Target::Routed(_) => None,
+            Target::Remote(remote) => remote.name(),
         }
     }
 
@@ -61,6 +67,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.status().get(),
             Target::Routed(router) => router.status.get(),
+            Target::Remote(remote) => remote.status().get(),
         }
     }
 
@@ -68,6 +75,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.status().is_stopped(),
             Target::Routed(router) => router.status.is_stopped(),
+            Target::Remote(remote) => remote.status().is_stopped(),
         }
     }
 
@@ -76,6 +84,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.status().stopped().await,
             Target::Routed(router) => router.status.stopped().await,
+            Target::Remote(remote) => remote.stopped().await,
         }
     }
 
@@ -84,6 +93,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.stop(mode),
             Target::Routed(router) => router.route.stop(router, mode),
+            Target::Remote(remote) => remote.stop(mode),
         }
     }
 
@@ -92,6 +102,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.ask_timeout,
             Target::Routed(router) => router.ask_timeout,
+            Target::Remote(remote) => remote.ask_timeout,
         }
     }
 
@@ -106,6 +117,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => &cell.events,
             Target::Routed(router) => &router.events,
+            Target::Remote(remote) => &remote.events,
         }
     }
 
@@ -127,13 +139,14 @@ impl<A: Actor> Target<A> {
                     Err(TrySendError::Closed(envelope.msg))
                 }
             },
+            Target::Remote(remote) => remote.send(envelope),
         }
     }
 
     /// A router's routees, in routing order; none for an actor.
     pub(crate) fn routees(&self) -> Vec<RefCore<A>> {
         match self {
-            Target::Local(_) => Vec::new(),
+            Target::Local(_) | Target::Remote(_) => Vec::new(),
             Target::Routed(router) => router.route.routees(),
         }
     }
@@ -147,6 +160,7 @@ impl<A: Actor> Target<A> {
                 Routing::To(routee) => routee.target.local_for(msg),
                 Routing::Every(..) | Routing::Nowhere => None,
             },
+            Target::Remote(_) => None,
         }
     }
 
@@ -163,7 +177,8 @@ impl<A: Actor> Target<A> {
                     waiting.saturating_add(usize::MAX / 2)
                 }
             }
-            Target::Routed(_) => usize::MAX,
+            // Its mailbox is out of sight: counted after every local routee.
+            Target::Routed(_) | Target::Remote(_) => usize::MAX,
         }
     }
 
@@ -173,6 +188,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => &cell.strong_refs,
             Target::Routed(router) => &router.strong_refs,
+            Target::Remote(remote) => &remote.strong_refs,
         }
     }
 
@@ -189,7 +205,8 @@ impl<A: Actor> Target<A> {
             Target::Local(cell) => reservation.permit.poll_reserve(&cell.mailbox, cx),
             // A router has no room of its own, and its route may need the message to pick
             // a routee: the message is built first and tried at the routee it picks.
-            Target::Routed(_) => Poll::Ready(Ok(())),
+            // A link queues without waiting: the message is built and handed over.
+            Target::Routed(_) | Target::Remote(_) => Poll::Ready(Ok(())),
         }
     }
 
@@ -200,7 +217,7 @@ impl<A: Actor> Target<A> {
     ) -> Result<(), TrySendError<()>> {
         match self {
             Target::Local(cell) => reservation.permit.try_reserve(&cell.mailbox),
-            Target::Routed(_) => Ok(()),
+            Target::Routed(_) | Target::Remote(_) => Ok(()),
         }
     }
 
@@ -227,6 +244,13 @@ impl<A: Actor> Target<A> {
                 // Counted as a dead letter where it was refused.
                 Err(TrySendError::Closed(_)) => Ok(()),
             },
+            Target::Remote(remote) => match remote.send(envelope) {
+                Ok(()) | Err(TrySendError::Closed(_)) => Ok(()),
+                Err(TrySendError::Full(msg)) => {
+                    remote.dead_letter(&msg);
+                    Ok(())
+                }
+            },
         }
     }
 
@@ -234,7 +258,7 @@ impl<A: Actor> Target<A> {
     pub(crate) fn leave(&self, reservation: &mut Reservation) {
         match self {
             Target::Local(cell) => reservation.permit.leave(&cell.mailbox),
-            Target::Routed(_) => {}
+            Target::Routed(_) | Target::Remote(_) => {}
         }
     }
 
@@ -244,6 +268,7 @@ impl<A: Actor> Target<A> {
         match self {
             Target::Local(cell) => cell.events.dead_letter(cell.id, cell.path(), message),
             Target::Routed(router) => router.events.dead_letter(router.id, &router.path, message),
+            Target::Remote(remote) => remote.events.dead_letter(remote.id, &remote.path, message),
         }
     }
 
@@ -263,6 +288,10 @@ impl<A: Actor> Target<A> {
                 router.add_watcher(watcher_id, watcher);
                 Arc::clone(router) as Arc<dyn Watched>
             }
+            Target::Remote(remote) => {
+                remote.add_watcher(watcher_id, watcher);
+                Arc::clone(remote) as Arc<dyn Watched>
+            }
         }
     }
 }
@@ -272,6 +301,7 @@ impl<A: Actor> Clone for Target<A> {
         match self {
             Target::Local(cell) => Target::Local(Arc::clone(cell)),
             Target::Routed(router) => Target::Routed(Arc::clone(router)),
+            Target::Remote(remote) => Target::Remote(Arc::clone(remote)),
         }
     }
 }
@@ -358,7 +388,7 @@ impl<A: Actor> Delivery<A> {
     #[inline]
     pub(crate) fn new(core: RefCore<A>, envelope: Envelope<A>) -> Self {
         match &core.target {
-            Target::Local(_) => Delivery {
+            Target::Local(_) | Target::Remote(_) => Delivery {
                 core,
                 slot: SendSlot::new(envelope),
                 fanout: None,
@@ -422,6 +452,19 @@ impl<A: Actor> Delivery<A> {
                 }
                 other => other,
             },
+            // A link queues without waiting; a full one drops the tell, as a dead letter
+            // (Akka drops on a full outbound queue too): delivery is at most once.
+            Target::Remote(remote) => {
+                let envelope = self.slot.take().expect("a send polled after it completed");
+                match remote.send(envelope) {
+                    Ok(()) => Poll::Ready(Ok(())),
+                    Err(TrySendError::Full(msg)) => {
+                        remote.dead_letter(&msg);
+                        Poll::Ready(Ok(()))
+                    }
+                    Err(TrySendError::Closed(msg)) => Poll::Ready(Err(Envelope::tell(msg))),
+                }
+            }
             Target::Routed(router) => match self.fanout.as_deref_mut() {
                 Some(fanout) => fanout.poll(&mut self.slot, router, cx),
                 // No routee left to take it.
@@ -448,6 +491,7 @@ impl<A: Actor> Delivery<A> {
     pub(crate) fn abandon(mut self) -> Option<Envelope<A>> {
         match &self.core.target {
             Target::Local(cell) => self.slot.abandon(&cell.mailbox),
+            Target::Remote(_) => self.slot.take(),
             Target::Routed(_) => match &self.fanout {
                 Some(fanout) => self.slot.abandon(&fanout.current.mailbox),
                 None => self.slot.take(),
@@ -517,6 +561,7 @@ impl<A: Actor> Drop for Delivery<A> {
     fn drop(&mut self) {
         match &self.core.target {
             Target::Local(cell) => self.slot.leave(&cell.mailbox),
+            Target::Remote(_) => {}
             Target::Routed(_) => {
                 if let Some(fanout) = &self.fanout {
                     self.slot.leave(&fanout.current.mailbox);
@@ -559,6 +604,14 @@ impl<A: Actor> RefCore<A> {
         router.strong_refs.fetch_add(1, Ordering::Relaxed);
         RefCore {
             target: Target::Routed(router),
+        }
+    }
+
+    /// A strong ref to an actor on another node.
+    pub(crate) fn new_remote(remote: Arc<RemoteCell<A>>) -> Self {
+        remote.strong_refs.fetch_add(1, Ordering::Relaxed);
+        RefCore {
+            target: Target::Remote(remote),
         }
     }
 
@@ -615,6 +668,10 @@ impl<A: Actor> Drop for RefCore<A> {
     fn drop(&mut self) {
         match &self.target {
             Target::Local(cell) => cell.release_strong(),
+            // The far actor is kept alive by its own node's refs, not by these.
+            Target::Remote(remote) => {
+                remote.strong_refs.fetch_sub(1, Ordering::Release);
+            }
             Target::Routed(router) => {
                 if router.strong_refs.fetch_sub(1, Ordering::Release) == 1 {
                     atomic::fence(Ordering::Acquire);

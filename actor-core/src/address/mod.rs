@@ -7,4 +7,5 @@ pub(crate) mod actor_ref;
 pub(crate) mod cell;
 pub(crate) mod core;
 pub(crate) mod handle;
+pub(crate) mod remote;
 pub(crate) mod router;

@@ -17,7 +17,7 @@ use std::task::{ready, Context, Poll};
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
-use crate::error::Failure;
+use crate::error::{Failure, RemoteError};
 
 /// A message and, for an ask, the slot its reply goes to: what an actor's mailbox holds.
 pub(crate) struct Envelope<A: Actor> {
@@ -52,6 +52,8 @@ pub(crate) enum NoReply<R> {
     Dropped,
     /// The handler forwarded the message: the reply comes from this, which the asker awaits.
     Forwarded(Pin<Box<dyn PendingReply<R>>>),
+    /// The actor is on another node, and what happened there or on the way means no reply.
+    Remote(RemoteError),
 }
 
 impl<R> NoReply<R> {
@@ -64,6 +66,7 @@ impl<R> NoReply<R> {
             NoReply::Failed(failure) => NoReply::Failed(failure),
             NoReply::Stopped => NoReply::Stopped,
             NoReply::Dropped => NoReply::Dropped,
+            NoReply::Remote(err) => NoReply::Remote(err),
             NoReply::Forwarded(pending) => NoReply::Forwarded(Box::pin(MapReply {
                 inner: pending,
                 map,
