@@ -9,6 +9,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+mod error;
 mod frame;
+mod inbound;
+mod link;
+mod node;
 mod protocol;
 mod tls;
+
+pub use crate::error::{NodeError, RegisterError, RemoteLookupError};
+pub use crate::node::{Node, NodeBuilder};
+pub use crate::tls::{Credentials, CredentialsError};

@@ -135,6 +135,13 @@ pub enum RemoteError {
     /// The node could not be reached, or the link to it was lost before the reply came
     /// (Akka's `AssociationError` / `addressTerminated`).
     Unreachable,
+    /// The encoded message is larger than the link's frame limit, so it was not sent.
+    TooLarge {
+        /// The encoded size, in bytes.
+        size: usize,
+        /// The link's limit.
+        max: usize,
+    },
 }
 
 impl fmt::Display for RemoteError {
@@ -151,6 +158,10 @@ impl fmt::Display for RemoteError {
             RemoteError::Unreachable => {
                 f.write_str("the remote node could not be reached, or the link to it was lost")
             }
+            RemoteError::TooLarge { size, max } => write!(
+                f,
+                "the message encodes to {size} bytes, more than the link's limit of {max}"
+            ),
         }
     }
 }

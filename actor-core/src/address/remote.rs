@@ -54,6 +54,13 @@ pub enum LinkRefusal {
     Down,
     /// The link's outgoing queue is full: the network or the peer is behind.
     Full,
+    /// The encoded message is larger than the link's frame limit.
+    TooLarge {
+        /// The encoded size, in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// A connection to one incarnation of one node, as a remote ref uses it. Implemented by the
@@ -265,6 +272,9 @@ impl<A: Actor> RemoteCell<A> {
                         let error = match refusal {
                             LinkRefusal::Down => RemoteError::Unreachable,
                             LinkRefusal::Full => RemoteError::MailboxFull,
+                            LinkRefusal::TooLarge { size, max } => {
+                                RemoteError::TooLarge { size, max }
+                            }
                         };
                         hook(RemoteOutcome::Error(error));
                         self.dead_letter(&msg);
@@ -276,7 +286,7 @@ impl<A: Actor> RemoteCell<A> {
         match refused {
             None => Ok(()),
             Some(LinkRefusal::Full) => Err(TrySendError::Full(msg)),
-            Some(LinkRefusal::Down) => {
+            Some(LinkRefusal::Down | LinkRefusal::TooLarge { .. }) => {
                 self.dead_letter(&msg);
                 Err(TrySendError::Closed(msg))
             }

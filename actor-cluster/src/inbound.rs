@@ -1,0 +1,315 @@
+//! The accepting side of a link: a peer's connection into this node, serving its lookups,
+//! watches, stops, tells and asks.
+//!
+//! Nothing here waits on an actor: a tell goes into the mailbox or, if it is full, to this
+//! node's dead letters (Akka's choice; per-actor credit would cost a round trip per
+//! window and still stall a sender behind one slow actor), and an ask's wait for its reply
+//! runs in a task of its own. So one slow or full actor never stalls the link for the
+//! others behind it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::__private::remote::{Inbound, RemoteOutcome};
+use tokio::sync::mpsc;
+
+use crate::frame::{decode_body, encode_frame, FrameError, FrameReader};
+use crate::link::{wire_failure, wire_stop_reason};
+use crate::node::NodeShared;
+use crate::protocol::{Control, Data, LookupRefusal, StreamKind, WireFailure, PROTOCOL_VERSION};
+
+/// Serves one accepted connection until it ends.
+pub(crate) async fn serve(node: Arc<NodeShared>, incoming: quinn::Incoming) {
+    let remote = incoming.remote_address();
+    let connection = match tokio::time::timeout(node.settings.link.handshake_timeout, incoming)
+        .await
+    {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(err)) => {
+            tracing::info!(%remote, %err, "refused a connection");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%remote, "a connection's handshake timed out");
+            return;
+        }
+    };
+    if let Err(reason) = serve_connection(&node, &connection).await {
+        tracing::info!(%remote, %reason, "incoming link closed");
+        connection.close(2u32.into(), reason.as_bytes());
+    }
+}
+
+async fn serve_connection(node: &Arc<NodeShared>, connection: &quinn::Connection) -> Result<(), String> {
+    let max = node.settings.link.max_frame;
+    let (mut control_send, control_recv) = tokio::time::timeout(
+        node.settings.link.handshake_timeout,
+        connection.accept_bi(),
+    )
+    .await
+    .map_err(|_| "no control stream in time".to_owned())?
+    .map_err(|err| format!("no control stream: {err}"))?;
+    let mut control_reader = FrameReader::new(control_recv, max);
+    let hello = tokio::time::timeout(node.settings.link.handshake_timeout, control_reader.next())
+        .await
+        .map_err(|_| "no handshake in time".to_owned())?
+        .map_err(|err| format!("bad handshake: {err}"))?
+        .ok_or_else(|| "closed before the handshake".to_owned())
+        .and_then(|body| decode_body::<Control>(body).map_err(|err| err.to_string()))?;
+    let Control::Hello { version, .. } = hello else {
+        return Err("the first control frame is not a handshake".into());
+    };
+    let mut buf = Vec::new();
+    encode_frame(
+        &Control::Hello {
+            version: PROTOCOL_VERSION,
+            address: node.address.to_string(),
+            incarnation: node.incarnation,
+        },
+        max,
+        &mut buf,
+    )
+    .map_err(|err| err.to_string())?;
+    control_send
+        .write_all(&buf)
+        .await
+        .map_err(|err| format!("cannot answer the handshake: {err}"))?;
+    if version != PROTOCOL_VERSION {
+        return Err(format!("the peer speaks protocol {version}"));
+    }
+
+    let (control_tx, mut control_rx) = mpsc::unbounded_channel::<Control>();
+    let (replies_tx, mut replies_rx) = mpsc::unbounded_channel::<Data>();
+    let control_writer = async move {
+        let mut buf = Vec::new();
+        let mut batch = Vec::new();
+        while control_rx.recv_many(&mut batch, 64).await > 0 {
+            buf.clear();
+            for frame in batch.drain(..) {
+                if let Err(err) = encode_frame(&frame, max, &mut buf) {
+                    tracing::warn!(%err, "a control frame was not sent");
+                }
+            }
+            control_send
+                .write_all(&buf)
+                .await
+                .map_err(|err| format!("control stream: {err}"))?;
+        }
+        Ok::<(), String>(())
+    };
+    let replies_writer = async {
+        let mut send = connection
+            .open_uni()
+            .await
+            .map_err(|err| format!("cannot open the replies stream: {err}"))?;
+        send.write_all(&[StreamKind::Replies as u8])
+            .await
+            .map_err(|err| format!("replies stream: {err}"))?;
+        let mut buf = Vec::new();
+        let mut batch = Vec::new();
+        while replies_rx.recv_many(&mut batch, 256).await > 0 {
+            buf.clear();
+            for frame in batch.drain(..) {
+                if let Err(err) = encode_frame(&frame, max, &mut buf) {
+                    // A reply too large for a frame: the asker hears why instead.
+                    if let Data::Reply { correlation, .. } = frame {
+                        let _ = encode_frame(
+                            &Data::Reply {
+                                correlation,
+                                outcome: Err(WireFailure::Failed(format!(
+                                    "the reply could not be sent: {err}"
+                                ))),
+                            },
+                            max,
+                            &mut buf,
+                        );
+                    }
+                }
+            }
+            send.write_all(&buf)
+                .await
+                .map_err(|err| format!("replies stream: {err}"))?;
+        }
+        Ok::<(), String>(())
+    };
+    let control_reader = read_control(node, control_reader, control_tx);
+    let data_reader = async {
+        let recv = connection
+            .accept_uni()
+            .await
+            .map_err(|err| format!("no ordinary stream: {err}"))?;
+        read_data(node, recv, max, replies_tx.clone()).await
+    };
+    let closed = async {
+        let err = connection.closed().await;
+        Err::<(), String>(format!("connection closed: {err}"))
+    };
+    tokio::select! {
+        result = control_writer => result,
+        result = replies_writer => result,
+        result = control_reader => result,
+        result = data_reader => result,
+        result = closed => result,
+    }
+}
+
+async fn read_control(
+    node: &Arc<NodeShared>,
+    mut reader: FrameReader,
+    control: mpsc::UnboundedSender<Control>,
+) -> Result<(), String> {
+    loop {
+        let frame = match reader.next().await {
+            Ok(Some(body)) => decode_body::<Control>(body).map_err(|err| err.to_string())?,
+            Ok(None) => return Err("the peer closed the control stream".into()),
+            Err(err) => return Err(format!("control stream: {err}")),
+        };
+        match frame {
+            Control::Lookup {
+                request,
+                name,
+                wire_name,
+                signature,
+            } => {
+                let result = match node.registered(&name) {
+                    None => Err(LookupRefusal::NotFound),
+                    Some(inbound) if inbound.wire_name() != wire_name => {
+                        Err(LookupRefusal::WrongActor {
+                            wire_name: inbound.wire_name().to_owned(),
+                        })
+                    }
+                    Some(inbound) if inbound.signature() != signature => {
+                        Err(LookupRefusal::Incompatible {
+                            signature: inbound.signature(),
+                        })
+                    }
+                    Some(inbound) => Ok(node.export(inbound)),
+                };
+                let _ = control.send(Control::Found { request, result });
+            }
+            Control::Watch { actor } => match node.exported(actor) {
+                Some(inbound) => {
+                    let control = control.clone();
+                    let terminated = inbound.terminated();
+                    tokio::spawn(async move {
+                        let reason = terminated.await;
+                        let _ = control.send(Control::Terminated {
+                            actor,
+                            reason: wire_stop_reason(&reason),
+                        });
+                    });
+                }
+                // Not here (any more): it is as good as stopped (Akka's Terminated with
+                // existence not confirmed).
+                None => {
+                    let _ = control.send(Control::Terminated {
+                        actor,
+                        reason: crate::protocol::WireStopReason::Other(
+                            "no such actor on that node".into(),
+                        ),
+                    });
+                }
+            },
+            Control::Stop { actor, immediate } => {
+                if let Some(inbound) = node.exported(actor) {
+                    inbound.stop(if immediate {
+                        actor_core::StopMode::Immediate
+                    } else {
+                        actor_core::StopMode::Graceful
+                    });
+                }
+            }
+            Control::Heartbeat { nonce } => {
+                let _ = control.send(Control::HeartbeatAck { nonce });
+            }
+            Control::Unwatch { .. } | Control::HeartbeatAck { .. } => {}
+            Control::Hello { .. } | Control::Found { .. } | Control::Terminated { .. } => {
+                return Err("unexpected control frame on an incoming link".into());
+            }
+        }
+    }
+}
+
+async fn read_data(
+    node: &Arc<NodeShared>,
+    mut recv: quinn::RecvStream,
+    max: usize,
+    replies: mpsc::UnboundedSender<Data>,
+) -> Result<(), String> {
+    let mut kind = [0u8; 1];
+    recv.read_exact(&mut kind)
+        .await
+        .map_err(|err| format!("ordinary stream: {err}"))?;
+    if StreamKind::from_byte(kind[0]) != Some(StreamKind::Ordinary) {
+        return Err("the peer opened a stream that is not the ordinary stream".into());
+    }
+    let codec = node.codec();
+    let mut reader = FrameReader::new(recv, max);
+    loop {
+        let frame = match reader.next().await {
+            Ok(Some(body)) => decode_body::<Data>(body),
+            Ok(None) => return Ok(()),
+            Err(err @ FrameError::TooLarge { .. }) => {
+                return Err(format!("oversized frame: {err}"));
+            }
+            Err(err) => return Err(format!("ordinary stream: {err}")),
+        };
+        let frame = frame.map_err(|err| format!("malformed frame: {err}"))?;
+        match frame {
+            Data::Tell {
+                actor,
+                wire_id,
+                payload,
+            } => match node.exported(actor) {
+                Some(inbound) => {
+                    let told = actor_core::__private::remote::with_ref_codec(
+                        Arc::clone(&codec),
+                        || inbound.tell(wire_id, &payload),
+                    );
+                    if let Err(outcome) = told {
+                        tracing::debug!(actor, wire_id = format_args!("{wire_id:#018x}"), ?outcome, "a remote tell was dropped");
+                    }
+                }
+                None => {
+                    node.dead_letter_unknown(actor, wire_id);
+                }
+            },
+            Data::Ask {
+                actor,
+                wire_id,
+                correlation,
+                timeout_ms,
+                payload,
+            } => {
+                let Some(inbound) = node.exported(actor) else {
+                    node.dead_letter_unknown(actor, wire_id);
+                    let _ = replies.send(Data::Reply {
+                        correlation,
+                        outcome: Err(WireFailure::UnknownActor),
+                    });
+                    continue;
+                };
+                let timeout = Duration::from_millis(timeout_ms);
+                let pending = actor_core::__private::remote::with_ref_codec(
+                    Arc::clone(&codec),
+                    || inbound.ask(wire_id, &payload, timeout, Arc::clone(&codec)),
+                );
+                let replies = replies.clone();
+                tokio::spawn(async move {
+                    let outcome: RemoteOutcome = pending.await;
+                    let _ = replies.send(Data::Reply {
+                        correlation,
+                        outcome: wire_failure(outcome),
+                    });
+                });
+            }
+            Data::Reply { .. } => {
+                return Err("a reply on the ordinary stream".into());
+            }
+        }
+    }
+}
+
+/// Keeps `Inbound` named for the module docs' readers.
+#[allow(dead_code)]
+fn _inbound_is_the_seam(_: &dyn Inbound) {}

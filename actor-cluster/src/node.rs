@@ -1,0 +1,521 @@
+//! [`Node`]: an actor system plus a listening QUIC endpoint, its registered names, the
+//! local actors other nodes can reach, and its links to them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use actor_core::__private::remote::{
+    inbound, local_ref, remote_ref, Imported, Inbound, RefCodec, RemoteLink, WireRef,
+};
+use actor_core::__private::wire::RemoteActor;
+use actor_core::{ActorRef, ActorSystem, RemoteError};
+
+use crate::error::{NodeError, RegisterError, RemoteLookupError};
+use crate::link::{Link, LinkOwner, LinkSettings};
+use crate::protocol::LookupRefusal;
+use crate::tls::{client_config, server_config, Credentials, TransportSettings};
+
+/// How a [`Node`] is set up: see [`Node::builder`].
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct NodeBuilder {
+    bind: SocketAddr,
+    credentials: Option<Credentials>,
+    system: Option<ActorSystem>,
+    settings: Settings,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) link: LinkSettings,
+    pub(crate) transport: TransportSettings,
+    pub(crate) lookup_timeout: Duration,
+}
+
+impl NodeBuilder {
+    /// The address to listen on; `127.0.0.1:0` (the default) picks a free port.
+    pub fn bind(mut self, address: SocketAddr) -> Self {
+        self.bind = address;
+        self
+    }
+
+    /// The node's credentials: the cluster CA and this node's certificate. Required: there
+    /// is no insecure default. [`Credentials::development`] makes them without any manual
+    /// certificate work.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The actor system the node serves; a new one if not given.
+    pub fn system(mut self, system: ActorSystem) -> Self {
+        self.system = Some(system);
+        self
+    }
+
+    /// The largest frame a link sends or accepts, in bytes (default 1 MiB). A larger
+    /// message is refused at the sender with [`RemoteError::TooLarge`]; a peer that sends a
+    /// larger frame has its link closed.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.settings.link.max_frame = bytes;
+        self
+    }
+
+    /// How many messages a link queues for the network before it refuses more (default
+    /// 8192); a full queue drops tells as dead letters, as Akka's outbound queue does.
+    pub fn outbound_queue(mut self, messages: usize) -> Self {
+        self.settings.link.outbound_queue = messages;
+        self
+    }
+
+    /// How long a link may hear nothing from its peer before it is taken down, and every
+    /// watch of an actor behind it fires (default 5 s). Keep-alives go out at a third of it.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.transport.idle_timeout = timeout;
+        self.settings.transport.keep_alive = timeout / 3;
+        self
+    }
+
+    /// How long a lookup waits for the peer's answer (default 5 s).
+    pub fn lookup_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.lookup_timeout = timeout;
+        self
+    }
+
+    /// Binds the endpoint and starts accepting links. Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`NodeError::NoCredentials`] without credentials, [`NodeError::Credentials`] if
+    /// they are unusable, [`NodeError::Bind`] if the address cannot be bound.
+    pub async fn start(self) -> Result<Node, NodeError> {
+        let credentials = self.credentials.ok_or(NodeError::NoCredentials)?;
+        let server = server_config(&credentials, &self.settings.transport)
+            .map_err(NodeError::Credentials)?;
+        let client = client_config(&credentials, &self.settings.transport)
+            .map_err(NodeError::Credentials)?;
+        let mut endpoint = quinn::Endpoint::server(server, self.bind).map_err(|source| {
+            NodeError::Bind {
+                address: self.bind,
+                source,
+            }
+        })?;
+        endpoint.set_default_client_config(client.clone());
+        let address = endpoint.local_addr().map_err(|source| NodeError::Bind {
+            address: self.bind,
+            source,
+        })?;
+        let shared = Arc::new_cyclic(|me: &Weak<NodeShared>| NodeShared {
+            system: self.system.unwrap_or_default(),
+            endpoint: endpoint.clone(),
+            client,
+            address,
+            address_text: address.to_string(),
+            incarnation: fresh_incarnation(),
+            settings: self.settings,
+            state: Mutex::new(NodeState::default()),
+            me: me.clone(),
+        });
+        let accepting = Arc::downgrade(&shared);
+        tokio::spawn(async move {
+            while let Some(incoming) = endpoint.accept().await {
+                let Some(node) = accepting.upgrade() else {
+                    return;
+                };
+                tokio::spawn(crate::inbound::serve(node, incoming));
+            }
+        });
+        Ok(Node { shared })
+    }
+}
+
+impl fmt::Debug for NodeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeBuilder")
+            .field("bind", &self.bind)
+            .field("credentials", &self.credentials.is_some())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A node: an [`ActorSystem`] plus a listening endpoint through which other nodes reach
+/// the actors registered on it, and through which it reaches theirs.
+///
+/// Cheap to clone: clones share the node.
+///
+/// ```no_run
+/// # use actor_cluster::{Credentials, Node};
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder()
+///     .bind("127.0.0.1:0".parse()?)
+///     .credentials(Credentials::development("target/dev-cluster")?)
+///     .start()
+///     .await?;
+/// println!("listening on {}", node.address());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Node {
+    shared: Arc<NodeShared>,
+}
+
+pub(crate) struct NodeShared {
+    pub(crate) system: ActorSystem,
+    endpoint: quinn::Endpoint,
+    client: quinn::ClientConfig,
+    pub(crate) address: SocketAddr,
+    address_text: String,
+    pub(crate) incarnation: u64,
+    pub(crate) settings: Settings,
+    state: Mutex<NodeState>,
+    me: Weak<NodeShared>,
+}
+
+#[derive(Default)]
+struct NodeState {
+    names: HashMap<String, Arc<dyn Inbound>>,
+    exported: HashMap<u64, Arc<dyn Inbound>>,
+    links: HashMap<SocketAddr, Arc<Link>>,
+    shut_down: bool,
+}
+
+impl Node {
+    /// A builder: bind address, credentials, limits.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            credentials: None,
+            system: None,
+            settings: Settings {
+                link: LinkSettings {
+                    max_frame: crate::frame::DEFAULT_MAX_FRAME,
+                    outbound_queue: 8192,
+                    handshake_timeout: Duration::from_secs(5),
+                },
+                transport: TransportSettings {
+                    idle_timeout: Duration::from_secs(5),
+                    keep_alive: Duration::from_millis(1666),
+                },
+                lookup_timeout: Duration::from_secs(5),
+            },
+        }
+    }
+
+    /// The node's actor system.
+    pub fn system(&self) -> &ActorSystem {
+        &self.shared.system
+    }
+
+    /// The address the node listens on (with the port picked, if it bound port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.shared.address
+    }
+
+    /// This run of the node: a new value each time a node starts, so that refs to an
+    /// earlier run of a node on the same address never reach the new one's actors.
+    pub fn incarnation(&self) -> u64 {
+        self.shared.incarnation
+    }
+
+    /// Makes `actor` reachable from other nodes as `name` (Akka's remote actor path by
+    /// name). The name is forgotten when the actor stops.
+    ///
+    /// # Errors
+    ///
+    /// [`RegisterError::NameTaken`] if a live actor holds `name` already.
+    pub fn register<A: RemoteActor>(
+        &self,
+        name: &str,
+        actor: &ActorRef<A>,
+    ) -> Result<(), RegisterError> {
+        let entry = inbound(actor);
+        {
+            let mut state = self.shared.lock();
+            if state.names.contains_key(name) {
+                return Err(RegisterError::NameTaken(name.to_owned()));
+            }
+            state.names.insert(name.to_owned(), Arc::clone(&entry));
+        }
+        self.shared.export(entry);
+        let shared = Arc::downgrade(&self.shared);
+        let name = name.to_owned();
+        let terminated = actor.downgrade();
+        let id = actor.id();
+        tokio::spawn(async move {
+            terminated.terminated().await;
+            if let Some(shared) = shared.upgrade() {
+                let mut state = shared.lock();
+                if state.names.get(&name).is_some_and(|held| held.id() == id) {
+                    state.names.remove(&name);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Forgets the name; the actor stays reachable through refs already handed out.
+    pub fn unregister(&self, name: &str) {
+        let removed = self.shared.lock().names.remove(name);
+        drop(removed);
+    }
+
+    /// A ref to the actor registered as `name` on the node at `peer`: the same type and
+    /// methods as a local ref. A name registered on this node gives the local ref, and its
+    /// messages are never serialized.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteLookupError`]: no such name, a different actor type or an incompatible
+    /// version of it there, or the node could not be reached in time.
+    pub async fn lookup<A: RemoteActor>(
+        &self,
+        peer: SocketAddr,
+        name: &str,
+    ) -> Result<ActorRef<A>, RemoteLookupError> {
+        if peer == self.shared.address {
+            let found = self.shared.registered(name);
+            return match found {
+                None => Err(RemoteLookupError::NotFound {
+                    node: peer,
+                    name: name.to_owned(),
+                }),
+                Some(entry) => local_ref::<A>(&*entry).ok_or_else(|| {
+                    RemoteLookupError::WrongActor {
+                        name: name.to_owned(),
+                        expected: A::WIRE_NAME,
+                        found: entry.wire_name().to_owned(),
+                    }
+                }),
+            };
+        }
+        let link = self
+            .shared
+            .link_to(peer, None)
+            .ok_or(RemoteLookupError::ShutDown)?;
+        let found = link
+            .lookup(name, A::WIRE_NAME, A::SIGNATURE, self.shared.settings.lookup_timeout)
+            .await;
+        match found {
+            Ok(Ok(actor)) => Ok(remote_ref::<A>(
+                &self.shared.system,
+                link as Arc<dyn RemoteLink>,
+                actor,
+                Some(name),
+            )),
+            Ok(Err(LookupRefusal::NotFound)) => Err(RemoteLookupError::NotFound {
+                node: peer,
+                name: name.to_owned(),
+            }),
+            Ok(Err(LookupRefusal::WrongActor { wire_name })) => {
+                Err(RemoteLookupError::WrongActor {
+                    name: name.to_owned(),
+                    expected: A::WIRE_NAME,
+                    found: wire_name,
+                })
+            }
+            Ok(Err(LookupRefusal::Incompatible { .. })) => Err(RemoteLookupError::Incompatible {
+                name: name.to_owned(),
+                wire_name: A::WIRE_NAME,
+            }),
+            Err(RemoteError::Unreachable) | Err(_) => {
+                Err(RemoteLookupError::Unreachable { node: peer })
+            }
+        }
+    }
+
+    /// Stops the node: its actor system shuts down (its actors' watchers elsewhere are
+    /// told), then its links close and the endpoint stops accepting. Every ask waiting on
+    /// one of its links resolves.
+    pub async fn shutdown(&self) {
+        self.shared.system.shutdown().await;
+        let links: Vec<Arc<Link>> = {
+            let mut state = self.shared.lock();
+            state.shut_down = true;
+            state.names.clear();
+            state.exported.clear();
+            state.links.drain().map(|(_, link)| link).collect()
+        };
+        // Gives the `Terminated` reports of the actors that just stopped a moment to leave.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for link in links {
+            link.close("node shut down");
+        }
+        self.shared.endpoint.close(0u32.into(), b"node shut down");
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.shared.endpoint.wait_idle()).await;
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("address", &self.shared.address)
+            .field("incarnation", &self.shared.incarnation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NodeShared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, NodeState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn registered(&self, name: &str) -> Option<Arc<dyn Inbound>> {
+        self.lock().names.get(name).cloned()
+    }
+
+    pub(crate) fn exported(&self, actor: u64) -> Option<Arc<dyn Inbound>> {
+        self.lock().exported.get(&actor).cloned()
+    }
+
+    /// Makes `entry` reachable by its id; forgotten when it stops.
+    pub(crate) fn export(&self, entry: Arc<dyn Inbound>) -> u64 {
+        let id = entry.id().as_u64();
+        let terminated = {
+            let mut state = self.lock();
+            if state.shut_down || state.exported.contains_key(&id) {
+                return id;
+            }
+            let terminated = entry.terminated();
+            state.exported.insert(id, entry);
+            terminated
+        };
+        let me = self.me.clone();
+        tokio::spawn(async move {
+            terminated.await;
+            // A moment for the watches of it to be answered before it is forgotten.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if let Some(shared) = me.upgrade() {
+                let removed = shared.lock().exported.remove(&id);
+                drop(removed);
+            }
+        });
+        id
+    }
+
+    pub(crate) fn dead_letter_unknown(&self, actor: u64, wire_id: u64) {
+        tracing::debug!(
+            actor,
+            wire_id = format_args!("{wire_id:#018x}"),
+            "a remote message for an actor this node does not know"
+        );
+    }
+
+    pub(crate) fn codec(&self) -> Arc<dyn RefCodec> {
+        Arc::new(NodeCodec {
+            node: self.me.upgrade().expect("a node serving a link is alive"),
+        })
+    }
+
+    /// The live link to `peer`, made if there is none (or the one there is down); a link
+    /// made for an incarnation that the live one is not gets a dead link. `None` once the
+    /// node has shut down.
+    fn link_to(&self, peer: SocketAddr, incarnation: Option<u64>) -> Option<Arc<Link>> {
+        let owner: Weak<dyn LinkOwner> = self.me.clone();
+        let mut state = self.lock();
+        if state.shut_down {
+            return None;
+        }
+        if let Some(link) = state.links.get(&peer) {
+            if !link.is_down() {
+                return match (incarnation, link.peer_incarnation()) {
+                    (Some(wanted), Some(known)) if wanted != known => {
+                        Some(Link::dead(peer, owner))
+                    }
+                    _ => Some(Arc::clone(link)),
+                };
+            }
+        }
+        let link = Link::dial(
+            self.endpoint.clone(),
+            self.client.clone(),
+            peer,
+            incarnation,
+            self.settings.link.clone(),
+            owner,
+        );
+        state.links.insert(peer, Arc::clone(&link));
+        Some(link)
+    }
+}
+
+impl LinkOwner for NodeShared {
+    fn codec(&self) -> Option<Arc<dyn RefCodec>> {
+        self.me
+            .upgrade()
+            .map(|node| Arc::new(NodeCodec { node }) as Arc<dyn RefCodec>)
+    }
+
+    fn hello(&self) -> (String, u64) {
+        (self.address_text.clone(), self.incarnation)
+    }
+}
+
+/// How refs inside messages are written and read on this node.
+struct NodeCodec {
+    node: Arc<NodeShared>,
+}
+
+impl RefCodec for NodeCodec {
+    fn system(&self) -> &ActorSystem {
+        &self.node.system
+    }
+
+    fn export(&self, actor: Arc<dyn Inbound>) -> WireRef {
+        let wire_name = actor.wire_name().to_owned();
+        let id = self.node.export(actor);
+        WireRef {
+            node: self.node.address_text.clone(),
+            incarnation: self.node.incarnation,
+            actor: id,
+            wire_name,
+        }
+    }
+
+    fn import(&self, wire: &WireRef) -> Result<Imported, String> {
+        let address: SocketAddr = wire
+            .node
+            .parse()
+            .map_err(|_| format!("`{}` is not a node address", wire.node))?;
+        let owner: Weak<dyn LinkOwner> = self.node.me.clone();
+        if address == self.node.address {
+            if wire.incarnation != self.node.incarnation {
+                // An earlier run of this node: nothing it pointed at exists.
+                return Ok(Imported::Remote {
+                    link: Link::dead(address, owner),
+                    actor: wire.actor,
+                });
+            }
+            return match self.node.exported(wire.actor) {
+                Some(entry) => Ok(Imported::Local(entry)),
+                None => Ok(Imported::Remote {
+                    link: Link::dead(address, owner),
+                    actor: wire.actor,
+                }),
+            };
+        }
+        let link = self
+            .node
+            .link_to(address, Some(wire.incarnation))
+            .unwrap_or_else(|| Link::dead(address, owner));
+        Ok(Imported::Remote {
+            link,
+            actor: wire.actor,
+        })
+    }
+}
+
+/// A number that differs between runs of a node: the time it started, in nanoseconds,
+/// mixed with its process id (two nodes in one process differ by their start times).
+fn fresh_incarnation() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(nanos);
+    hasher.write_u32(std::process::id());
+    hasher.finish() | 1
+}
