@@ -12,3 +12,5 @@
 mod frame;
 mod protocol;
 mod tls;
+
+pub use tls::{Credentials, CredentialsError};
