@@ -14,3 +14,6 @@ mod protocol;
 mod tls;
 
 pub use tls::{Credentials, CredentialsError};
+
+#[doc(hidden)]
+pub mod __fuzz;
