@@ -20,3 +20,7 @@ mod tls;
 pub use crate::error::{NodeError, RegisterError, RemoteLookupError};
 pub use crate::node::{Node, NodeBuilder};
 pub use crate::tls::{Credentials, CredentialsError};
+
+/// Entry points for the fuzz target and the property tests of the decoders. Not API.
+#[doc(hidden)]
+pub mod __fuzz;

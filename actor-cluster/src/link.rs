@@ -163,10 +163,6 @@ impl Link {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn peer_address(&self) -> SocketAddr {
-        self.peer_address
-    }
-
     /// Whether the link is down for good.
     pub(crate) fn is_down(&self) -> bool {
         self.down.load(Ordering::Acquire)
