@@ -22,6 +22,7 @@ use crate::tls::{client_config, server_config, Credentials, TransportSettings};
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct NodeBuilder {
     bind: SocketAddr,
+    socket: Option<Arc<dyn quinn::AsyncUdpSocket>>,
     credentials: Option<Credentials>,
     system: Option<ActorSystem>,
     settings: Settings,
@@ -38,6 +39,14 @@ impl NodeBuilder {
     /// The address to listen on; `127.0.0.1:0` (the default) picks a free port.
     pub fn bind(mut self, address: SocketAddr) -> Self {
         self.bind = address;
+        self
+    }
+
+    /// Runs the node on `socket` instead of binding a UDP socket: for a simulated network
+    /// (turmoil). The node's address is the socket's local address. Not API.
+    #[doc(hidden)]
+    pub fn socket(mut self, socket: Arc<dyn quinn::AsyncUdpSocket>) -> Self {
+        self.socket = Some(socket);
         self
     }
 
@@ -96,11 +105,18 @@ impl NodeBuilder {
             .map_err(NodeError::Credentials)?;
         let client = client_config(&credentials, &self.settings.transport)
             .map_err(NodeError::Credentials)?;
-        let mut endpoint = quinn::Endpoint::server(server, self.bind).map_err(|source| {
-            NodeError::Bind {
-                address: self.bind,
-                source,
-            }
+        let endpoint = match self.socket {
+            None => quinn::Endpoint::server(server, self.bind),
+            Some(socket) => quinn::Endpoint::new_with_abstract_socket(
+                quinn::EndpointConfig::default(),
+                Some(server),
+                socket,
+                Arc::new(quinn::TokioRuntime),
+            ),
+        };
+        let mut endpoint = endpoint.map_err(|source| NodeError::Bind {
+            address: self.bind,
+            source,
         })?;
         endpoint.set_default_client_config(client.clone());
         let address = endpoint.local_addr().map_err(|source| NodeError::Bind {
@@ -187,6 +203,7 @@ impl Node {
     pub fn builder() -> NodeBuilder {
         NodeBuilder {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            socket: None,
             credentials: None,
             system: None,
             settings: Settings {

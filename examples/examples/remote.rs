@@ -83,20 +83,25 @@ impl Auditor {
 
 /// The client's watcher: prints each `Terminated` it gets.
 #[actor]
-struct Watcher {
-    seen: Vec<Terminated>,
+pub struct Watcher {
+    pub seen: Vec<Terminated>,
 }
 
 #[actor]
 impl Watcher {
     #[message]
-    fn watch(&mut self, ctx: &mut Context<Self>, account: ActorRef<Account>) {
+    pub fn watch(&mut self, ctx: &mut Context<Self>, account: ActorRef<Account>) {
         ctx.watch(&account);
     }
 
     #[message]
-    fn seen(&self) -> usize {
+    pub fn seen(&self) -> usize {
         self.seen.len()
+    }
+
+    #[message]
+    pub fn reasons(&self) -> Vec<StopReason> {
+        self.seen.iter().map(|seen| seen.reason.clone()).collect()
     }
 
     #[terminated]
@@ -149,14 +154,15 @@ async fn run_node(role: &str, dir: &Path) -> Result<(), Box<dyn std::error::Erro
 }
 
 /// A node process this program started, killed on drop if still running.
-struct NodeProcess {
-    child: Child,
-    address: SocketAddr,
+pub struct NodeProcess {
+    pub child: Child,
+    pub address: SocketAddr,
 }
 
 impl NodeProcess {
-    fn start(role: &str, dir: &Path) -> Result<Self, Box<dyn std::error::Error>> {
-        let mut child = Command::new(std::env::current_exe()?)
+    /// Starts `program` (this example's binary) as the node `role` (`bank` or `audit`).
+    pub fn start(program: &Path, role: &str, dir: &Path) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut child = Command::new(program)
             .args(["--node", role])
             .arg(dir)
             .stdin(Stdio::piped())
@@ -184,8 +190,9 @@ impl Drop for NodeProcess {
 
 async fn run_client() -> Result<(), Box<dyn std::error::Error>> {
     let dir = temp_dir();
-    let bank = NodeProcess::start("bank", &dir)?;
-    let audit = NodeProcess::start("audit", &dir)?;
+    let program = std::env::current_exe()?;
+    let bank = NodeProcess::start(&program, "bank", &dir)?;
+    let audit = NodeProcess::start(&program, "audit", &dir)?;
     println!("bank node (pid {}) on {}", bank.child.id(), bank.address);
     println!("audit node (pid {}) on {}", audit.child.id(), audit.address);
 
