@@ -9,8 +9,8 @@
 use proc_macro2::Span;
 use syn::visit_mut::VisitMut;
 use syn::{
-    Attribute, FnArg, GenericParam, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Lifetime, Pat,
-    PatType, ReturnType, Signature, Type, Visibility, WherePredicate,
+    Attribute, FnArg, GenericParam, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Lifetime,
+    LitStr, Pat, PatType, ReturnType, Signature, Type, Visibility, WherePredicate,
 };
 
 use crate::attr::{self, Marker};
@@ -61,6 +61,8 @@ pub(crate) struct Message {
     pub(crate) output: Option<Type>,
     /// `#[message(fail_on_err)]`, at the option's span: an `Err` reply also fails the actor.
     pub(crate) fail_on_err: Option<Span>,
+    /// `#[message(wire = "deposit_v1")]`: the `wire` key's span and the pinned name.
+    pub(crate) wire: Option<(Span, LitStr)>,
     /// The user's signature, for the checks and the spans of their errors.
     pub(crate) sig: Signature,
 }
@@ -117,6 +119,21 @@ impl Message {
         match self.reply_param() {
             Some((_, ty)) => Some(ty),
             None => self.output.as_ref(),
+        }
+    }
+
+    /// The message's name on the wire: the pinned `wire = "..."`, or the method's name
+    /// (without `r#`).
+    pub(crate) fn wire_name(&self) -> String {
+        match &self.wire {
+            Some((_, name)) => name.value(),
+            None => {
+                let name = self.method.to_string();
+                match name.strip_prefix("r#") {
+                    Some(raw) => raw.to_owned(),
+                    None => name,
+                }
+            }
         }
     }
 
@@ -407,6 +424,7 @@ impl Message {
         };
         Message {
             fail_on_err: options.fail_on_err,
+            wire: options.wire.clone(),
             method: sig.ident.clone(),
             variant: variant_name(&sig.ident).ok(),
             vis: method.vis.clone(),

@@ -14,6 +14,8 @@ mod kw {
     syn::custom_keyword!(unbounded);
     syn::custom_keyword!(supervisor);
     syn::custom_keyword!(fail_on_err);
+    syn::custom_keyword!(remote);
+    syn::custom_keyword!(wire);
 }
 
 /// The mailbox an `#[actor(mailbox = ...)]` declares.
@@ -35,6 +37,9 @@ pub(crate) struct StructOptions {
 #[derive(Default)]
 pub(crate) struct ImplOptions {
     pub(crate) crate_path: Option<Path>,
+    /// `remote = "bank.Account"`: the actor's stable name on the wire, as written (its
+    /// characters are checked in `valid::remote`).
+    pub(crate) remote: Option<LitStr>,
 }
 
 enum StructOption {
@@ -65,6 +70,13 @@ impl Parse for StructOption {
                 ));
             }
             Ok(StructOption::Supervisor(key, path))
+        } else if input.peek(kw::remote) {
+            // Not among the options the lookahead lists: it is not one of the struct's.
+            let key: kw::remote = input.parse()?;
+            Err(syn::Error::new(
+                key.span,
+                "`remote` is an option of the impl block: write `#[actor(remote = \"...\")]` on the `impl`",
+            ))
         } else {
             Err(unknown_option(input, "`mailbox`, `supervisor`, `crate`"))
         }
@@ -157,7 +169,10 @@ pub(crate) fn parse_struct_options(args: TokenStream) -> syn::Result<StructOptio
     Ok(options)
 }
 
-struct ImplOption(Token![crate], Path);
+enum ImplOption {
+    Crate(Token![crate], Path),
+    Remote(kw::remote, LitStr),
+}
 
 impl Parse for ImplOption {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -179,19 +194,50 @@ impl Parse for ImplOption {
         if lookahead.peek(Token![crate]) {
             let key: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
-            Ok(ImplOption(key, parse_crate_path(input)?))
+            Ok(ImplOption::Crate(key, parse_crate_path(input)?))
+        } else if lookahead.peek(kw::remote) {
+            let key: kw::remote = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ImplOption::Remote(
+                key,
+                parse_wire_name(input, "remote", "bank.Account")?,
+            ))
         } else {
-            Err(unknown_option(input, "`crate`"))
+            Err(unknown_option(input, "`remote`, `crate`"))
         }
+    }
+}
+
+/// The string literal of `remote = "..."` or `wire = "..."`; what is in it is checked with
+/// the rest of the model, in `valid::remote`.
+fn parse_wire_name(input: ParseStream<'_>, key: &str, example: &str) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        input.parse()
+    } else {
+        Err(syn::Error::new(
+            input.span(),
+            format!(
+                "`{key}` takes a string, the stable name on the wire, like `{key} = \"{example}\"`"
+            ),
+        ))
     }
 }
 
 pub(crate) fn parse_impl_options(args: TokenStream) -> syn::Result<ImplOptions> {
     let parsed = Punctuated::<ImplOption, Token![,]>::parse_terminated.parse2(args)?;
     let mut options = ImplOptions::default();
-    for ImplOption(key, path) in parsed {
-        if options.crate_path.replace(path).is_some() {
-            return Err(syn::Error::new(key.span, "`crate` is set twice; keep one"));
+    for option in parsed {
+        match option {
+            ImplOption::Crate(key, path) => {
+                if options.crate_path.replace(path).is_some() {
+                    return Err(syn::Error::new(key.span, "`crate` is set twice; keep one"));
+                }
+            }
+            ImplOption::Remote(key, name) => {
+                if options.remote.replace(name).is_some() {
+                    return Err(syn::Error::new(key.span, "`remote` is set twice; keep one"));
+                }
+            }
         }
     }
     Ok(options)
@@ -424,30 +470,62 @@ impl CfgAttr {
 pub(crate) struct MessageOptions {
     /// An `Err` reply also fails the actor.
     pub(crate) fail_on_err: Option<proc_macro2::Span>,
+    /// `wire = "deposit_v1"`, at the key's span: the message's pinned name on the wire.
+    pub(crate) wire: Option<(proc_macro2::Span, LitStr)>,
 }
 
-/// `#[message]` or `#[message(fail_on_err)]`.
+enum MessageOption {
+    FailOnErr(kw::fail_on_err),
+    Wire(kw::wire, LitStr),
+}
+
+impl Parse for MessageOption {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::fail_on_err) {
+            Ok(MessageOption::FailOnErr(input.parse()?))
+        } else if lookahead.peek(kw::wire) {
+            let key: kw::wire = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(MessageOption::Wire(
+                key,
+                parse_wire_name(input, "wire", "deposit_v1")?,
+            ))
+        } else {
+            Err(unknown_message_option(input.span()))
+        }
+    }
+}
+
+fn unknown_message_option(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "unknown option of `#[message]`; expected one of: `fail_on_err`, `wire`",
+    )
+}
+
+/// `#[message]`, `#[message(fail_on_err)]`, `#[message(wire = "deposit_v1")]` or both.
 pub(crate) fn parse_message_options(attr: &Attribute) -> syn::Result<MessageOptions> {
     let syn::Meta::List(list) = &attr.meta else {
         return check_marker_has_no_args(Marker::Message, attr).map(|()| MessageOptions::default());
     };
-    let keys = list
-        .parse_args_with(Punctuated::<kw::fail_on_err, Token![,]>::parse_terminated)
-        .map_err(|_| {
-            let first = list.tokens.clone().into_iter().next();
-            let span = first.map_or_else(|| list.delimiter.span().join(), |token| token.span());
-            syn::Error::new(
-                span,
-                "unknown option of `#[message]`; expected: `fail_on_err`",
-            )
-        })?;
+    let parsed = list.parse_args_with(Punctuated::<MessageOption, Token![,]>::parse_terminated)?;
     let mut options = MessageOptions::default();
-    for key in keys {
-        if options.fail_on_err.replace(key.span).is_some() {
-            return Err(syn::Error::new(
-                key.span,
-                "`fail_on_err` is set twice; keep one",
-            ));
+    for option in parsed {
+        match option {
+            MessageOption::FailOnErr(key) => {
+                if options.fail_on_err.replace(key.span).is_some() {
+                    return Err(syn::Error::new(
+                        key.span,
+                        "`fail_on_err` is set twice; keep one",
+                    ));
+                }
+            }
+            MessageOption::Wire(key, name) => {
+                if options.wire.replace((key.span, name)).is_some() {
+                    return Err(syn::Error::new(key.span, "`wire` is set twice; keep one"));
+                }
+            }
         }
     }
     Ok(options)

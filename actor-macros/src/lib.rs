@@ -6,10 +6,12 @@
 //! 1. parsing: `attr` parses the macro's own attributes (options and method markers),
 //!    `ast` builds a model of the impl block from them, keeping the user's syn nodes;
 //! 2. checking: `valid::check` runs every check of the model at once and removes the
-//!    messages and hooks that failed one (`valid::check_struct` for the struct);
+//!    messages and hooks that failed one (`valid::check_struct` for the struct), and
+//!    `valid::check_remote` checks the wire names;
 //! 3. expansion: `expand_impl` (the enums and the client), `expand_dispatch` (the
-//!    `impl Actor`), `expand_debug` (the generated types' `Debug`) and `expand_struct`
-//!    generate code from what is left.
+//!    `impl Actor`), `expand_debug` (the generated types' `Debug`), `expand_remote` (the
+//!    `impl RemoteActor` of `#[actor(remote = "...")]`) and `expand_struct` generate code
+//!    from what is left.
 //!
 //! Errors of every stage are collected in `errors` so all of them show at once (parse
 //! errors first, then those of the checks, each group in the order of the input), and the
@@ -22,6 +24,7 @@ mod errors;
 mod expand_debug;
 mod expand_dispatch;
 mod expand_impl;
+mod expand_remote;
 mod expand_struct;
 mod naming;
 #[cfg(test)]
@@ -59,7 +62,10 @@ fn actor_impl(
             });
             let model = ActorImpl::from_item(item.clone(), &errors);
             match valid::check(&item, model, &errors) {
-                Some(model) => expand_impl::impl_block(&model, &options),
+                Some(model) => {
+                    let remote = valid::check_remote(&item, &model, &options, &errors);
+                    expand_impl::impl_block(&model, &options, remote)
+                }
                 None => quote!(#item),
             }
         }

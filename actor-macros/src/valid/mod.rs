@@ -13,9 +13,11 @@ use crate::errors::Errors;
 use crate::naming::variant_name;
 
 mod owned;
+mod remote;
 mod reserved;
 
 use owned::{check_owned, Position};
+pub(crate) use remote::check_remote;
 use reserved::check_not_reserved;
 
 /// Runs every check of an `#[actor]` impl block, between parsing and expansion, reporting
