@@ -21,34 +21,34 @@ use crate::protocol::{Control, Data, LookupRefusal, StreamKind, WireFailure, PRO
 /// Serves one accepted connection until it ends.
 pub(crate) async fn serve(node: Arc<NodeShared>, incoming: quinn::Incoming) {
     let remote = incoming.remote_address();
-    let connection = match tokio::time::timeout(node.settings.link.handshake_timeout, incoming)
-        .await
-    {
-        Ok(Ok(connection)) => connection,
-        Ok(Err(err)) => {
-            tracing::info!(%remote, %err, "refused a connection");
-            return;
-        }
-        Err(_) => {
-            tracing::info!(%remote, "a connection's handshake timed out");
-            return;
-        }
-    };
+    let connection =
+        match tokio::time::timeout(node.settings.link.handshake_timeout, incoming).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(err)) => {
+                tracing::info!(%remote, %err, "refused a connection");
+                return;
+            }
+            Err(_) => {
+                tracing::info!(%remote, "a connection's handshake timed out");
+                return;
+            }
+        };
     if let Err(reason) = serve_connection(&node, &connection).await {
         tracing::info!(%remote, %reason, "incoming link closed");
         connection.close(2u32.into(), reason.as_bytes());
     }
 }
 
-async fn serve_connection(node: &Arc<NodeShared>, connection: &quinn::Connection) -> Result<(), String> {
+async fn serve_connection(
+    node: &Arc<NodeShared>,
+    connection: &quinn::Connection,
+) -> Result<(), String> {
     let max = node.settings.link.max_frame;
-    let (mut control_send, control_recv) = tokio::time::timeout(
-        node.settings.link.handshake_timeout,
-        connection.accept_bi(),
-    )
-    .await
-    .map_err(|_| "no control stream in time".to_owned())?
-    .map_err(|err| format!("no control stream: {err}"))?;
+    let (mut control_send, control_recv) =
+        tokio::time::timeout(node.settings.link.handshake_timeout, connection.accept_bi())
+            .await
+            .map_err(|_| "no control stream in time".to_owned())?
+            .map_err(|err| format!("no control stream: {err}"))?;
     let mut control_reader = FrameReader::new(control_recv, max);
     let hello = tokio::time::timeout(node.settings.link.handshake_timeout, control_reader.next())
         .await
@@ -262,12 +262,17 @@ async fn read_data(
                 payload,
             } => match node.exported(actor) {
                 Some(inbound) => {
-                    let told = actor_core::__private::remote::with_ref_codec(
-                        Arc::clone(&codec),
-                        || inbound.tell(wire_id, &payload),
-                    );
+                    let told =
+                        actor_core::__private::remote::with_ref_codec(Arc::clone(&codec), || {
+                            inbound.tell(wire_id, &payload)
+                        });
                     if let Err(outcome) = told {
-                        tracing::debug!(actor, wire_id = format_args!("{wire_id:#018x}"), ?outcome, "a remote tell was dropped");
+                        tracing::debug!(
+                            actor,
+                            wire_id = format_args!("{wire_id:#018x}"),
+                            ?outcome,
+                            "a remote tell was dropped"
+                        );
                     }
                 }
                 None => {
@@ -290,10 +295,10 @@ async fn read_data(
                     continue;
                 };
                 let timeout = Duration::from_millis(timeout_ms);
-                let pending = actor_core::__private::remote::with_ref_codec(
-                    Arc::clone(&codec),
-                    || inbound.ask(wire_id, &payload, timeout, Arc::clone(&codec)),
-                );
+                let pending =
+                    actor_core::__private::remote::with_ref_codec(Arc::clone(&codec), || {
+                        inbound.ask(wire_id, &payload, timeout, Arc::clone(&codec))
+                    });
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let outcome: RemoteOutcome = pending.await;

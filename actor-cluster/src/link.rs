@@ -123,9 +123,7 @@ impl Link {
         });
         let running = Arc::clone(&link);
         tokio::spawn(async move {
-            let reason = running
-                .run(endpoint, client, ordinary_rx, control_rx)
-                .await;
+            let reason = running.run(endpoint, client, ordinary_rx, control_rx).await;
             if let Err(reason) = reason {
                 tracing::info!(peer = %running.peer_name, %reason, "link down");
             }
@@ -170,7 +168,10 @@ impl Link {
 
     /// The peer's incarnation, once the handshake is done.
     pub(crate) fn peer_incarnation(&self) -> Option<u64> {
-        self.peer.get().map(|peer| peer.incarnation).or(self.expected)
+        self.peer
+            .get()
+            .map(|peer| peer.incarnation)
+            .or(self.expected)
     }
 
     /// Closes the link (this node shuts down, or the peer broke the protocol).
@@ -233,11 +234,10 @@ impl Link {
         let connecting = endpoint
             .connect_with(client, self.peer_address, crate::tls::SERVER_NAME)
             .map_err(|err| format!("cannot dial: {err}"))?;
-        let connection =
-            tokio::time::timeout(self.settings.handshake_timeout, connecting)
-                .await
-                .map_err(|_| "the TLS handshake timed out".to_owned())?
-                .map_err(|err| format!("cannot connect: {err}"))?;
+        let connection = tokio::time::timeout(self.settings.handshake_timeout, connecting)
+            .await
+            .map_err(|_| "the TLS handshake timed out".to_owned())?
+            .map_err(|err| format!("cannot connect: {err}"))?;
         self.lock().connection = Some(connection.clone());
         if self.is_down() {
             // Closed while dialing.
@@ -290,7 +290,10 @@ impl Link {
                 "the peer speaks protocol {version}, this node {PROTOCOL_VERSION}"
             ));
         }
-        if self.expected.is_some_and(|expected| expected != peer_incarnation) {
+        if self
+            .expected
+            .is_some_and(|expected| expected != peer_incarnation)
+        {
             connection.close(3u32.into(), b"another incarnation");
             return Err("the peer has restarted since the ref was made".into());
         }
@@ -498,7 +501,11 @@ impl RemoteLink for Link {
     }
 
     fn local_id(&self, actor: u64) -> ActorId {
-        *self.lock().local_ids.entry(actor).or_insert_with(new_actor_id)
+        *self
+            .lock()
+            .local_ids
+            .entry(actor)
+            .or_insert_with(new_actor_id)
     }
 
     fn tell(&self, actor: u64, wire_id: WireId, payload: Vec<u8>) -> Result<(), LinkRefusal> {
@@ -615,13 +622,13 @@ fn stop_reason(reason: WireStopReason) -> StopReason {
         WireStopReason::Requested => StopReason::Requested,
         WireStopReason::RefsDropped => StopReason::RefsDropped,
         WireStopReason::Shutdown => StopReason::Shutdown,
-        WireStopReason::Failed(message) => {
-            StopReason::Failed(actor_core::Failure::error(format_args!("on a remote node: {message}")))
-        }
+        WireStopReason::Failed(message) => StopReason::Failed(actor_core::Failure::error(
+            format_args!("on a remote node: {message}"),
+        )),
         WireStopReason::Aborted => StopReason::Aborted,
-        WireStopReason::Other(why) => {
-            StopReason::Failed(actor_core::Failure::error(format_args!("on a remote node: {why}")))
-        }
+        WireStopReason::Other(why) => StopReason::Failed(actor_core::Failure::error(format_args!(
+            "on a remote node: {why}"
+        ))),
     }
 }
 

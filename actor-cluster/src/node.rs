@@ -299,13 +299,13 @@ impl Node {
                     node: peer,
                     name: name.to_owned(),
                 }),
-                Some(entry) => local_ref::<A>(&*entry).ok_or_else(|| {
-                    RemoteLookupError::WrongActor {
+                Some(entry) => {
+                    local_ref::<A>(&*entry).ok_or_else(|| RemoteLookupError::WrongActor {
                         name: name.to_owned(),
                         expected: A::WIRE_NAME,
                         found: entry.wire_name().to_owned(),
-                    }
-                }),
+                    })
+                }
             };
         }
         let link = self
@@ -313,7 +313,12 @@ impl Node {
             .link_to(peer, None)
             .ok_or(RemoteLookupError::ShutDown)?;
         let found = link
-            .lookup(name, A::WIRE_NAME, A::SIGNATURE, self.shared.settings.lookup_timeout)
+            .lookup(
+                name,
+                A::WIRE_NAME,
+                A::SIGNATURE,
+                self.shared.settings.lookup_timeout,
+            )
             .await;
         match found {
             Ok(Ok(actor)) => Ok(remote_ref::<A>(
@@ -361,7 +366,8 @@ impl Node {
             link.close("node shut down");
         }
         self.shared.endpoint.close(0u32.into(), b"node shut down");
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.shared.endpoint.wait_idle()).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(2), self.shared.endpoint.wait_idle()).await;
     }
 }
 
@@ -438,9 +444,7 @@ impl NodeShared {
         if let Some(link) = state.links.get(&peer) {
             if !link.is_down() {
                 return match (incarnation, link.peer_incarnation()) {
-                    (Some(wanted), Some(known)) if wanted != known => {
-                        Some(Link::dead(peer, owner))
-                    }
+                    (Some(wanted), Some(known)) if wanted != known => Some(Link::dead(peer, owner)),
                     _ => Some(Arc::clone(link)),
                 };
             }

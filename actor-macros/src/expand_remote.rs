@@ -145,39 +145,20 @@ fn wire_value_checks(names: &Names<'_>) -> TokenStream {
         .collect()
 }
 
-// impl RemoteActor for Account
-// where
-//     for<'wire> u64: WireValue,
-//     for<'wire> Result<u64, Overdrawn>: WireValue,
-// {
+// impl RemoteActor for Account {
 //     const WIRE_NAME: &'static str = "bank.Account";
 //     const SIGNATURE: u64 = signature(&["deposit_v1", "u64", "->", "u64", ...]);
 //     fn wire_id(msg: &AccountMsg) -> WireId { match *msg { ... } }
 //     fn encode_msg(..) / decode_msg(..) / encode_reply(..) / decode_reply(..)
 // }
 //
-// The where clause holds for every actor that compiles: it restates the checks above, so
-// that inside the impl each type is known to be a `WireValue` even when it is not, and the
-// encode and decode calls add no error of their own to the one at the user's type (the
-// impl then just does not apply). The `for<'wire>` keeps rustc from rejecting a bound on a
-// concrete type that does not hold ("trivial bounds") before it is ever used.
+// No where clause restating the checks above: a message that carries a ref to its own
+// actor (`ActorRef<Self>`, the reply-to pattern) would make the bound depend on the impl
+// it bounds, and rustc overflows on that cycle. The checks above carry the errors.
 fn trait_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
     let Names { krate, model, .. } = names;
     let wire = quote!(#krate::__private::wire);
     let self_ty = &model.self_ty;
-    let mut bounded: Vec<String> = Vec::new();
-    let bounds: Vec<TokenStream> = wire_types(names)
-        .into_iter()
-        .filter(|(_, ty)| {
-            // Once per type: a bound written twice is noise in `cargo expand`.
-            let text = ty.to_token_stream().to_string();
-            let new = !bounded.contains(&text);
-            bounded.push(text);
-            new
-        })
-        .map(|(_, ty)| quote!(for<'wire> #ty: #wire::WireValue))
-        .collect();
-    let where_clause = (!bounds.is_empty()).then(|| quote!(where #(#bounds),*));
     let signature = signature_parts(model.messages());
     let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
     let wire_id = wire_id_fn(names);
@@ -188,7 +169,7 @@ fn trait_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
     quote! {
         #[automatically_derived]
         #allow_deprecated
-        impl #wire::RemoteActor for #self_ty #where_clause {
+        impl #wire::RemoteActor for #self_ty {
             const WIRE_NAME: &'static str = #remote;
             const SIGNATURE: u64 = #wire::signature(&[#signature]);
             #wire_id

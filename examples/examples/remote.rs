@@ -106,7 +106,10 @@ impl Watcher {
 
     #[terminated]
     fn on_terminated(&mut self, terminated: Terminated) {
-        println!("  [client] Terminated: {} ({})", terminated.path, terminated.reason);
+        println!(
+            "  [client] Terminated: {} ({})",
+            terminated.path, terminated.reason
+        );
         self.seen.push(terminated);
     }
 }
@@ -161,7 +164,11 @@ pub struct NodeProcess {
 
 impl NodeProcess {
     /// Starts `program` (this example's binary) as the node `role` (`bank` or `audit`).
-    pub fn start(program: &Path, role: &str, dir: &Path) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn start(
+        program: &Path,
+        role: &str,
+        dir: &Path,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let mut child = Command::new(program)
             .args(["--node", role])
             .arg(dir)

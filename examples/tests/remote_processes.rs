@@ -21,7 +21,9 @@ use remote::{Account, NodeProcess, Watcher};
 fn example_binary() -> PathBuf {
     let deps = std::env::current_exe().unwrap();
     let profile = deps.parent().unwrap().parent().unwrap();
-    profile.join("examples").join(format!("remote{}", std::env::consts::EXE_SUFFIX))
+    profile
+        .join("examples")
+        .join(format!("remote{}", std::env::consts::EXE_SUFFIX))
 }
 
 const DETECTION_BOUND: Duration = Duration::from_secs(10);
@@ -29,7 +31,11 @@ const DETECTION_BOUND: Duration = Duration::from_secs(10);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_hears_of_a_killed_node_process_within_the_bound() {
     let program = example_binary();
-    assert!(program.exists(), "{} is built by `cargo test -p examples`", program.display());
+    assert!(
+        program.exists(),
+        "{} is built by `cargo test -p examples`",
+        program.display()
+    );
     let dir = std::env::temp_dir().join(format!("actor-remote-processes-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bank = NodeProcess::start(&program, "bank", &dir).unwrap();
@@ -41,10 +47,13 @@ async fn a_watcher_hears_of_a_killed_node_process_within_the_bound() {
         .start()
         .await
         .unwrap();
-    let alice = tokio::time::timeout(Duration::from_secs(20), here.lookup::<Account>(bank.address, "alice"))
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = tokio::time::timeout(
+        Duration::from_secs(20),
+        here.lookup::<Account>(bank.address, "alice"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(alice.deposit(5).await.unwrap(), 5);
     let auditor = here
         .lookup::<remote::Auditor>(audit.address, "auditor")
@@ -61,15 +70,24 @@ async fn a_watcher_hears_of_a_killed_node_process_within_the_bound() {
         if !reasons.is_empty() {
             break reasons;
         }
-        assert!(killed_at.elapsed() < DETECTION_BOUND, "no Terminated within {DETECTION_BOUND:?}");
+        assert!(
+            killed_at.elapsed() < DETECTION_BOUND,
+            "no Terminated within {DETECTION_BOUND:?}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
     let detected = killed_at.elapsed();
     assert_eq!(reasons.len(), 1, "exactly once");
-    assert!(matches!(reasons[0], StopReason::Unreachable(_)), "{:?}", reasons[0]);
+    assert!(
+        matches!(reasons[0], StopReason::Unreachable(_)),
+        "{:?}",
+        reasons[0]
+    );
     eprintln!("Terminated {detected:?} after SIGKILL");
     // An ask to the dead node resolves (never hangs), with an error.
-    let after = tokio::time::timeout(Duration::from_secs(10), alice.deposit(1)).await.unwrap();
+    let after = tokio::time::timeout(Duration::from_secs(10), alice.deposit(1))
+        .await
+        .unwrap();
     assert!(after.is_err());
     // The other node is unaffected.
     assert!(auditor.filed().await.unwrap().is_empty());
