@@ -131,19 +131,23 @@ async fn run_node(role: &str, dir: &Path) -> Result<(), Box<dyn std::error::Erro
         .credentials(Credentials::development(dir)?)
         .start()
         .await?;
-    match role {
+    // Each actor lives as long as this process: its ref is kept to the end, as an actor
+    // whose last ref goes stops (and is unregistered).
+    let (_account, _auditor) = match role {
         "bank" => {
             let account = node.system().spawn(Account {
                 owner: "alice".into(),
                 balance: 0,
             })?;
             node.register("alice", &account)?;
+            (Some(account), None)
         }
         _ => {
             let auditor = node.system().spawn(Auditor { filed: Vec::new() })?;
             node.register("auditor", &auditor)?;
+            (None, Some(auditor))
         }
-    }
+    };
     // The parent reads this line to learn the port.
     println!("listening {}", node.address());
     // Ends when the parent does: its end of our stdin closes.
@@ -176,8 +180,15 @@ impl NodeProcess {
             .stdout(Stdio::piped())
             .spawn()?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
+        lines.read_line(&mut line)?;
+        // The rest of what the node prints is shown here, as it comes.
+        std::thread::spawn(move || {
+            for line in lines.lines().map_while(Result::ok) {
+                println!("{line}");
+            }
+        });
         let address = line
             .trim()
             .strip_prefix("listening ")
