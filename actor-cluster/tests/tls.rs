@@ -199,3 +199,10 @@ fn a_development_directory_that_cannot_be_created_is_an_io_error() {
         Err(CredentialsError::Io { .. })
     ));
 }
+
+#[test]
+fn public_types_are_send_sync_and_unpin() {
+    fn assert_thread_safe<T: Send + Sync + Unpin + 'static>() {}
+    assert_thread_safe::<Credentials>();
+    assert_thread_safe::<CredentialsError>();
+}
