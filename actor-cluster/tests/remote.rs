@@ -588,3 +588,42 @@ async fn a_full_remote_mailbox_drops_to_dead_letters_without_stalling_the_link()
     here.shutdown().await;
     there.shutdown().await;
 }
+
+/// `test.Account` as another version of the code declares it: `deposit` takes a `u32`.
+#[actor]
+struct AccountV2 {
+    balance: u64,
+}
+
+#[actor(remote = "test.Account")]
+impl AccountV2 {
+    #[message]
+    fn deposit(&mut self, amount: u32) -> u64 {
+        self.balance += u64::from(amount);
+        self.balance
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_with_another_version_of_the_messages_is_refused_at_lookup() {
+    let dir = dev_dir("versions");
+    let (here, there) = (node_in(&dir).await, node_in(&dir).await);
+    let account = there.system().spawn(Account::new()).unwrap();
+    there.register("account", &account).unwrap();
+    let refused = within(
+        "lookup",
+        here.lookup::<AccountV2>(there.address(), "account"),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(RemoteLookupError::Incompatible { .. })),
+        "{refused:?}"
+    );
+    // The right version is found.
+    assert!(here
+        .lookup::<Account>(there.address(), "account")
+        .await
+        .is_ok());
+    here.shutdown().await;
+    there.shutdown().await;
+}
