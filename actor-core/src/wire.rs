@@ -116,6 +116,31 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
     }
 }
 
+/// Runs a generated encode or decode, turning a panic in a user's `Serialize` or
+/// `Deserialize` impl into an error: on the receiving side such a panic would otherwise
+/// take down the link's task, for every actor behind it. `encoding` says which error.
+pub(crate) fn guarded<T>(
+    encoding: bool,
+    run: impl FnOnce() -> Result<T, WireError>,
+) -> Result<T, WireError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            let why = format!("a serde impl panicked: {why}");
+            Err(if encoding {
+                WireError::Encode(why)
+            } else {
+                WireError::Decode(why)
+            })
+        }
+    }
+}
+
 /// What a message argument or a reply of a remote-capable actor must be: serde's
 /// `Serialize` and `DeserializeOwned`. The generated code asserts it per argument, so that
 /// the error points at the argument.

@@ -21,7 +21,7 @@ use crate::events::Events;
 use crate::id::ActorId;
 use crate::lifecycle::{ActorStatus, StatusCell, StopMode, StopReason};
 use crate::mailbox::envelope::{Envelope, NoReply};
-use crate::wire::{WireError, WireId};
+use crate::wire::{guarded, WireError, WireId};
 
 /// What became of an ask on the far side, as the link reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl<A: Actor> RemoteCell<A> {
         let mut payload = Vec::new();
         let mut encoded = Ok(());
         self.link.enter(&mut || {
-            encoded = (self.codec.encode_msg)(&msg, &mut payload);
+            encoded = guarded(true, || (self.codec.encode_msg)(&msg, &mut payload));
         });
         if let Err(err) = encoded {
             self.dead_letter(&msg);
@@ -242,7 +242,9 @@ impl<A: Actor> RemoteCell<A> {
                     let outcome = match outcome {
                         RemoteOutcome::Reply(bytes) => {
                             let mut decoded = None;
-                            link.enter(&mut || decoded = Some(decode(wire_id, &bytes)));
+                            link.enter(&mut || {
+                                decoded = Some(guarded(false, || decode(wire_id, &bytes)))
+                            });
                             match decoded {
                                 Some(Ok(reply)) => Ok(reply),
                                 Some(Err(err)) => {

@@ -28,7 +28,7 @@ use crate::id::ActorId;
 use crate::lifecycle::{StopMode, StopReason};
 use crate::mailbox::envelope::{reply_slot, Envelope, NoReply};
 use crate::system::ActorSystem;
-use crate::wire::{RemoteActor, WireId};
+use crate::wire::{guarded, RemoteActor, WireId};
 
 /// Where a ref points, as it travels inside a message: the node's address and
 /// incarnation, and the actor's id there.
@@ -149,7 +149,7 @@ struct InboundRef<A: RemoteActor> {
 
 impl<A: RemoteActor> InboundRef<A> {
     fn decode(&self, wire_id: WireId, payload: &[u8]) -> Result<A::Msg, RemoteOutcome> {
-        A::decode_msg(wire_id, payload).map_err(|err| {
+        guarded(false, || A::decode_msg(wire_id, payload)).map_err(|err| {
             if let Some(actor) = self.actor.upgrade() {
                 actor.core().target().dead_letter_named("(undecodable)");
             }
@@ -235,7 +235,9 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
                 Err(_elapsed) => RemoteOutcome::NoReply,
                 Ok(Ok(reply)) => {
                     let mut bytes = Vec::new();
-                    match with_ref_codec(codec, || A::encode_reply(&reply, &mut bytes)) {
+                    match with_ref_codec(codec, || {
+                        guarded(true, || A::encode_reply(&reply, &mut bytes))
+                    }) {
                         Ok(()) => RemoteOutcome::Reply(bytes),
                         Err(err) => RemoteOutcome::Error(RemoteError::Unencodable(err.to_string())),
                     }
@@ -250,7 +252,7 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
                         Ok(reply) => {
                             let mut bytes = Vec::new();
                             break match with_ref_codec(Arc::clone(&codec), || {
-                                A::encode_reply(&reply, &mut bytes)
+                                guarded(true, || A::encode_reply(&reply, &mut bytes))
                             }) {
                                 Ok(()) => RemoteOutcome::Reply(bytes),
                                 Err(err) => {
