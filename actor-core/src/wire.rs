@@ -116,6 +116,52 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
     }
 }
 
+/// Appends the encoding of one field of a message (or a reply's value) to `out`. Fields
+/// encoded one after another are exactly the encoding of their tuple, so a message's
+/// bytes do not depend on how the generated code writes them. The `WireValue` bound is
+/// what a type that cannot cross the wire fails, with that trait's message, at the type.
+///
+/// # Errors
+///
+/// [`WireError::Encode`] if the value's `Serialize` impl fails.
+#[inline]
+pub fn encode_field<T: WireValue>(value: &T, out: &mut Vec<u8>) -> Result<(), WireError> {
+    encode(value, out)
+}
+
+/// Decodes one field from the front of `bytes`, leaving the rest there.
+///
+/// # Errors
+///
+/// [`WireError::Decode`] if the front of `bytes` is not a `T`.
+#[inline]
+pub fn decode_field<T: WireValue>(bytes: &mut &[u8]) -> Result<T, WireError> {
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, rest)) => {
+            *bytes = rest;
+            Ok(value)
+        }
+        Err(err) => Err(WireError::Decode(err.to_string())),
+    }
+}
+
+/// Checks that every byte was a field: trailing bytes mean the peer sent another shape.
+///
+/// # Errors
+///
+/// [`WireError::Decode`] if `rest` is not empty.
+#[inline]
+pub fn finish(rest: &[u8]) -> Result<(), WireError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(WireError::Decode(format!(
+            "{} bytes left over after the fields",
+            rest.len()
+        )))
+    }
+}
+
 /// Runs a generated encode or decode, turning a panic in a user's `Serialize` or
 /// `Deserialize` impl into an error: on the receiving side such a panic would otherwise
 /// take down the link's task, for every actor behind it. `encoding` says which error.

@@ -18,11 +18,9 @@ use crate::expand_impl::{allow_deprecated, Names};
 /// The `RemoteActor` impl of the actor and its helpers, for the actor's wire name `remote`.
 pub(crate) fn remote_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
     let ids = wire_ids(names, remote);
-    let checks = wire_value_checks(names);
     let trait_impl = trait_impl(names, remote);
     quote! {
         #ids
-        #checks
         #trait_impl
     }
 }
@@ -115,36 +113,6 @@ fn wire_ids(names: &Names<'_>, remote: &LitStr) -> TokenStream {
 
 /// The types that cross the wire, each with the message's `#[cfg]`s: every argument's
 /// type, then the reply's, per message in order.
-fn wire_types<'n>(names: &'n Names<'_>) -> Vec<(&'n [syn::Attribute], &'n Type)> {
-    let mut types = Vec::new();
-    for message in names.model.messages() {
-        for (_, ty) in message.args() {
-            types.push((message.cfgs.as_slice(), ty));
-        }
-        if let Some(ty) = message.reply_type() {
-            types.push((message.cfgs.as_slice(), ty));
-        }
-    }
-    types
-}
-
-// const _: () = assert_wire_value::<u64>();
-//
-// One per argument and reply type, spanned on the user's type, so that a type without
-// serde's traits is an error there, in `WireValue`'s words.
-fn wire_value_checks(names: &Names<'_>) -> TokenStream {
-    let krate = &names.krate;
-    wire_types(names)
-        .into_iter()
-        .map(|(cfgs, ty)| {
-            quote_spanned! {ty.span()=>
-                #(#cfgs)*
-                const _: () = #krate::__private::wire::assert_wire_value::<#ty>();
-            }
-        })
-        .collect()
-}
-
 // impl RemoteActor for Account {
 //     const WIRE_NAME: &'static str = "bank.Account";
 //     const SIGNATURE: u64 = signature(&["deposit_v1", "u64", "->", "u64", ...]);
@@ -152,9 +120,12 @@ fn wire_value_checks(names: &Names<'_>) -> TokenStream {
 //     fn encode_msg(..) / decode_msg(..) / encode_reply(..) / decode_reply(..)
 // }
 //
-// No where clause restating the checks above: a message that carries a ref to its own
-// actor (`ActorRef<Self>`, the reply-to pattern) would make the bound depend on the impl
-// it bounds, and rustc overflows on that cycle. The checks above carry the errors.
+// Each field is encoded and decoded on its own, through `encode_field::<T>` and
+// `decode_field::<T>` (the bytes are those of the fields' tuple), each call spanned on the
+// user's type: a type without serde's traits fails their `WireValue` bound there, in that
+// trait's words. No where clause restates those bounds on the impl: a message that
+// carries a ref to its own actor (`ActorRef<Self>`, the reply-to pattern) would make the
+// bound depend on the impl it bounds, and rustc overflows on that cycle.
 fn trait_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
     let Names { krate, model, .. } = names;
     let wire = quote!(#krate::__private::wire);
@@ -253,8 +224,15 @@ fn out_param(names: &Names<'_>) -> Ident {
 
 // fn encode_msg(msg: &AccountMsg, out: &mut Vec<u8>) -> Result<(), WireError> {
 //     match *msg {
-//         AccountMsg::Deposit { ref amount } => encode(&(amount,), out),
-//         AccountMsg::Transfer { ref to, ref amount } => encode(&(to, amount), out),
+//         AccountMsg::Deposit { ref amount } => {
+//             encode_field::<u64>(amount, out)?;
+//             Ok(())
+//         }
+//         AccountMsg::Transfer { ref to, ref amount } => {
+//             encode_field::<String>(to, out)?;
+//             encode_field::<u64>(amount, out)?;
+//             Ok(())
+//         }
 //         AccountMsg::Close => Ok(()),
 //     }
 // }
@@ -272,13 +250,19 @@ fn encode_msg_fn(names: &Names<'_>) -> TokenStream {
         .map(|message| {
             let cfgs = &message.cfgs;
             let variant = message.variant();
-            let fields: Vec<&Ident> = message.args().map(|(ident, _)| ident).collect();
+            let (fields, types): (Vec<&Ident>, Vec<&Type>) = message.args().unzip();
             if fields.is_empty() {
                 quote!(#(#cfgs)* #msg::#variant => ::core::result::Result::Ok(()),)
             } else {
+                let writes = fields.iter().zip(&types).map(|(field, ty)| {
+                    quote_spanned!(ty.span()=> #wire::encode_field::<#ty>(#field, #out)?;)
+                });
                 quote! {
                     #(#cfgs)*
-                    #msg::#variant { #(ref #fields),* } => #wire::encode(&(#(#fields,)*), #out),
+                    #msg::#variant { #(ref #fields),* } => {
+                        #(#writes)*
+                        ::core::result::Result::Ok(())
+                    }
                 }
             }
         })
@@ -306,11 +290,13 @@ fn encode_msg_fn(names: &Names<'_>) -> TokenStream {
 // fn decode_msg(id: WireId, bytes: &[u8]) -> Result<AccountMsg, WireError> {
 //     match id {
 //         AccountWireIds::DEPOSIT => {
-//             let (amount,): (u64,) = decode(bytes)?;
+//             let mut rest = bytes;
+//             let amount = decode_field::<u64>(&mut rest)?;
+//             finish(rest)?;
 //             Ok(AccountMsg::Deposit { amount })
 //         }
 //         AccountWireIds::CLOSE => {
-//             decode::<()>(bytes)?;
+//             finish(bytes)?;
 //             Ok(AccountMsg::Close)
 //         }
 //         _ => Err(WireError::UnknownMessage(id)),
@@ -329,12 +315,18 @@ fn decode_msg_fn(names: &Names<'_>) -> TokenStream {
         let (fields, types): (Vec<&Ident>, Vec<&Type>) = message.args().unzip();
         let body = if fields.is_empty() {
             quote! {
-                #wire::decode::<()>(bytes)?;
+                #wire::finish(bytes)?;
                 ::core::result::Result::Ok(#msg::#variant)
             }
         } else {
+            let reads = fields.iter().zip(&types).map(|(field, ty)| {
+                let read = quote_spanned!(ty.span()=> #wire::decode_field::<#ty>(&mut rest)?);
+                quote!(let #field = #read;)
+            });
             quote! {
-                let (#(#fields,)*): (#(#types,)*) = #wire::decode(bytes)?;
+                let mut rest = bytes;
+                #(#reads)*
+                #wire::finish(rest)?;
                 ::core::result::Result::Ok(#msg::#variant { #(#fields),* })
             }
         };
@@ -355,7 +347,7 @@ fn decode_msg_fn(names: &Names<'_>) -> TokenStream {
 
 // fn encode_reply(reply: &AccountReply, out: &mut Vec<u8>) -> Result<(), WireError> {
 //     match *reply {
-//         AccountReply::Deposit(ref value) => encode(value, out),
+//         AccountReply::Deposit(ref value) => encode_field::<u64>(value, out),
 //         AccountReply::Close => Ok(()),
 //         AccountReply::AnsweredLater => Err(WireError::Encode(..)),
 //     }
@@ -373,8 +365,9 @@ fn encode_reply_fn(names: &Names<'_>) -> TokenStream {
     let arms = model.messages().map(|message| {
         let cfgs = &message.cfgs;
         let variant = message.variant();
-        if message.reply_type().is_some() {
-            quote!(#(#cfgs)* #reply::#variant(ref value) => #wire::encode(value, out),)
+        if let Some(ty) = message.reply_type() {
+            let write = quote_spanned!(ty.span()=> #wire::encode_field::<#ty>(value, out));
+            quote!(#(#cfgs)* #reply::#variant(ref value) => #write,)
         } else {
             quote!(#(#cfgs)* #reply::#variant => ::core::result::Result::Ok(()),)
         }
@@ -406,7 +399,12 @@ fn encode_reply_fn(names: &Names<'_>) -> TokenStream {
 
 // fn decode_reply(id: WireId, bytes: &[u8]) -> Result<AccountReply, WireError> {
 //     match id {
-//         AccountWireIds::DEPOSIT => Ok(AccountReply::Deposit(decode(bytes)?)),
+//         AccountWireIds::DEPOSIT => {
+//             let mut rest = bytes;
+//             let value = decode_field::<u64>(&mut rest)?;
+//             finish(rest)?;
+//             Ok(AccountReply::Deposit(value))
+//         }
 //         AccountWireIds::CLOSE => {
 //             decode::<()>(bytes)?;
 //             Ok(AccountReply::Close)
@@ -427,11 +425,17 @@ fn decode_reply_fn(names: &Names<'_>) -> TokenStream {
         let cfgs = &message.cfgs;
         let variant = message.variant();
         let id = id_name(message);
-        let body = if message.reply_type().is_some() {
-            quote!(::core::result::Result::Ok(#reply::#variant(#wire::decode(bytes)?)))
+        let body = if let Some(ty) = message.reply_type() {
+            let read = quote_spanned!(ty.span()=> #wire::decode_field::<#ty>(&mut rest)?);
+            quote!({
+                let mut rest = bytes;
+                let value = #read;
+                #wire::finish(rest)?;
+                ::core::result::Result::Ok(#reply::#variant(value))
+            })
         } else {
             quote!({
-                #wire::decode::<()>(bytes)?;
+                #wire::finish(bytes)?;
                 ::core::result::Result::Ok(#reply::#variant)
             })
         };

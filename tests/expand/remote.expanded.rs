@@ -420,26 +420,8 @@ const _: () = {
         AccountWireIds::CLOSE_MONTH, AccountWireIds::AUDIT]),
         "two messages of `bank.Account` have the same wire id, a 64-bit hash collision: pin another name on one of them with `#[message(wire = \"...\")]`"
     );
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<u64>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<u64>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<u64>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<
-        Result<u64, Overdrawn>,
-    >();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<String>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<u64>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<u64>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<String>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<usize>();
-    const _: () = ::actor_core::__private::wire::assert_wire_value::<String>();
     #[automatically_derived]
-    impl ::actor_core::__private::wire::RemoteActor for Account
-    where
-        for<'wire> u64: ::actor_core::__private::wire::WireValue,
-        for<'wire> Result<u64, Overdrawn>: ::actor_core::__private::wire::WireValue,
-        for<'wire> String: ::actor_core::__private::wire::WireValue,
-        for<'wire> usize: ::actor_core::__private::wire::WireValue,
-    {
+    impl ::actor_core::__private::wire::RemoteActor for Account {
         const WIRE_NAME: &'static str = "bank.Account";
         const SIGNATURE: u64 = ::actor_core::__private::wire::signature(
             &[
@@ -487,13 +469,17 @@ const _: () = {
         ) -> ::core::result::Result<(), ::actor_core::__private::wire::WireError> {
             match *msg {
                 AccountMsg::Deposit { ref amount } => {
-                    ::actor_core::__private::wire::encode(&(amount,), out)
+                    ::actor_core::__private::wire::encode_field::<u64>(amount, out)?;
+                    ::core::result::Result::Ok(())
                 }
                 AccountMsg::Withdraw { ref amount } => {
-                    ::actor_core::__private::wire::encode(&(amount,), out)
+                    ::actor_core::__private::wire::encode_field::<u64>(amount, out)?;
+                    ::core::result::Result::Ok(())
                 }
                 AccountMsg::Transfer { ref to, ref amount } => {
-                    ::actor_core::__private::wire::encode(&(to, amount), out)
+                    ::actor_core::__private::wire::encode_field::<String>(to, out)?;
+                    ::actor_core::__private::wire::encode_field::<u64>(amount, out)?;
+                    ::core::result::Result::Ok(())
                 }
                 AccountMsg::Close => ::core::result::Result::Ok(()),
                 AccountMsg::Statement => ::core::result::Result::Ok(()),
@@ -510,37 +496,46 @@ const _: () = {
         > {
             match id {
                 AccountWireIds::DEPOSIT => {
-                    let (amount,): (u64,) = ::actor_core::__private::wire::decode(
-                        bytes,
-                    )?;
+                    let mut rest = bytes;
+                    let amount = ::actor_core::__private::wire::decode_field::<
+                        u64,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
                     ::core::result::Result::Ok(AccountMsg::Deposit { amount })
                 }
                 AccountWireIds::WITHDRAW => {
-                    let (amount,): (u64,) = ::actor_core::__private::wire::decode(
-                        bytes,
-                    )?;
+                    let mut rest = bytes;
+                    let amount = ::actor_core::__private::wire::decode_field::<
+                        u64,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
                     ::core::result::Result::Ok(AccountMsg::Withdraw { amount })
                 }
                 AccountWireIds::TRANSFER => {
-                    let (to, amount): (String, u64) = ::actor_core::__private::wire::decode(
-                        bytes,
-                    )?;
+                    let mut rest = bytes;
+                    let to = ::actor_core::__private::wire::decode_field::<
+                        String,
+                    >(&mut rest)?;
+                    let amount = ::actor_core::__private::wire::decode_field::<
+                        u64,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
                     ::core::result::Result::Ok(AccountMsg::Transfer { to, amount })
                 }
                 AccountWireIds::CLOSE => {
-                    ::actor_core::__private::wire::decode::<()>(bytes)?;
+                    ::actor_core::__private::wire::finish(bytes)?;
                     ::core::result::Result::Ok(AccountMsg::Close)
                 }
                 AccountWireIds::STATEMENT => {
-                    ::actor_core::__private::wire::decode::<()>(bytes)?;
+                    ::actor_core::__private::wire::finish(bytes)?;
                     ::core::result::Result::Ok(AccountMsg::Statement)
                 }
                 AccountWireIds::CLOSE_MONTH => {
-                    ::actor_core::__private::wire::decode::<()>(bytes)?;
+                    ::actor_core::__private::wire::finish(bytes)?;
                     ::core::result::Result::Ok(AccountMsg::CloseMonth)
                 }
                 AccountWireIds::AUDIT => {
-                    ::actor_core::__private::wire::decode::<()>(bytes)?;
+                    ::actor_core::__private::wire::finish(bytes)?;
                     ::core::result::Result::Ok(AccountMsg::Audit)
                 }
                 _ => {
@@ -556,23 +551,25 @@ const _: () = {
         ) -> ::core::result::Result<(), ::actor_core::__private::wire::WireError> {
             match *reply {
                 AccountReply::Deposit(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<u64>(value, out)
                 }
                 AccountReply::Withdraw(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<
+                        Result<u64, Overdrawn>,
+                    >(value, out)
                 }
                 AccountReply::Transfer(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<u64>(value, out)
                 }
                 AccountReply::Close => ::core::result::Result::Ok(()),
                 AccountReply::Statement(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<String>(value, out)
                 }
                 AccountReply::CloseMonth(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<usize>(value, out)
                 }
                 AccountReply::Audit(ref value) => {
-                    ::actor_core::__private::wire::encode(value, out)
+                    ::actor_core::__private::wire::encode_field::<String>(value, out)
                 }
                 AccountReply::AnsweredLater => {
                     ::core::result::Result::Err(
@@ -594,50 +591,56 @@ const _: () = {
         > {
             match id {
                 AccountWireIds::DEPOSIT => {
-                    ::core::result::Result::Ok(
-                        AccountReply::Deposit(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        u64,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::Deposit(value))
                 }
                 AccountWireIds::WITHDRAW => {
-                    ::core::result::Result::Ok(
-                        AccountReply::Withdraw(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        Result<u64, Overdrawn>,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::Withdraw(value))
                 }
                 AccountWireIds::TRANSFER => {
-                    ::core::result::Result::Ok(
-                        AccountReply::Transfer(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        u64,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::Transfer(value))
                 }
                 AccountWireIds::CLOSE => {
-                    ::actor_core::__private::wire::decode::<()>(bytes)?;
+                    ::actor_core::__private::wire::finish(bytes)?;
                     ::core::result::Result::Ok(AccountReply::Close)
                 }
                 AccountWireIds::STATEMENT => {
-                    ::core::result::Result::Ok(
-                        AccountReply::Statement(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        String,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::Statement(value))
                 }
                 AccountWireIds::CLOSE_MONTH => {
-                    ::core::result::Result::Ok(
-                        AccountReply::CloseMonth(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        usize,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::CloseMonth(value))
                 }
                 AccountWireIds::AUDIT => {
-                    ::core::result::Result::Ok(
-                        AccountReply::Audit(
-                            ::actor_core::__private::wire::decode(bytes)?,
-                        ),
-                    )
+                    let mut rest = bytes;
+                    let value = ::actor_core::__private::wire::decode_field::<
+                        String,
+                    >(&mut rest)?;
+                    ::actor_core::__private::wire::finish(rest)?;
+                    ::core::result::Result::Ok(AccountReply::Audit(value))
                 }
                 _ => {
                     ::core::result::Result::Err(
