@@ -103,7 +103,7 @@ fn crate_path_replaces_every_runtime_path() {
     let source = "
         #[actor(crate = my::runtime, mailbox = 2)]
         struct Counter { count: u32 }
-        #[actor(crate = \"my::runtime\")]
+        #[actor(crate = \"my::runtime\", remote = \"c.Counter\")]
         impl Counter {
             #[message]
             async fn add(&mut self, ctx: &mut Context<Self>, n: u32) -> u32 { self.count += n; self.count }
@@ -114,6 +114,10 @@ fn crate_path_replaces_every_runtime_path() {
     let expanded = expand_file(source);
     assert!(
         expanded.contains("my::runtime::__private::Actor"),
+        "{expanded}"
+    );
+    assert!(
+        expanded.contains("my::runtime::__private::wire::RemoteActor"),
         "{expanded}"
     );
     assert!(

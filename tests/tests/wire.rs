@@ -232,6 +232,64 @@ mod twins {
     }
 }
 
+/// Inputs that the generated code must not trip over.
+mod edges {
+    use actor_core::prelude::*;
+
+    /// Has arguments named like the generated functions' parameters, and messages that are
+    /// `#[cfg]`'d in and out.
+    #[actor]
+    pub struct Edges {
+        calls: u32,
+    }
+
+    #[actor(remote = "edges.Edges")]
+    impl Edges {
+        /// Arguments named like `encode_msg`'s and `decode_msg`'s parameters.
+        #[message]
+        pub fn shadow(&mut self, out: u8, bytes: Vec<u8>, id: u64) -> usize {
+            self.calls += 1;
+            usize::from(out) + bytes.len() + usize::try_from(id).unwrap_or_default()
+        }
+
+        /// Gone, with a type that does not exist: nothing generated for it may name it.
+        #[cfg(any())]
+        #[message]
+        pub fn gone(&mut self, missing: Missing) {}
+
+        /// Compiled in under a `#[cfg]` that holds in this test.
+        #[cfg(test)]
+        #[message(wire = "here.v2")]
+        pub fn here(&mut self) -> u32 {
+            self.calls
+        }
+    }
+}
+
+#[test]
+fn argument_names_and_cfgs_do_not_confuse_the_wire_form() {
+    use edges::{Edges, EdgesMsg};
+    let msg = EdgesMsg::Shadow {
+        out: 1,
+        bytes: vec![2, 3],
+        id: 4,
+    };
+    let mut bytes = Vec::new();
+    Edges::encode_msg(&msg, &mut bytes).unwrap();
+    match Edges::decode_msg(Edges::wire_id(&msg), &bytes).unwrap() {
+        EdgesMsg::Shadow { out, bytes, id } => assert_eq!((out, bytes, id), (1, vec![2, 3], 4)),
+        EdgesMsg::Here => panic!("decoded as `Here`"),
+    }
+    assert_eq!(
+        Edges::wire_id(&EdgesMsg::Here),
+        wire::wire_id("edges.Edges", "here.v2")
+    );
+    assert!(matches!(
+        Edges::decode_msg(wire::wire_id("edges.Edges", "gone"), &[]),
+        Err(WireError::UnknownMessage(_))
+    ));
+}
+
 #[test]
 fn the_signature_sees_an_argument_type() {
     use twins::{Narrow, Wide, WideAgain};
