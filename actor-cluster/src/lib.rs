@@ -11,6 +11,7 @@
 
 mod error;
 mod frame;
+pub mod guide;
 mod inbound;
 mod link;
 mod node;

@@ -13,6 +13,7 @@
 //! - [`performance`]: the benchmark against raw tokio, a real run, and the design choices
 //!   behind the figures.
 //! - [`expansion`]: what `#[actor]` expands to, item by item.
+//! - Remote actors, in the `actor-cluster` crate's guide: `actor_cluster::guide::remote`.
 
 #[doc = include_str!("../../../docs/concepts.md")]
 pub mod concepts {}
