@@ -469,7 +469,7 @@ impl Link {
         for (_, hook) in state.pending {
             hook(RemoteOutcome::Error(RemoteError::Unreachable));
         }
-        let reason = StopReason::Unreachable(Arc::clone(&self.peer_name));
+        let reason = StopReason::Unreachable(Arc::new(self.peer_name.to_string()));
         for (_, hooks) in state.watches {
             for hook in hooks {
                 hook(reason.clone());
@@ -571,7 +571,9 @@ impl RemoteLink for Link {
             let mut state = self.lock();
             if self.is_down() {
                 drop(state);
-                hook(StopReason::Unreachable(Arc::clone(&self.peer_name)));
+                hook(StopReason::Unreachable(Arc::new(
+                    self.peer_name.to_string(),
+                )));
                 return;
             }
             let hooks = state.watches.entry(actor).or_default();

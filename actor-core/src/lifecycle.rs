@@ -51,8 +51,9 @@ pub enum StopReason {
     Aborted,
     /// The actor is on another node, and the link to that node was lost: it may still run
     /// there, but nothing sent here will reach it (Akka's `addressTerminated`). The text is
-    /// the node's address.
-    Unreachable(Arc<str>),
+    /// the node's address (an `Arc<String>`, not an `Arc<str>`: a thin pointer keeps this
+    /// enum, which every actor's task holds, at two words).
+    Unreachable(Arc<String>),
 }
 
 impl fmt::Display for StopReason {

@@ -226,7 +226,7 @@ impl<A: Actor> RemoteCell<A> {
         if let Err(err) = encoded {
             self.dead_letter(&msg);
             if let Some(slot) = reply {
-                slot.send(Err(NoReply::Remote(RemoteError::Unencodable(
+                slot.send(Err(NoReply::remote(RemoteError::Unencodable(
                     err.to_string(),
                 ))));
                 return Ok(());
@@ -248,9 +248,9 @@ impl<A: Actor> RemoteCell<A> {
                             match decoded {
                                 Some(Ok(reply)) => Ok(reply),
                                 Some(Err(err)) => {
-                                    Err(NoReply::Remote(RemoteError::Undecodable(err.to_string())))
+                                    Err(NoReply::remote(RemoteError::Undecodable(err.to_string())))
                                 }
-                                None => Err(NoReply::Remote(RemoteError::Undecodable(
+                                None => Err(NoReply::remote(RemoteError::Undecodable(
                                     "the transport ran no decoder".into(),
                                 ))),
                             }
@@ -260,7 +260,7 @@ impl<A: Actor> RemoteCell<A> {
                             Err(NoReply::Failed(Failure::new(FailureKind::Remote, message)))
                         }
                         RemoteOutcome::NoReply => Err(NoReply::Dropped),
-                        RemoteOutcome::Error(err) => Err(NoReply::Remote(err)),
+                        RemoteOutcome::Error(err) => Err(NoReply::remote(err)),
                     };
                     slot.send(outcome);
                 });

@@ -53,10 +53,16 @@ pub(crate) enum NoReply<R> {
     /// The handler forwarded the message: the reply comes from this, which the asker awaits.
     Forwarded(Pin<Box<dyn PendingReply<R>>>),
     /// The actor is on another node, and what happened there or on the way means no reply.
-    Remote(RemoteError),
+    /// Boxed: rare, and it would make every reply slot's outcome larger.
+    Remote(Box<RemoteError>),
 }
 
 impl<R> NoReply<R> {
+    /// A remote failure, boxed.
+    pub(crate) fn remote(err: RemoteError) -> Self {
+        NoReply::Remote(Box::new(err))
+    }
+
     /// The same outcome for a reply that `map` turns into a `T`.
     pub(crate) fn map<T: 'static>(self, map: fn(R) -> T) -> NoReply<T>
     where

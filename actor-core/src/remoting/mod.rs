@@ -245,7 +245,7 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
                 Ok(Err(NoReply::Failed(failure))) => RemoteOutcome::Failed(failure.to_string()),
                 Ok(Err(NoReply::Stopped)) => RemoteOutcome::Stopped,
                 Ok(Err(NoReply::Dropped)) => RemoteOutcome::NoReply,
-                Ok(Err(NoReply::Remote(err))) => RemoteOutcome::Error(err),
+                Ok(Err(NoReply::Remote(err))) => RemoteOutcome::Error(*err),
                 // A forward: the reply comes from wherever it was forwarded to.
                 Ok(Err(NoReply::Forwarded(mut pending))) => loop {
                     match std::future::poll_fn(|cx| pending.as_mut().poll_reply(cx)).await {
@@ -266,7 +266,7 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
                         }
                         Err(NoReply::Stopped) => break RemoteOutcome::Stopped,
                         Err(NoReply::Dropped) => break RemoteOutcome::NoReply,
-                        Err(NoReply::Remote(err)) => break RemoteOutcome::Error(err),
+                        Err(NoReply::Remote(err)) => break RemoteOutcome::Error(*err),
                     }
                 },
             }

@@ -266,7 +266,7 @@ fn resolve<A: Actor, R>(outcome: Outcome<A>, extract: fn(A::Reply) -> R) -> Reso
         Err(NoReply::Failed(failure)) => Err(AskError::Failed(failure)),
         Err(NoReply::Stopped) => Err(AskError::Stopped),
         Err(NoReply::Dropped) => Err(AskError::NoReply),
-        Err(NoReply::Remote(err)) => Err(AskError::Remote(err)),
+        Err(NoReply::Remote(err)) => Err(AskError::Remote(*err)),
         Err(NoReply::Forwarded(pending)) => return Resolved::Forwarded(pending),
     })
 }
