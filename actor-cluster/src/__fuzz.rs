@@ -103,6 +103,7 @@ fn data_message(seed: &MessageSeed) -> Data {
                 2 => WireFailure::Failed(seed.text.clone()),
                 3 => WireFailure::MailboxFull,
                 4 => WireFailure::Undecodable(seed.text.clone()),
+                5 => WireFailure::Unencodable(seed.text.clone()),
                 _ => WireFailure::NoReply,
             }),
         },

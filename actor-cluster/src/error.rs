@@ -52,6 +52,8 @@ impl std::error::Error for NodeError {
 pub enum RegisterError {
     /// A live actor holds the name on this node already.
     NameTaken(String),
+    /// This node has shut down.
+    ShutDown,
 }
 
 impl fmt::Display for RegisterError {
@@ -60,6 +62,7 @@ impl fmt::Display for RegisterError {
             RegisterError::NameTaken(name) => {
                 write!(f, "the name `{name}` is registered on this node already")
             }
+            RegisterError::ShutDown => f.write_str("this node has shut down"),
         }
     }
 }

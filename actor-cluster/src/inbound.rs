@@ -10,13 +10,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actor_core::__private::remote::{Inbound, RemoteOutcome};
+use actor_core::__private::remote::RemoteOutcome;
 use tokio::sync::mpsc;
 
 use crate::frame::{decode_body, encode_frame, FrameError, FrameReader};
 use crate::link::{wire_failure, wire_stop_reason};
 use crate::node::NodeShared;
 use crate::protocol::{Control, Data, LookupRefusal, StreamKind, WireFailure, PROTOCOL_VERSION};
+
+/// How many replies wait for the network on one incoming link before more are dropped.
+const REPLY_QUEUE: usize = 8192;
 
 /// Serves one accepted connection until it ends.
 pub(crate) async fn serve(node: Arc<NodeShared>, incoming: quinn::Incoming) {
@@ -79,7 +82,9 @@ async fn serve_connection(
     }
 
     let (control_tx, mut control_rx) = mpsc::unbounded_channel::<Control>();
-    let (replies_tx, mut replies_rx) = mpsc::unbounded_channel::<Data>();
+    // Bounded: a peer that stops reading its replies must not grow this node's memory;
+    // a reply that finds the queue full is dropped, and its asker times out.
+    let (replies_tx, mut replies_rx) = mpsc::channel::<Data>(REPLY_QUEUE);
     let control_writer = async move {
         let mut buf = Vec::new();
         let mut batch = Vec::new();
@@ -138,7 +143,18 @@ async fn serve_connection(
             .accept_uni()
             .await
             .map_err(|err| format!("no ordinary stream: {err}"))?;
-        read_data(node, recv, max, replies_tx.clone()).await
+        let extra_streams = async {
+            // A peer opens exactly one stream of its own: any other is a protocol error,
+            // closed rather than left holding flow-control credit.
+            match connection.accept_uni().await {
+                Ok(_) => Err::<(), String>("the peer opened a second stream".into()),
+                Err(err) => Err(format!("connection: {err}")),
+            }
+        };
+        tokio::select! {
+            result = read_data(node, recv, max, replies_tx.clone()) => result,
+            result = extra_streams => result,
+        }
     };
     let closed = async {
         let err = connection.closed().await;
@@ -158,6 +174,9 @@ async fn read_control(
     mut reader: FrameReader,
     control: mpsc::UnboundedSender<Control>,
 ) -> Result<(), String> {
+    // One watch per actor per link: a second one would only repeat the report, and a
+    // peer that floods watches must not start a task for each.
+    let mut watched = std::collections::HashSet::new();
     loop {
         let frame = match reader.next().await {
             Ok(Some(body)) => decode_body::<Control>(body).map_err(|err| err.to_string())?,
@@ -187,6 +206,7 @@ async fn read_control(
                 };
                 let _ = control.send(Control::Found { request, result });
             }
+            Control::Watch { actor } if !watched.insert(actor) => {}
             Control::Watch { actor } => match node.exported(actor) {
                 Some(inbound) => {
                     let control = control.clone();
@@ -234,7 +254,7 @@ async fn read_data(
     node: &Arc<NodeShared>,
     mut recv: quinn::RecvStream,
     max: usize,
-    replies: mpsc::UnboundedSender<Data>,
+    replies: mpsc::Sender<Data>,
 ) -> Result<(), String> {
     let mut kind = [0u8; 1];
     recv.read_exact(&mut kind)
@@ -288,7 +308,7 @@ async fn read_data(
             } => {
                 let Some(inbound) = node.exported(actor) else {
                     node.dead_letter_unknown(actor, wire_id);
-                    let _ = replies.send(Data::Reply {
+                    let _ = replies.try_send(Data::Reply {
                         correlation,
                         outcome: Err(WireFailure::UnknownActor),
                     });
@@ -302,10 +322,15 @@ async fn read_data(
                 let replies = replies.clone();
                 tokio::spawn(async move {
                     let outcome: RemoteOutcome = pending.await;
-                    let _ = replies.send(Data::Reply {
-                        correlation,
-                        outcome: wire_failure(outcome),
-                    });
+                    if replies
+                        .try_send(Data::Reply {
+                            correlation,
+                            outcome: wire_failure(outcome),
+                        })
+                        .is_err()
+                    {
+                        tracing::debug!(correlation, "a reply was dropped: the peer reads none");
+                    }
                 });
             }
             Data::Reply { .. } => {
@@ -314,7 +339,3 @@ async fn read_data(
         }
     }
 }
-
-/// Keeps `Inbound` named for the module docs' readers.
-#[allow(dead_code)]
-fn _inbound_is_the_seam(_: &dyn Inbound) {}

@@ -83,6 +83,8 @@ pub(crate) struct Link {
     owner: Weak<dyn LinkOwner>,
     /// Resolved when the link goes down, for whoever waits on it (lookups).
     closed: tokio::sync::watch::Sender<bool>,
+    /// Senders waiting for room in the ordinary queue, woken by its writer.
+    room_waiters: Arc<Mutex<Vec<std::task::Waker>>>,
 }
 
 #[derive(Default)]
@@ -120,6 +122,7 @@ impl Link {
             next_correlation: AtomicU64::new(1),
             owner,
             closed: tokio::sync::watch::channel(false).0,
+            room_waiters: Arc::default(),
         });
         let running = Arc::clone(&link);
         tokio::spawn(async move {
@@ -154,6 +157,7 @@ impl Link {
             next_correlation: AtomicU64::new(1),
             owner,
             closed: tokio::sync::watch::channel(true).0,
+            room_waiters: Arc::default(),
         })
     }
 
@@ -328,7 +332,12 @@ impl Link {
             }
             Ok::<(), String>(())
         };
-        let ordinary_writer = Self::write_ordinary(ordinary_rx, ordinary_send, max);
+        let ordinary_writer = Self::write_ordinary(
+            ordinary_rx,
+            ordinary_send,
+            max,
+            Arc::clone(&self.room_waiters),
+        );
         let control_reader = self.read_control(control_reader);
         let replies_reader = self.read_replies(&connection, max);
         let closed = async {
@@ -348,10 +357,17 @@ impl Link {
         mut rx: mpsc::Receiver<Outgoing>,
         mut send: quinn::SendStream,
         max: usize,
+        room_waiters: Arc<Mutex<Vec<std::task::Waker>>>,
     ) -> Result<(), String> {
         let mut buf = Vec::new();
         let mut batch = Vec::new();
         while rx.recv_many(&mut batch, 256).await > 0 {
+            // The batch left the queue: whoever waits for room may go on.
+            let waiting =
+                std::mem::take(&mut *room_waiters.lock().unwrap_or_else(PoisonError::into_inner));
+            for waker in waiting {
+                waker.wake();
+            }
             buf.clear();
             for frame in batch.drain(..) {
                 // Sizes were checked when the message was queued.
@@ -462,6 +478,15 @@ impl Link {
         self.up.store(false, Ordering::Release);
         let state = std::mem::take(&mut *self.lock());
         let _ = self.closed.send(true);
+        let waiting = std::mem::take(
+            &mut *self
+                .room_waiters
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for waker in waiting {
+            waker.wake();
+        }
         if let Some(connection) = state.connection {
             connection.close(0u32.into(), b"link down");
         }
@@ -533,6 +558,9 @@ impl RemoteLink for Link {
         timeout: Duration,
         reply: ReplyHook,
     ) -> Result<(), (LinkRefusal, ReplyHook)> {
+        if self.is_down() {
+            return Err((LinkRefusal::Down, reply));
+        }
         if let Err(refusal) = self.check_size(&payload) {
             return Err((refusal, reply));
         }
@@ -595,6 +623,21 @@ impl RemoteLink for Link {
     fn enter(&self, f: &mut dyn FnMut()) {
         self.in_codec(f);
     }
+
+    fn poll_room(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.is_down() || self.ordinary.capacity() > 0 {
+            return std::task::Poll::Ready(());
+        }
+        self.room_waiters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(cx.waker().clone());
+        // Checked again after the waker is in: room made meanwhile is not missed.
+        if self.is_down() || self.ordinary.capacity() > 0 {
+            return std::task::Poll::Ready(());
+        }
+        std::task::Poll::Pending
+    }
 }
 
 impl std::fmt::Debug for Link {
@@ -644,6 +687,7 @@ pub(crate) fn wire_failure(outcome: RemoteOutcome) -> Result<Vec<u8>, WireFailur
         RemoteOutcome::Error(RemoteError::UnknownActor) => Err(WireFailure::UnknownActor),
         RemoteOutcome::Error(RemoteError::MailboxFull) => Err(WireFailure::MailboxFull),
         RemoteOutcome::Error(RemoteError::Undecodable(why)) => Err(WireFailure::Undecodable(why)),
+        RemoteOutcome::Error(RemoteError::Unencodable(why)) => Err(WireFailure::Unencodable(why)),
         RemoteOutcome::Error(other) => Err(WireFailure::Failed(other.to_string())),
         other => Err(WireFailure::Failed(format!("{other:?}"))),
     }
@@ -657,5 +701,6 @@ fn remote_outcome(failure: WireFailure) -> RemoteOutcome {
         WireFailure::MailboxFull => RemoteOutcome::Error(RemoteError::MailboxFull),
         WireFailure::Undecodable(why) => RemoteOutcome::Error(RemoteError::Undecodable(why)),
         WireFailure::NoReply => RemoteOutcome::NoReply,
+        WireFailure::Unencodable(why) => RemoteOutcome::Error(RemoteError::Unencodable(why)),
     }
 }

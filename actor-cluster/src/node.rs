@@ -143,7 +143,10 @@ impl NodeBuilder {
                 tokio::spawn(crate::inbound::serve(node, incoming));
             }
         });
-        Ok(Node { shared })
+        Ok(Node {
+            _last: Arc::new(CloseOnDrop(Arc::clone(&shared))),
+            shared,
+        })
     }
 }
 
@@ -176,6 +179,17 @@ impl fmt::Debug for NodeBuilder {
 #[derive(Clone)]
 pub struct Node {
     shared: Arc<NodeShared>,
+    /// Closes the node when the last clone of it goes, if `shutdown` was not called: the
+    /// node's own tasks hold `shared`, so without this a dropped node would serve on.
+    _last: Arc<CloseOnDrop>,
+}
+
+struct CloseOnDrop(Arc<NodeShared>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close_now("node dropped");
+    }
 }
 
 pub(crate) struct NodeShared {
@@ -240,9 +254,14 @@ impl Node {
     /// Makes `actor` reachable from other nodes as `name` (Akka's remote actor path by
     /// name). The name is forgotten when the actor stops.
     ///
+    /// The node holds the actor weakly, as a name in the system's registry is held:
+    /// being reachable does not keep an actor alive, so keep a ref to it (or let its parent
+    /// own it) for as long as it should serve.
+    ///
     /// # Errors
     ///
-    /// [`RegisterError::NameTaken`] if a live actor holds `name` already.
+    /// [`RegisterError::NameTaken`] if a live actor holds `name` already,
+    /// [`RegisterError::ShutDown`] after [`shutdown`](Self::shutdown).
     pub fn register<A: RemoteActor>(
         &self,
         name: &str,
@@ -251,7 +270,12 @@ impl Node {
         let entry = inbound(actor);
         {
             let mut state = self.shared.lock();
-            if state.names.contains_key(name) {
+            if state.shut_down {
+                return Err(RegisterError::ShutDown);
+            }
+            // A holder that has stopped gives the name up at once, not when its
+            // clean-up task gets to it.
+            if state.names.get(name).is_some_and(|held| held.is_alive()) {
                 return Err(RegisterError::NameTaken(name.to_owned()));
             }
             state.names.insert(name.to_owned(), Arc::clone(&entry));
@@ -292,6 +316,9 @@ impl Node {
         peer: SocketAddr,
         name: &str,
     ) -> Result<ActorRef<A>, RemoteLookupError> {
+        if self.shared.lock().shut_down {
+            return Err(RemoteLookupError::ShutDown);
+        }
         if peer == self.shared.address {
             let found = self.shared.registered(name);
             return match found {
@@ -353,19 +380,9 @@ impl Node {
     /// one of its links resolves.
     pub async fn shutdown(&self) {
         self.shared.system.shutdown().await;
-        let links: Vec<Arc<Link>> = {
-            let mut state = self.shared.lock();
-            state.shut_down = true;
-            state.names.clear();
-            state.exported.clear();
-            state.links.drain().map(|(_, link)| link).collect()
-        };
         // Gives the `Terminated` reports of the actors that just stopped a moment to leave.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        for link in links {
-            link.close("node shut down");
-        }
-        self.shared.endpoint.close(0u32.into(), b"node shut down");
+        self.shared.close_now("node shut down");
         let _ =
             tokio::time::timeout(Duration::from_secs(2), self.shared.endpoint.wait_idle()).await;
     }
@@ -381,6 +398,29 @@ impl fmt::Debug for Node {
 }
 
 impl NodeShared {
+    /// Stops serving: forgets names and exports, closes every link and the endpoint.
+    fn close_now(&self, why: &'static str) {
+        let (links, names, exported) = {
+            let mut state = self.lock();
+            state.shut_down = true;
+            (
+                state
+                    .links
+                    .drain()
+                    .map(|(_, link)| link)
+                    .collect::<Vec<_>>(),
+                std::mem::take(&mut state.names),
+                std::mem::take(&mut state.exported),
+            )
+        };
+        // Dropped and closed outside the lock: closing resolves what waits on a link.
+        drop((names, exported));
+        for link in links {
+            link.close(why);
+        }
+        self.endpoint.close(0u32.into(), why.as_bytes());
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, NodeState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -395,7 +435,10 @@ impl NodeShared {
 
     /// Makes `entry` reachable by its id; forgotten when it stops.
     pub(crate) fn export(&self, entry: Arc<dyn Inbound>) -> u64 {
-        let id = entry.id().as_u64();
+        // Salted with the incarnation: actor ids restart from the same counter in every
+        // run of a process, and a ref made for an earlier run must not name an actor of
+        // this one, whatever link it arrives on.
+        let id = entry.id().as_u64() ^ self.incarnation;
         let terminated = {
             let mut state = self.lock();
             if state.shut_down || state.exported.contains_key(&id) {

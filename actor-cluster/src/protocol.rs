@@ -169,6 +169,8 @@ pub(crate) enum WireFailure {
     Undecodable(String),
     /// The handler dropped its reply slot without answering.
     NoReply,
+    /// The reply could not be encoded there (its `Serialize` impl failed), with why.
+    Unencodable(String),
 }
 
 /// Which stream a uni stream is, given by its first byte.

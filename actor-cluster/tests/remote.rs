@@ -627,3 +627,92 @@ async fn a_peer_with_another_version_of_the_messages_is_refused_at_lookup() {
     here.shutdown().await;
     there.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_timeout_longer_than_the_system_default_holds_remotely() {
+    let dir = dev_dir("timeout");
+    let short = ActorSystem::builder()
+        .ask_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let here = Node::builder()
+        .credentials(Credentials::development(&dir).unwrap())
+        .system(short)
+        .start()
+        .await
+        .unwrap();
+    let there = node_in(&dir).await;
+    let account = there.system().spawn(Account::new()).unwrap();
+    there.register("account", &account).unwrap();
+    let remote = here
+        .lookup::<Account>(there.address(), "account")
+        .await
+        .unwrap();
+    // The far side waits as long as this ask does, not the asker's system default.
+    let slow = within("ask", remote.slow(600).timeout(Duration::from_secs(10))).await;
+    assert_eq!(slow.unwrap(), 600);
+    // And the default still applies without one.
+    assert!(matches!(
+        within("ask", remote.slow(2_000)).await,
+        Err(AskError::Timeout)
+    ));
+    here.shutdown().await;
+    there.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tells_wait_for_room_in_a_full_outbound_queue_and_lose_nothing() {
+    const COUNT: u64 = 20_000;
+    let dir = dev_dir("backpressure");
+    let here = Node::builder()
+        .credentials(Credentials::development(&dir).unwrap())
+        .outbound_queue(4)
+        .start()
+        .await
+        .unwrap();
+    let there = node_in(&dir).await;
+    let account = there
+        .system()
+        .spawn(Props::new(Account::new).mailbox(MailboxConfig::unbounded()))
+        .unwrap();
+    there.register("account", &account).unwrap();
+    let remote = here
+        .lookup::<Account>(there.address(), "account")
+        .await
+        .unwrap();
+    let dead_before = here.system().dead_letter_count();
+    within("tells", async {
+        for seq in 0..COUNT {
+            remote.record(0, seq).tell().await.unwrap();
+        }
+    })
+    .await;
+    let log = within("log", remote.log()).await.unwrap();
+    assert_eq!(log.len() as u64, COUNT, "none dropped");
+    assert!(log.iter().map(|(_, seq)| *seq).eq(0..COUNT), "in order");
+    assert_eq!(here.system().dead_letter_count(), dead_before);
+    here.shutdown().await;
+    there.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_dropped_without_shutdown_stops_serving() {
+    let dir = dev_dir("dropped");
+    let here = node_in(&dir).await;
+    let there = node_in(&dir).await;
+    let address = there.address();
+    let account = there.system().spawn(Account::new()).unwrap();
+    there.register("account", &account).unwrap();
+    let remote = here.lookup::<Account>(address, "account").await.unwrap();
+    remote.deposit(1).await.unwrap();
+    drop(there);
+    let after = within("ask after the drop", remote.deposit(1)).await;
+    assert!(after.is_err(), "{after:?}");
+    let lookup = within(
+        "lookup after the drop",
+        here.lookup::<Account>(address, "account"),
+    )
+    .await;
+    assert!(lookup.is_err(), "{lookup:?}");
+    here.shutdown().await;
+}

@@ -135,6 +135,10 @@ pub enum RemoteError {
     /// The node could not be reached, or the link to it was lost before the reply came
     /// (Akka's `AssociationError` / `addressTerminated`).
     Unreachable,
+    /// This node's outgoing queue to that node was full (the network or the peer is
+    /// behind), so the message was not sent. Sends wait for room; only a send that lost
+    /// a race for the last place meets this.
+    OutboundFull,
     /// The encoded message is larger than the link's frame limit, so it was not sent.
     TooLarge {
         /// The encoded size, in bytes.
@@ -157,6 +161,9 @@ impl fmt::Display for RemoteError {
             RemoteError::Unencodable(why) => write!(f, "the message could not be encoded: {why}"),
             RemoteError::Unreachable => {
                 f.write_str("the remote node could not be reached, or the link to it was lost")
+            }
+            RemoteError::OutboundFull => {
+                f.write_str("the outgoing queue to the remote node was full, so the message was not sent")
             }
             RemoteError::TooLarge { size, max } => write!(
                 f,

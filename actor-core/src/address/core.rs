@@ -10,7 +10,7 @@
 use std::fmt;
 use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::actor::Actor;
@@ -139,7 +139,7 @@ impl<A: Actor> Target<A> {
                     Err(TrySendError::Closed(envelope.msg))
                 }
             },
-            Target::Remote(remote) => remote.send(envelope),
+            Target::Remote(remote) => remote.send(envelope, None),
         }
     }
 
@@ -244,7 +244,7 @@ impl<A: Actor> Target<A> {
                 // Counted as a dead letter where it was refused.
                 Err(TrySendError::Closed(_)) => Ok(()),
             },
-            Target::Remote(remote) => match remote.send(envelope) {
+            Target::Remote(remote) => match remote.send(envelope, None) {
                 Ok(()) | Err(TrySendError::Closed(_)) => Ok(()),
                 Err(TrySendError::Full(msg)) => {
                     remote.dead_letter(&msg);
@@ -444,6 +444,26 @@ impl<A: Actor> Delivery<A> {
     /// If polled again after it returned `Ready`.
     #[inline]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Envelope<A>>> {
+        self.poll_timed(cx, None)
+    }
+
+    /// As [`poll`](Self::poll), for an ask that gives up after `timeout`: a remote target
+    /// sends it along, so that the far side waits as long as the asker does.
+    #[inline]
+    pub(crate) fn poll_ask(
+        &mut self,
+        cx: &mut Context<'_>,
+        timeout: Duration,
+    ) -> Poll<Result<(), Envelope<A>>> {
+        self.poll_timed(cx, Some(timeout))
+    }
+
+    #[inline]
+    fn poll_timed(
+        &mut self,
+        cx: &mut Context<'_>,
+        timeout: Option<Duration>,
+    ) -> Poll<Result<(), Envelope<A>>> {
         match &self.core.target {
             Target::Local(cell) => match self.slot.poll_send(&cell.mailbox, cx) {
                 Poll::Ready(Err(envelope)) => {
@@ -452,19 +472,18 @@ impl<A: Actor> Delivery<A> {
                 }
                 other => other,
             },
-            // A link queues without waiting; a full one drops the tell, as a dead letter
-            // (Akka drops on a full outbound queue too): delivery is at most once.
-            Target::Remote(remote) => {
+            // A link's outgoing queue is bounded: a send waits for room in it, as a local
+            // one waits for room in the mailbox (an ask until its timeout).
+            Target::Remote(remote) => loop {
+                ready!(remote.poll_room(cx));
                 let envelope = self.slot.take().expect("a send polled after it completed");
-                match remote.send(envelope) {
-                    Ok(()) => Poll::Ready(Ok(())),
-                    Err(TrySendError::Full(msg)) => {
-                        remote.dead_letter(&msg);
-                        Poll::Ready(Ok(()))
-                    }
-                    Err(TrySendError::Closed(msg)) => Poll::Ready(Err(Envelope::tell(msg))),
+                match remote.send(envelope, timeout) {
+                    Ok(()) => return Poll::Ready(Ok(())),
+                    // Taken by another sender since: wait for room again.
+                    Err(TrySendError::Full(msg)) => self.slot = SendSlot::new(Envelope::tell(msg)),
+                    Err(TrySendError::Closed(msg)) => return Poll::Ready(Err(Envelope::tell(msg))),
                 }
-            }
+            },
             Target::Routed(router) => match self.fanout.as_deref_mut() {
                 Some(fanout) => fanout.poll(&mut self.slot, router, cx),
                 // No routee left to take it.

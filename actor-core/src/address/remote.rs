@@ -97,6 +97,9 @@ pub trait RemoteLink: Send + Sync + 'static {
     fn watch(&self, actor: u64, hook: WatchHook);
     /// Asks `actor` to stop as `mode` says.
     fn stop(&self, actor: u64, mode: StopMode);
+    /// `Ready` once the outgoing queue has room (or the link is down, which the send then
+    /// says); `Pending` with `cx`'s waker kept, to be woken when the writer makes room.
+    fn poll_room(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()>;
     /// Runs `f`, an encode or a decode of a message through this link, with the
     /// transport's ref codec in place, so that refs inside the message can be written
     /// and read (see `__private::remote::with_ref_codec`).
@@ -194,6 +197,10 @@ impl<A: Actor> RemoteCell<A> {
         self.status.stopped().await
     }
 
+    pub(crate) fn poll_room(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.link.poll_room(cx)
+    }
+
     pub(crate) fn stop(&self, mode: StopMode) {
         self.link.stop(self.actor, mode);
     }
@@ -211,7 +218,11 @@ impl<A: Actor> RemoteCell<A> {
 
     /// Encodes `envelope`'s message and queues it on the link: a tell as a tell, an ask
     /// with a hook that decodes the reply into the asker's slot. Never waits.
-    pub(crate) fn send(&self, envelope: Envelope<A>) -> Result<(), TrySendError<A::Msg>> {
+    pub(crate) fn send(
+        &self,
+        envelope: Envelope<A>,
+        timeout: Option<Duration>,
+    ) -> Result<(), TrySendError<A::Msg>> {
         if self.status.is_stopped() {
             self.dead_letter(&envelope.msg);
             return Err(TrySendError::Closed(envelope.msg));
@@ -264,16 +275,19 @@ impl<A: Actor> RemoteCell<A> {
                     };
                     slot.send(outcome);
                 });
-                match self
-                    .link
-                    .ask(self.actor, wire_id, payload, self.ask_timeout, hook)
-                {
+                match self.link.ask(
+                    self.actor,
+                    wire_id,
+                    payload,
+                    timeout.unwrap_or(self.ask_timeout),
+                    hook,
+                ) {
                     Ok(()) => None,
                     Err((refusal, hook)) => {
                         // The message is gone (encoded and dropped): the asker learns why.
                         let error = match refusal {
                             LinkRefusal::Down => RemoteError::Unreachable,
-                            LinkRefusal::Full => RemoteError::MailboxFull,
+                            LinkRefusal::Full => RemoteError::OutboundFull,
                             LinkRefusal::TooLarge { size, max } => {
                                 RemoteError::TooLarge { size, max }
                             }

@@ -117,6 +117,8 @@ pub trait Inbound: Send + Sync + 'static {
     fn signature(&self) -> u64;
     /// Its id on this node.
     fn id(&self) -> ActorId;
+    /// Whether it is still running (it may stop any moment after).
+    fn is_alive(&self) -> bool;
     /// Decodes and delivers a tell without waiting; a full mailbox or a stopped actor
     /// drops it, as a dead letter here (the link never stalls on one actor).
     ///
@@ -169,6 +171,10 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
 
     fn id(&self) -> ActorId {
         self.id
+    }
+
+    fn is_alive(&self) -> bool {
+        self.actor.is_alive()
     }
 
     fn tell(&self, wire_id: WireId, payload: &[u8]) -> Result<(), RemoteOutcome> {

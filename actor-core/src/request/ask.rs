@@ -169,7 +169,7 @@ impl<A: Actor, R> Ask<A, R> {
                     delivery,
                     enqueued: enqueued @ false,
                     ..
-                } => match delivery.poll(cx) {
+                } => match delivery.poll_ask(cx, self.timeout.unwrap_or_default()) {
                     Poll::Ready(Ok(())) => *enqueued = true,
                     Poll::Ready(Err(envelope)) => {
                         return Poll::Ready(Err(AskError::Closed(envelope.msg)));
