@@ -124,6 +124,11 @@ fn control_message(seed: &MessageSeed) -> Control {
             name: seed.text.clone(),
             wire_name: seed.text.chars().rev().collect(),
             signature: other_number,
+            messages: seed
+                .bytes
+                .iter()
+                .map(|&byte| (u64::from(byte), number))
+                .collect(),
         },
         2 => Control::Found {
             request: number,

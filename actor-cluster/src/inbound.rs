@@ -189,6 +189,7 @@ async fn read_control(
                 name,
                 wire_name,
                 signature,
+                messages,
             } => {
                 let result = match node.registered(&name) {
                     None => Err(LookupRefusal::NotFound),
@@ -197,7 +198,15 @@ async fn read_control(
                             wire_name: inbound.wire_name().to_owned(),
                         })
                     }
-                    Some(inbound) if inbound.signature() != signature => {
+                    // Compatible when every message both know agrees: one side may have
+                    // messages the other lacks (those fail as unknown when sent).
+                    Some(inbound)
+                        if inbound.signature() != signature
+                            && !actor_core::__private::wire::compatible(
+                                inbound.messages(),
+                                &messages,
+                            ) =>
+                    {
                         Err(LookupRefusal::Incompatible {
                             signature: inbound.signature(),
                         })

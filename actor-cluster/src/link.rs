@@ -192,6 +192,7 @@ impl Link {
         name: &str,
         wire_name: &str,
         signature: u64,
+        messages: &[(u64, u64)],
         timeout: Duration,
     ) -> Result<Result<u64, LookupRefusal>, RemoteError> {
         let request = self.next_correlation.fetch_add(1, Ordering::Relaxed);
@@ -210,6 +211,7 @@ impl Link {
                 name: name.to_owned(),
                 wire_name: wire_name.to_owned(),
                 signature,
+                messages: messages.to_vec(),
             })
             .is_err()
         {

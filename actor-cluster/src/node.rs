@@ -344,6 +344,7 @@ impl Node {
                 name,
                 A::WIRE_NAME,
                 A::SIGNATURE,
+                A::MESSAGES,
                 self.shared.settings.lookup_timeout,
             )
             .await;

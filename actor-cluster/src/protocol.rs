@@ -42,6 +42,9 @@ pub(crate) enum Control {
         wire_name: String,
         /// A hash of the message signatures the asker was compiled with.
         signature: u64,
+        /// Each of the asker's messages: its wire id and its own signature hash, for the
+        /// answering node to compare with its own where the two differ.
+        messages: Vec<(u64, u64)>,
     },
     /// Answers a [`Control::Lookup`].
     Found {

@@ -716,3 +716,51 @@ async fn a_node_dropped_without_shutdown_stops_serving() {
     assert!(lookup.is_err(), "{lookup:?}");
     here.shutdown().await;
 }
+
+/// `test.Listener` as a later version declares it: one message more.
+#[actor]
+struct ListenerV2 {
+    heard: Vec<u64>,
+}
+
+#[actor(remote = "test.Listener")]
+impl ListenerV2 {
+    #[message]
+    fn heard(&mut self, value: u64) {
+        self.heard.push(value);
+    }
+
+    #[message]
+    fn values(&self) -> Vec<u64> {
+        self.heard.clone()
+    }
+
+    #[message]
+    fn clear(&mut self) {
+        self.heard.clear();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_a_message_keeps_versions_compatible() {
+    let dir = dev_dir("added");
+    let (here, there) = (node_in(&dir).await, node_in(&dir).await);
+    let listener = there.system().spawn(Listener { heard: vec![] }).unwrap();
+    there.register("listener", &listener).unwrap();
+    let newer = within(
+        "lookup",
+        here.lookup::<ListenerV2>(there.address(), "listener"),
+    )
+    .await
+    .expect("a version with one message more is compatible");
+    newer.heard(4).tell().await.unwrap();
+    assert_eq!(within("ask", newer.values()).await.unwrap(), vec![4]);
+    // The message the older node lacks is refused there, as data.
+    let unknown = within("ask", newer.clear()).await;
+    assert!(
+        matches!(unknown, Err(AskError::Remote(RemoteError::Undecodable(_)))),
+        "{unknown:?}"
+    );
+    here.shutdown().await;
+    there.shutdown().await;
+}

@@ -213,6 +213,10 @@ pub trait RemoteActor: Actor {
     const WIRE_NAME: &'static str;
     /// A hash of every message's wire id, argument types and reply type.
     const SIGNATURE: u64;
+    /// Each message's wire id with a hash of its own argument and reply types: two
+    /// versions of an actor are compatible when every message both know has the same
+    /// hash in both (one may have messages the other lacks).
+    const MESSAGES: &'static [(WireId, u64)];
 
     /// The wire id of `msg`.
     fn wire_id(msg: &Self::Msg) -> WireId;
@@ -247,6 +251,17 @@ pub trait RemoteActor: Actor {
     fn decode_reply(id: WireId, bytes: &[u8]) -> Result<Self::Reply, WireError>;
 }
 
+/// Whether two versions of an actor, each given by its [`RemoteActor::MESSAGES`], agree
+/// on every message both know.
+#[must_use]
+pub fn compatible(ours: &[(WireId, u64)], theirs: &[(WireId, u64)]) -> bool {
+    ours.iter().all(|(id, hash)| {
+        theirs
+            .iter()
+            .all(|(other_id, other_hash)| other_id != id || other_hash == hash)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +281,18 @@ mod tests {
         // Pinned: a change to the derivation breaks every deployed peer.
         assert_eq!(wire_id("", ""), 0xaf63_a24c_8601_89fe);
         assert_eq!(wire_id("bank.Account", "deposit"), 0x9baf_4ad1_04b4_3257);
+    }
+
+    #[test]
+    fn versions_are_compatible_when_shared_messages_agree() {
+        let v1 = [(1, 10), (2, 20)];
+        assert!(
+            compatible(&v1, &[(1, 10), (2, 20), (3, 30)]),
+            "a message added"
+        );
+        assert!(compatible(&v1, &[(2, 20)]), "a message removed");
+        assert!(!compatible(&v1, &[(1, 11), (2, 20)]), "an argument changed");
+        assert!(compatible(&[], &v1));
     }
 
     #[test]

@@ -131,6 +131,7 @@ fn trait_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
     let wire = quote!(#krate::__private::wire);
     let self_ty = &model.self_ty;
     let signature = signature_parts(model.messages());
+    let messages = message_signatures(names);
     let allow_deprecated = allow_deprecated(model.messages().any(|m| !m.deprecated.is_empty()));
     let wire_id = wire_id_fn(names);
     let encode_msg = encode_msg_fn(names);
@@ -143,6 +144,7 @@ fn trait_impl(names: &Names<'_>, remote: &LitStr) -> TokenStream {
         impl #wire::RemoteActor for #self_ty {
             const WIRE_NAME: &'static str = #remote;
             const SIGNATURE: u64 = #wire::signature(&[#signature]);
+            #messages
             #wire_id
             #encode_msg
             #decode_msg
@@ -174,6 +176,37 @@ fn signature_parts<'m>(messages: impl Iterator<Item = &'m Message>) -> TokenStre
         parts.extend(texts.into_iter().map(|text| quote!(#(#cfgs)* #text)));
     }
     quote!(#(#parts),*)
+}
+
+// const MESSAGES: &'static [(WireId, u64)] = &[
+//     (AccountWireIds::DEPOSIT, signature(&["u64", "->", "u64"])),
+//     ...
+// ];
+//
+// Each message's own signature (its argument and reply types), under its id: a lookup
+// compares the messages both sides know, so adding a message keeps peers compatible.
+fn message_signatures(names: &Names<'_>) -> TokenStream {
+    let Names { krate, model, .. } = names;
+    let wire = quote!(#krate::__private::wire);
+    let ids = ids_type(names);
+    let entries = model.messages().map(|message| {
+        let cfgs = &message.cfgs;
+        let id = id_name(message);
+        let mut texts: Vec<String> = message
+            .args()
+            .map(|(_, ty)| ty.to_token_stream().to_string())
+            .collect();
+        texts.push("->".to_owned());
+        texts.push(
+            message
+                .reply_type()
+                .map_or_else(|| "()".to_owned(), |ty| ty.to_token_stream().to_string()),
+        );
+        quote!(#(#cfgs)* (#ids::#id, #wire::signature(&[#(#texts),*])))
+    });
+    quote! {
+        const MESSAGES: &'static [(#wire::WireId, u64)] = &[#(#entries),*];
+    }
 }
 
 // fn wire_id(msg: &AccountMsg) -> WireId {

@@ -452,6 +452,38 @@ const _: () = {
                 "String",
             ],
         );
+        const MESSAGES: &'static [(::actor_core::__private::wire::WireId, u64)] = &[
+            (
+                AccountWireIds::DEPOSIT,
+                ::actor_core::__private::wire::signature(&["u64", "->", "u64"]),
+            ),
+            (
+                AccountWireIds::WITHDRAW,
+                ::actor_core::__private::wire::signature(
+                    &["u64", "->", "Result < u64 , Overdrawn >"],
+                ),
+            ),
+            (
+                AccountWireIds::TRANSFER,
+                ::actor_core::__private::wire::signature(&["String", "u64", "->", "u64"]),
+            ),
+            (
+                AccountWireIds::CLOSE,
+                ::actor_core::__private::wire::signature(&["->", "()"]),
+            ),
+            (
+                AccountWireIds::STATEMENT,
+                ::actor_core::__private::wire::signature(&["->", "String"]),
+            ),
+            (
+                AccountWireIds::CLOSE_MONTH,
+                ::actor_core::__private::wire::signature(&["->", "usize"]),
+            ),
+            (
+                AccountWireIds::AUDIT,
+                ::actor_core::__private::wire::signature(&["->", "String"]),
+            ),
+        ];
         fn wire_id(msg: &AccountMsg) -> ::actor_core::__private::wire::WireId {
             match *msg {
                 AccountMsg::Deposit { .. } => AccountWireIds::DEPOSIT,

@@ -115,6 +115,8 @@ pub trait Inbound: Send + Sync + 'static {
     fn wire_name(&self) -> &'static str;
     /// The hash of its message signatures.
     fn signature(&self) -> u64;
+    /// Each message's id and signature hash ([`RemoteActor::MESSAGES`]).
+    fn messages(&self) -> &'static [(WireId, u64)];
     /// Its id on this node.
     fn id(&self) -> ActorId;
     /// Whether it is still running (it may stop any moment after).
@@ -167,6 +169,10 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
 
     fn signature(&self) -> u64 {
         A::SIGNATURE
+    }
+
+    fn messages(&self) -> &'static [(WireId, u64)] {
+        A::MESSAGES
     }
 
     fn id(&self) -> ActorId {
