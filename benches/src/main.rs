@@ -1,6 +1,8 @@
 //! The benchmark: actor-core against the least tokio code that does the same job, side by
 //! side in one process, on one multi-thread runtime with 2 workers (and a current-thread
-//! runtime for ask and ping-pong, the shape single-threaded frameworks run in).
+//! runtime for ask and ping-pong, the shape single-threaded frameworks run in); and the
+//! `remote_*` workloads, two actor-cluster nodes in this process on loopback, against the
+//! least quinn code that does the same job with the same TLS.
 //!
 //! ```text
 //! cargo run --release -p benches -- [--quick] [--json PATH] [--only tell,ask,...]
@@ -19,6 +21,8 @@
 mod baseline;
 mod measure;
 mod ours;
+mod raw_quic;
+mod remote;
 mod report;
 
 use std::time::Duration;
@@ -35,6 +39,9 @@ pub(crate) struct Sizes {
     pub(crate) ping_pongs: u64,
     pub(crate) spawns: usize,
     pub(crate) restarts: u64,
+    pub(crate) remote_tells: u64,
+    pub(crate) remote_asks: u64,
+    pub(crate) remote_ping_pongs: u64,
     rounds: usize,
 }
 
@@ -44,6 +51,9 @@ impl Sizes {
         Sizes {
             asks: self.asks / 10,
             spawns: self.spawns / 10,
+            remote_tells: self.remote_tells / 10,
+            remote_asks: self.remote_asks / 10,
+            remote_ping_pongs: self.remote_ping_pongs / 10,
             ..self
         }
     }
@@ -56,6 +66,9 @@ const FULL: Sizes = Sizes {
     ping_pongs: 100_000,
     spawns: 100_000,
     restarts: 10_000,
+    remote_tells: 1_000_000,
+    remote_asks: 20_000,
+    remote_ping_pongs: 20_000,
     rounds: 5,
 };
 
@@ -66,6 +79,9 @@ const QUICK: Sizes = Sizes {
     ping_pongs: 10_000,
     spawns: 10_000,
     restarts: 1_000,
+    remote_tells: 50_000,
+    remote_asks: 1_000,
+    remote_ping_pongs: 1_000,
     rounds: 2,
 };
 
@@ -87,6 +103,17 @@ const WORKLOADS: &[(&str, &[&str])] = &[
         ],
     ),
     ("ping_pong_current_thread", &["ping_pong_current_thread"]),
+    ("remote_tell", &["remote_tell", "remote_allocs_per_tell"]),
+    (
+        "remote_ask",
+        &[
+            "remote_ask",
+            "remote_ask_p50",
+            "remote_ask_p99",
+            "remote_allocs_per_ask",
+        ],
+    ),
+    ("remote_ping_pong", &["remote_ping_pong"]),
 ];
 
 fn main() {
@@ -194,7 +221,17 @@ fn main() {
             );
         }
         std::panic::set_hook(default_hook);
+        if wanted("remote_tell") {
+            figures.extend(remote_tell(sizes).await);
+        }
+        if wanted("remote_ask") {
+            figures.extend(remote_ask(sizes).await);
+        }
+        if wanted("remote_ping_pong") {
+            figures.push(remote_ping_pong(sizes).await);
+        }
     });
+    remote::remove_credentials();
     if wanted("ask_current_thread") || wanted("ping_pong_current_thread") {
         current_thread_runtime().block_on(async {
             if wanted("ask_current_thread") {
@@ -428,4 +465,85 @@ async fn stop_all(sizes: Sizes) -> Vec<Figure> {
             false,
         ),
     ]
+}
+
+/// What a remote throughput run measured: messages, the time they took, and the heap
+/// allocations of the whole process (both nodes, or both raw ends) per message.
+pub(crate) struct RateRun {
+    pub(crate) ops: u64,
+    pub(crate) elapsed: std::time::Duration,
+    pub(crate) allocs_per_op: f64,
+}
+
+/// What a remote ask run measured: each ask's round trip, and the process's heap
+/// allocations per ask.
+pub(crate) struct AskRun {
+    pub(crate) samples: Vec<Duration>,
+    pub(crate) allocs_per_op: f64,
+}
+
+/// Remote tells against raw frames on one quinn stream: msg/s and allocations per message.
+async fn remote_tell(sizes: Sizes) -> Vec<Figure> {
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| remote::tell(s.remote_tells)),
+            side(|s: Sizes| raw_quic::tell(s.remote_tells)),
+        ],
+    )
+    .await;
+    let rates = medians(&runs, |run| run.ops as f64 / run.elapsed.as_secs_f64());
+    let allocs = medians(&runs, |run| run.allocs_per_op);
+    vec![
+        Figure::new("remote_tell", "msg/s", rates[0], rates[1], true).against_quinn(),
+        Figure::new(
+            "remote_allocs_per_tell",
+            "allocs/msg",
+            allocs[0],
+            allocs[1],
+            false,
+        )
+        .against_quinn(),
+    ]
+}
+
+/// Sequential remote asks against request/response frames on a raw quinn bi stream: mean,
+/// p50 and p99 in ns, and allocations per ask.
+async fn remote_ask(sizes: Sizes) -> Vec<Figure> {
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| remote::ask(s.remote_asks)),
+            side(|s: Sizes| raw_quic::ask(s.remote_asks)),
+        ],
+    )
+    .await;
+    let figure = |name, unit, value: &dyn Fn(&AskRun) -> f64| {
+        let m = medians(&runs, value);
+        Figure::new(name, unit, m[0], m[1], false).against_quinn()
+    };
+    vec![
+        figure("remote_ask", "ns (mean)", &|r| mean_ns(&r.samples)),
+        figure("remote_ask_p50", "ns", &|r| percentile_ns(&r.samples, 0.50)),
+        figure("remote_ask_p99", "ns", &|r| percentile_ns(&r.samples, 0.99)),
+        figure("remote_allocs_per_ask", "allocs/ask", &|r| r.allocs_per_op),
+    ]
+}
+
+/// Two actors on two nodes bouncing one message, against a counter bounced between the
+/// two ends of a raw quinn bi stream: messages across a link per second.
+async fn remote_ping_pong(sizes: Sizes) -> Figure {
+    let runs = rotate(
+        sizes,
+        sizes.warm_up(),
+        &[
+            side(|s: Sizes| remote::ping_pong(s.remote_ping_pongs)),
+            side(|s: Sizes| raw_quic::ping_pong(s.remote_ping_pongs)),
+        ],
+    )
+    .await;
+    let rates = medians(&runs, |run| run.ops as f64 / run.elapsed.as_secs_f64());
+    Figure::new("remote_ping_pong", "msg/s", rates[0], rates[1], true).against_quinn()
 }

@@ -15,6 +15,8 @@ pub(crate) struct Figure {
     /// as our asks run under their default timeout. `ratio` stays against `baseline`.
     pub(crate) baseline_timeout: Option<f64>,
     pub(crate) higher_is_better: bool,
+    /// What the baseline is: raw tokio, or raw quinn for the remote workloads.
+    pub(crate) against: &'static str,
 }
 
 impl Figure {
@@ -33,6 +35,15 @@ impl Figure {
             baseline,
             baseline_timeout: None,
             higher_is_better,
+            against: "tokio",
+        }
+    }
+
+    /// The same figure, its baseline raw quinn (the remote workloads).
+    pub(crate) fn against_quinn(self) -> Self {
+        Figure {
+            against: "quinn",
+            ..self
         }
     }
 
@@ -58,7 +69,8 @@ impl Figure {
 
 pub(crate) fn print_table(figures: &[Figure], quick: bool) {
     println!(
-        "actor-core vs raw tokio, {} (2 workers unless `_current_thread`){}",
+        "actor-core vs raw tokio (remote_*: actor-cluster vs raw quinn), {} (2 workers unless \
+         `_current_thread`){}",
         client_label(),
         if quick { ", --quick" } else { "" }
     );
@@ -112,7 +124,8 @@ fn human(value: f64) -> String {
     }
 }
 
-/// `{"workloads": [{"name", "unit", "ours", "baseline", "ratio", "higher_is_better"}, ..]}`,
+/// `{"workloads": [{"name", "unit", "against", "ours", "baseline", "ratio",
+/// "higher_is_better"}, ..]}`,
 /// plus `baseline_timeout` and `ratio_timeout` on the ask figures and `client`, where the
 /// client sides ran.
 pub(crate) fn to_json(figures: &[Figure]) -> String {
@@ -129,9 +142,10 @@ pub(crate) fn to_json(figures: &[Figure]) -> String {
         };
         let _ = writeln!(
             out,
-            "  {{\"name\": \"{}\", \"unit\": \"{}\", \"ours\": {}, \"baseline\": {}, \"ratio\": {}, \"higher_is_better\": {}{timeout}}}{sep}",
+            "  {{\"name\": \"{}\", \"unit\": \"{}\", \"against\": \"{}\", \"ours\": {}, \"baseline\": {}, \"ratio\": {}, \"higher_is_better\": {}{timeout}}}{sep}",
             f.name,
             f.unit,
+            f.against,
             json_number(f.ours),
             json_number(f.baseline),
             json_number(f.ratio()),
