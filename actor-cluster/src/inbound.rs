@@ -274,6 +274,20 @@ async fn read_data(
     }
     let codec = node.codec();
     let mut reader = FrameReader::new(recv, max);
+    // The actors this link has reached, kept here so that a message does not take the
+    // node's lock: an entry of an actor that has stopped answers `Stopped` itself.
+    let mut reached: std::collections::HashMap<
+        u64,
+        Arc<dyn actor_core::__private::remote::Inbound>,
+    > = std::collections::HashMap::new();
+    let mut find = |actor: u64| {
+        if let Some(inbound) = reached.get(&actor) {
+            return Some(Arc::clone(inbound));
+        }
+        let inbound = node.exported(actor)?;
+        reached.insert(actor, Arc::clone(&inbound));
+        Some(inbound)
+    };
     loop {
         let frame = match reader.next().await {
             Ok(Some(body)) => decode_body::<Data>(body),
@@ -289,7 +303,7 @@ async fn read_data(
                 actor,
                 wire_id,
                 payload,
-            } => match node.exported(actor) {
+            } => match find(actor) {
                 Some(inbound) => {
                     let told =
                         actor_core::__private::remote::with_ref_codec(Arc::clone(&codec), || {
@@ -315,7 +329,7 @@ async fn read_data(
                 timeout_ms,
                 payload,
             } => {
-                let Some(inbound) = node.exported(actor) else {
+                let Some(inbound) = find(actor) else {
                     node.dead_letter_unknown(actor, wire_id);
                     let _ = replies.try_send(Data::Reply {
                         correlation,

@@ -123,8 +123,13 @@ impl NodeBuilder {
             address: self.bind,
             source,
         })?;
+        let system = self.system.unwrap_or_default();
         let shared = Arc::new_cyclic(|me: &Weak<NodeShared>| NodeShared {
-            system: self.system.unwrap_or_default(),
+            codec: Arc::new(NodeCodec {
+                node: me.clone(),
+                system: system.clone(),
+            }),
+            system,
             endpoint: endpoint.clone(),
             client,
             address,
@@ -202,6 +207,7 @@ pub(crate) struct NodeShared {
     pub(crate) settings: Settings,
     state: Mutex<NodeState>,
     me: Weak<NodeShared>,
+    codec: Arc<dyn RefCodec>,
 }
 
 #[derive(Default)]
@@ -471,9 +477,7 @@ impl NodeShared {
     }
 
     pub(crate) fn codec(&self) -> Arc<dyn RefCodec> {
-        Arc::new(NodeCodec {
-            node: self.me.upgrade().expect("a node serving a link is alive"),
-        })
+        Arc::clone(&self.codec)
     }
 
     /// The live link to `peer`, made if there is none (or the one there is down); a link
@@ -508,9 +512,7 @@ impl NodeShared {
 
 impl LinkOwner for NodeShared {
     fn codec(&self) -> Option<Arc<dyn RefCodec>> {
-        self.me
-            .upgrade()
-            .map(|node| Arc::new(NodeCodec { node }) as Arc<dyn RefCodec>)
+        Some(Arc::clone(&self.codec))
     }
 
     fn hello(&self) -> (String, u64) {
@@ -518,42 +520,53 @@ impl LinkOwner for NodeShared {
     }
 }
 
-/// How refs inside messages are written and read on this node.
+/// How refs inside messages are written and read on this node. Made once per node and
+/// shared by every encode and decode; it holds the node weakly (the node holds it).
 struct NodeCodec {
-    node: Arc<NodeShared>,
+    node: Weak<NodeShared>,
+    system: ActorSystem,
 }
 
 impl RefCodec for NodeCodec {
     fn system(&self) -> &ActorSystem {
-        &self.node.system
+        &self.system
     }
 
     fn export(&self, actor: Arc<dyn Inbound>) -> WireRef {
         let wire_name = actor.wire_name().to_owned();
-        let id = self.node.export(actor);
-        WireRef {
-            node: self.node.address_text.clone(),
-            incarnation: self.node.incarnation,
-            actor: id,
-            wire_name,
+        match self.node.upgrade() {
+            Some(node) => WireRef {
+                node: node.address_text.clone(),
+                incarnation: node.incarnation,
+                actor: node.export(actor),
+                wire_name,
+            },
+            // A node that is gone exports nothing: a ref that reaches no one.
+            None => WireRef {
+                node: String::new(),
+                incarnation: 0,
+                actor: 0,
+                wire_name,
+            },
         }
     }
 
     fn import(&self, wire: &WireRef) -> Result<Imported, String> {
+        let node = self.node.upgrade().ok_or("this node has shut down")?;
         let address: SocketAddr = wire
             .node
             .parse()
             .map_err(|_| format!("`{}` is not a node address", wire.node))?;
-        let owner: Weak<dyn LinkOwner> = self.node.me.clone();
-        if address == self.node.address {
-            if wire.incarnation != self.node.incarnation {
+        let owner: Weak<dyn LinkOwner> = node.me.clone();
+        if address == node.address {
+            if wire.incarnation != node.incarnation {
                 // An earlier run of this node: nothing it pointed at exists.
                 return Ok(Imported::Remote {
                     link: Link::dead(address, owner),
                     actor: wire.actor,
                 });
             }
-            return match self.node.exported(wire.actor) {
+            return match node.exported(wire.actor) {
                 Some(entry) => Ok(Imported::Local(entry)),
                 None => Ok(Imported::Remote {
                     link: Link::dead(address, owner),
@@ -561,8 +574,7 @@ impl RefCodec for NodeCodec {
                 }),
             };
         }
-        let link = self
-            .node
+        let link = node
             .link_to(address, Some(wire.incarnation))
             .unwrap_or_else(|| Link::dead(address, owner));
         Ok(Imported::Remote {

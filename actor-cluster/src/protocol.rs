@@ -133,6 +133,7 @@ pub(crate) enum Data {
         /// Which message of the actor's type (its compile-time wire id).
         wire_id: u64,
         /// The message's fields, postcard-encoded by the generated code.
+        #[serde(with = "bytes")]
         payload: Vec<u8>,
     },
     /// A message that wants a reply, sent back as a [`Data::Reply`] with the same correlation.
@@ -146,6 +147,7 @@ pub(crate) enum Data {
         /// How long the asker waits; the receiver need not answer after it.
         timeout_ms: u64,
         /// The message's fields, postcard-encoded by the generated code.
+        #[serde(with = "bytes")]
         payload: Vec<u8>,
     },
     /// The answer to a [`Data::Ask`].
@@ -153,6 +155,7 @@ pub(crate) enum Data {
         /// The ask's correlation.
         correlation: u64,
         /// The encoded reply, or why there is none.
+        #[serde(with = "bytes_or_failure")]
         outcome: Result<Vec<u8>, WireFailure>,
     },
 }
@@ -236,5 +239,75 @@ mod tests {
             postcard::from_bytes::<Data>(&encoded).expect("decode"),
             tell
         );
+    }
+}
+
+/// A payload as one run of bytes: postcard writes it as a length and the bytes, the same
+/// bytes as a `Vec<u8>` written as a sequence, but copied in one go rather than element
+/// by element (the encoding of a tell took a third of the sender's time that way).
+mod bytes {
+    use serde::de::{Deserializer, Error, Visitor};
+    use serde::Serializer;
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(bytes)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<u8>, D::Error> {
+        struct Bytes;
+        impl<'de> Visitor<'de> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(bytes.to_vec())
+            }
+            fn visit_byte_buf<E: Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(bytes)
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
+}
+
+/// A reply's outcome, its payload as one run of bytes (see [`bytes`]).
+mod bytes_or_failure {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::WireFailure;
+
+    #[derive(Serialize)]
+    enum Ref<'a> {
+        Ok(#[serde(with = "super::bytes")] &'a Vec<u8>),
+        Err(&'a WireFailure),
+    }
+
+    #[derive(Deserialize)]
+    enum Owned {
+        Ok(#[serde(with = "super::bytes")] Vec<u8>),
+        Err(WireFailure),
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        outcome: &Result<Vec<u8>, WireFailure>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match outcome {
+            Ok(bytes) => Ref::Ok(bytes),
+            Err(failure) => Ref::Err(failure),
+        }
+        .serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Vec<u8>, WireFailure>, D::Error> {
+        Ok(match Owned::deserialize(deserializer)? {
+            Owned::Ok(bytes) => Ok(bytes),
+            Owned::Err(failure) => Err(failure),
+        })
     }
 }
