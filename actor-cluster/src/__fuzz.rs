@@ -3,7 +3,7 @@
 //! items they exercise.
 //!
 //! Not API: hidden from the docs, and free to change in any release. Messages are described by
-//! [`MessageSeed`]s built of public types, and mapped onto every variant of the protocol here.
+//! `MessageSeed`s built of public types, and mapped onto every variant of the protocol here.
 
 use std::ops::Range;
 
