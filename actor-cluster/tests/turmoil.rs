@@ -1,51 +1,157 @@
 //! Remote actors on a simulated network: nodes on turmoil hosts, quinn on turmoil's UDP
 //! through [`SimSocket`], seeded message latencies, partitions made and repaired at chosen
 //! moments, and simulated time, so a scenario replays from its seed.
+//!
+//! turmoil's hosts have virtual addresses (192.168.0.0/16) that exist only inside the
+//! simulation: no datagram leaves the process. Every wait is bounded in simulated time
+//! (`within`), every retry loop by a count, and each simulation by its duration.
+//!
+//! What happens is recorded as (simulated milliseconds, event) pairs from every host in
+//! one log, and the assertions read the log: a partition that outlasts the idle timeout
+//! takes the link down on both sides within a stated bound, a shorter one loses nothing,
+//! and the same seed gives the same log.
 
 #[path = "turmoil/socket.rs"]
 mod socket;
 
+use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actor_cluster::{Credentials, Node};
 use actor_core::prelude::*;
+use actor_core::RemoteError;
 
 use socket::SimSocket;
 
 /// The port every node listens on: turmoil gives each host its own address.
 const PORT: u16 = 4433;
 
+/// The nodes' idle timeout: a link that hears nothing for this long is lost.
+const IDLE: Duration = Duration::from_secs(2);
+
+/// How long after a partition starts the link may take to be declared lost. QUIC restarts
+/// the idle timer when it sends its first ack-eliciting packet after one it received
+/// (RFC 9000, 10.1): a keep-alive, a third of the idle timeout into the partition at the
+/// latest, then the idle timeout itself, plus a latency (50 ms at most) and ticks of slack.
+const LOSS_BOUND: Duration = Duration::from_millis(IDLE.as_millis() as u64 * 4 / 3 + 200);
+
+/// Bounds every single wait of a scenario, in simulated time.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Bounds each simulation, in simulated time.
+const SIMULATION: Duration = Duration::from_secs(60);
+
 /// A directory of development credentials shared by the nodes of one simulation, made on
 /// the real filesystem before the simulation starts.
-fn dev_dir(test: &str) -> PathBuf {
+fn credentials(test: &str) -> Credentials {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir: PathBuf = std::env::temp_dir().join(format!(
         "actor-cluster-turmoil-{}-{test}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    Credentials::write_development_files(&dir).unwrap();
-    dir
+    Credentials::development(&dir).unwrap()
+}
+
+/// A simulation: seeded, bounded, latencies of 1 to 50 ms, and receive queues deep enough
+/// that a QUIC burst is not dropped for want of room (turmoil's default is 64 datagrams).
+fn simulation(seed: u64) -> turmoil::Sim<'static> {
+    turmoil::Builder::new()
+        .rng_seed(seed)
+        .simulation_duration(SIMULATION)
+        .min_message_latency(Duration::from_millis(1))
+        .max_message_latency(Duration::from_millis(50))
+        .udp_capacity(4096)
+        .build()
+}
+
+/// The address of the node on `host`.
+fn node_address(host: &str) -> SocketAddr {
+    SocketAddr::new(turmoil::lookup(host), PORT)
 }
 
 /// A node on the current host, `host`, on [`PORT`].
 async fn start_node(host: &str, credentials: Credentials) -> turmoil::Result<Node> {
     let socket = SimSocket::bind(host, PORT).await?;
     let node = Node::builder()
-        .socket(std::sync::Arc::new(socket))
+        .socket(Arc::new(socket))
         .credentials(credentials)
-        .idle_timeout(Duration::from_secs(2))
+        .idle_timeout(IDLE)
+        .lookup_timeout(Duration::from_secs(1))
         .start()
         .await?;
     Ok(node)
 }
 
+/// What a scenario saw, from every host, in the order it happened.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<(u128, String)>>>);
+
+impl Log {
+    fn record(&self, event: impl Into<String>) {
+        let at = turmoil::sim_elapsed().unwrap_or_default().as_millis();
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((at, event.into()));
+    }
+
+    fn events(&self) -> Vec<(u128, String)> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// When `event` was recorded, the first time.
+fn when(events: &[(u128, String)], event: &str) -> u128 {
+    match events.iter().find(|(_, seen)| seen == event) {
+        Some((at, _)) => *at,
+        None => panic!("no `{event}` in {events:#?}"),
+    }
+}
+
+/// `future`, or a panic naming `what` if it takes longer than [`WAIT`] of simulated time.
+async fn within<F: IntoFuture>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(WAIT, future.into_future()).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what} did not happen within {WAIT:?} of simulated time"),
+    }
+}
+
+/// A lookup, tried a few times: the peer's node may not have bound its socket yet.
+async fn lookup<A: actor_core::__private::wire::RemoteActor>(
+    node: &Node,
+    host: &str,
+    name: &str,
+) -> ActorRef<A> {
+    let mut last = None;
+    for _ in 0..5 {
+        match node.lookup::<A>(node_address(host), name).await {
+            Ok(found) => return found,
+            Err(err) => last = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no `{name}` on {host}: {last:?}")
+}
+
 #[actor]
 struct Account {
     balance: u64,
+    records: Vec<u64>,
+}
+
+impl Account {
+    fn new() -> Self {
+        Account {
+            balance: 0,
+            records: Vec::new(),
+        }
+    }
 }
 
 #[actor(remote = "turmoil.Account")]
@@ -55,35 +161,197 @@ impl Account {
         self.balance += amount;
         self.balance
     }
+
+    #[message]
+    async fn slow(&self, millis: u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        millis
+    }
+
+    #[message]
+    fn record(&mut self, seq: u64) {
+        self.records.push(seq);
+    }
+
+    #[message]
+    fn records(&self) -> Vec<u64> {
+        self.records.clone()
+    }
 }
 
-#[test]
-fn smoke() -> turmoil::Result {
-    let dir = dev_dir("smoke");
-    let credentials = Credentials::development(&dir).unwrap();
-    let mut sim = turmoil::Builder::new()
-        .rng_seed(1)
-        .simulation_duration(Duration::from_secs(30))
-        .build();
-    let served = credentials.clone();
+/// Watches what it is told to and logs each `Terminated` it gets, as `{host}: ...`.
+#[actor]
+struct Sentinel {
+    host: &'static str,
+    log: Log,
+    terminated: usize,
+}
+
+#[actor(remote = "turmoil.Sentinel")]
+impl Sentinel {
+    #[message]
+    fn watch_account(&mut self, ctx: &mut Context<Self>, target: ActorRef<Account>) {
+        ctx.watch(&target);
+    }
+
+    /// Watches `target`, then makes a round trip to it on the link the watch went out on.
+    #[message]
+    async fn watch_sentinel(&mut self, ctx: &mut Context<Self>, target: ActorRef<Sentinel>) {
+        ctx.watch(&target);
+        let _ = target.ping().await;
+    }
+
+    #[message]
+    fn ping(&self) {}
+
+    #[message]
+    fn terminated_count(&self) -> usize {
+        self.terminated
+    }
+
+    #[terminated]
+    fn on_terminated(&mut self, terminated: Terminated) {
+        self.terminated += 1;
+        self.log
+            .record(format!("{}: Terminated {:?}", self.host, terminated.reason));
+    }
+}
+
+/// Host `b`: a node with an account, a slow account and a sentinel, registered by name.
+fn serve_b(sim: &mut turmoil::Sim<'static>, credentials: Credentials, log: Log) {
     sim.host("b", move || {
-        let credentials = served.clone();
+        let (credentials, log) = (credentials.clone(), log.clone());
         async move {
             let node = start_node("b", credentials).await?;
-            let account = node.system().spawn(Account { balance: 0 }).unwrap();
-            node.register("account", &account).unwrap();
+            let system = node.system();
+            // Held here: an actor whose refs are all dropped stops.
+            let account = system.spawn(Account::new())?;
+            let sloth = system.spawn(Account::new())?;
+            let sentinel = system.spawn(Sentinel {
+                host: "b",
+                log,
+                terminated: 0,
+            })?;
+            node.register("account", &account)?;
+            node.register("sloth", &sloth)?;
+            node.register("sentinel", &sentinel)?;
             std::future::pending::<()>().await;
+            drop((account, sloth, sentinel));
             Ok(())
         }
     });
+}
+
+/// A partition that outlasts the idle timeout, then its repair, driven from host `a`.
+fn long_partition(seed: u64) -> Vec<(u128, String)> {
+    let log = Log::default();
+    let credentials = credentials("long");
+    let mut sim = simulation(seed);
+    serve_b(&mut sim, credentials.clone(), log.clone());
+    let client_log = log.clone();
     sim.client("a", async move {
+        let log = client_log;
         let node = start_node("a", credentials).await?;
-        let peer = std::net::SocketAddr::new(turmoil::lookup("b"), PORT);
-        let remote = node.lookup::<Account>(peer, "account").await?;
-        println!("{:?} looked up", turmoil::sim_elapsed());
-        assert_eq!(remote.deposit(5).await.unwrap(), 5);
-        println!("{:?} asked", turmoil::sim_elapsed());
+        let account = lookup::<Account>(&node, "b", "account").await;
+        let sloth = lookup::<Account>(&node, "b", "sloth").await;
+        let b_sentinel = lookup::<Sentinel>(&node, "b", "sentinel").await;
+        account.deposit(5).tell().await?;
+        let balance = within("an ask", account.deposit(10)).await?;
+        log.record(format!("a: deposit -> {balance}"));
+
+        // a watches b's account; b watches a's sentinel, over b's own link to a.
+        let sentinel = node.system().spawn(Sentinel {
+            host: "a",
+            log: log.clone(),
+            terminated: 0,
+        })?;
+        within("watch", sentinel.watch_account(account.clone())).await?;
+        within("watch", b_sentinel.watch_sentinel(sentinel.clone())).await?;
+        // The watches are in place once a round trip on each link has come back.
+        within("an ask", account.deposit(0)).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let in_flight = tokio::spawn(
+            sloth
+                .slow(30_000)
+                .timeout(Duration::from_secs(60))
+                .into_future(),
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        turmoil::partition("a", "b");
+        log.record("partition");
+
+        let outcome = within("the ask in flight", in_flight).await?;
+        log.record(format!("a: in-flight ask -> {outcome:?}"));
+        assert!(
+            matches!(outcome, Err(AskError::Remote(RemoteError::Unreachable))),
+            "{outcome:?}"
+        );
+        let reason = within("remote terminated", account.terminated()).await;
+        log.record(format!("a: terminated() -> {reason:?}"));
+        // Until b's side has lost its link too.
+        for _ in 0..100 {
+            if log.events().iter().any(|(_, e)| e.starts_with("b: Terminated")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        turmoil::repair("a", "b");
+        log.record("repair");
+        // A lost link stays down: the old refs reach nothing, also now.
+        let stale = within("an ask on an old ref", account.deposit(1)).await;
+        log.record(format!("a: old ref -> {stale:?}"));
+        assert!(stale.is_err(), "{stale:?}");
+        // A new lookup makes a new link, to the same actor, which kept its state.
+        let again = lookup::<Account>(&node, "b", "account").await;
+        let balance = within("an ask on a new ref", again.deposit(0)).await?;
+        log.record(format!("a: new ref -> {balance}"));
+        let b_sentinel = lookup::<Sentinel>(&node, "b", "sentinel").await;
+        let seen_there = within("an ask", b_sentinel.terminated_count()).await?;
+        let seen_here = within("an ask", sentinel.terminated_count()).await?;
+        log.record(format!("a: Terminated counts: a {seen_here}, b {seen_there}"));
         Ok(())
     });
-    sim.run()
+    sim.run().unwrap();
+    log.events()
+}
+
+#[test]
+fn a_partition_longer_than_the_idle_timeout_takes_the_link_down_on_both_sides() {
+    let events = long_partition(7);
+    let (b, a) = (node_address_of(1), node_address_of(2));
+    let partition = when(&events, "partition");
+    let bound = partition + LOSS_BOUND.as_millis();
+    // Nothing is declared lost before the idle timeout could have run out.
+    let earliest = partition + (IDLE - IDLE / 3).as_millis() - 100;
+    for event in [
+        "a: in-flight ask -> Err(Remote(Unreachable))".to_owned(),
+        format!("a: Terminated Unreachable({b:?})"),
+        format!("b: Terminated Unreachable({a:?})"),
+    ] {
+        let at = when(&events, &event);
+        assert!(
+            (earliest..=bound).contains(&at),
+            "`{event}` at {at} ms, partition at {partition} ms: {events:#?}"
+        );
+    }
+    assert!(when(&events, "repair") > partition);
+    for event in [
+        "a: deposit -> 15".to_owned(),
+        format!("a: terminated() -> Unreachable({b:?})"),
+        // The ref's actor is gone for good: the message is handed back.
+        "a: old ref -> Err(Closed(..))".to_owned(),
+        "a: new ref -> 15".to_owned(),
+        // Exactly once on each side, also after the repair.
+        "a: Terminated counts: a 1, b 1".to_owned(),
+    ] {
+        when(&events, &event);
+    }
+}
+
+/// The address turmoil gives the `n`th host made in a simulation (`b` is 1, `a` 2), as a
+/// node's peer name reads.
+fn node_address_of(n: u8) -> String {
+    SocketAddr::from(([192, 168, 0, n], PORT)).to_string()
 }
