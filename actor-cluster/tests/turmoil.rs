@@ -102,7 +102,10 @@ impl Log {
     }
 
     fn events(&self) -> Vec<(u128, String)> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -291,7 +294,11 @@ fn long_partition(seed: u64) -> Vec<(u128, String)> {
         log.record(format!("a: terminated() -> {reason:?}"));
         // Until b's side has lost its link too.
         for _ in 0..100 {
-            if log.events().iter().any(|(_, e)| e.starts_with("b: Terminated")) {
+            if log
+                .events()
+                .iter()
+                .any(|(_, e)| e.starts_with("b: Terminated"))
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -310,7 +317,9 @@ fn long_partition(seed: u64) -> Vec<(u128, String)> {
         let b_sentinel = lookup::<Sentinel>(&node, "b", "sentinel").await;
         let seen_there = within("an ask", b_sentinel.terminated_count()).await?;
         let seen_here = within("an ask", sentinel.terminated_count()).await?;
-        log.record(format!("a: Terminated counts: a {seen_here}, b {seen_there}"));
+        log.record(format!(
+            "a: Terminated counts: a {seen_here}, b {seen_there}"
+        ));
         Ok(())
     });
     sim.run().unwrap();
@@ -354,4 +363,140 @@ fn a_partition_longer_than_the_idle_timeout_takes_the_link_down_on_both_sides() 
 /// node's peer name reads.
 fn node_address_of(n: u8) -> String {
     SocketAddr::from(([192, 168, 0, n], PORT)).to_string()
+}
+
+/// A partition shorter than the idle timeout, driven from host `a`: tells and an ask sent
+/// during it, asks after its repair.
+fn short_partition(seed: u64) -> Vec<(u128, String)> {
+    const TELLS: u64 = 10;
+    const ASKS: u64 = 20;
+    let log = Log::default();
+    let credentials = credentials("short");
+    let mut sim = simulation(seed);
+    serve_b(&mut sim, credentials.clone(), log.clone());
+    let client_log = log.clone();
+    sim.client("a", async move {
+        let log = client_log;
+        let node = start_node("a", credentials).await?;
+        let account = lookup::<Account>(&node, "b", "account").await;
+        let b_sentinel = lookup::<Sentinel>(&node, "b", "sentinel").await;
+        let sentinel = node.system().spawn(Sentinel {
+            host: "a",
+            log: log.clone(),
+            terminated: 0,
+        })?;
+        within("watch", sentinel.watch_account(account.clone())).await?;
+        within("watch", b_sentinel.watch_sentinel(sentinel.clone())).await?;
+        within("an ask", account.deposit(0)).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        turmoil::partition("a", "b");
+        log.record("partition");
+        for seq in 0..TELLS {
+            account.record(seq).tell().await?;
+        }
+        let during = tokio::spawn(account.deposit(100).into_future());
+        tokio::time::sleep(IDLE / 2).await;
+        turmoil::repair("a", "b");
+        log.record("repair");
+
+        let mut answered = 0;
+        for _ in 0..ASKS {
+            within("an ask after the repair", account.deposit(1)).await?;
+            answered += 1;
+        }
+        log.record(format!("a: asks after the repair answered: {answered}"));
+        let during = within("the ask sent during the partition", during).await?;
+        log.record(format!("a: ask during the partition -> {during:?}"));
+        let records = within("an ask", account.records()).await?;
+        log.record(format!(
+            "a: tells during the partition arrived: {records:?}"
+        ));
+        // Long enough for a lost link to be noticed on either side.
+        tokio::time::sleep(2 * IDLE).await;
+        let balance = within("an ask", account.deposit(0)).await?;
+        log.record(format!("a: the same ref, later -> {balance}"));
+        let seen_there = within("an ask", b_sentinel.terminated_count()).await?;
+        let seen_here = within("an ask", sentinel.terminated_count()).await?;
+        log.record(format!(
+            "a: Terminated counts: a {seen_here}, b {seen_there}"
+        ));
+        Ok(())
+    });
+    sim.run().unwrap();
+    log.events()
+}
+
+#[test]
+fn a_partition_shorter_than_the_idle_timeout_loses_nothing_and_keeps_the_link() {
+    let events = short_partition(7);
+    assert!(when(&events, "repair") > when(&events, "partition"));
+    for event in [
+        "a: asks after the repair answered: 20",
+        // QUIC retransmits what the partition swallowed, on the same connection.
+        "a: ask during the partition -> Ok(100)",
+        "a: tells during the partition arrived: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]",
+        "a: the same ref, later -> 120",
+        "a: Terminated counts: a 0, b 0",
+    ] {
+        when(&events, event);
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|(_, event)| event.contains("Terminated U")),
+        "{events:#?}"
+    );
+}
+
+/// How far apart the same event of two runs from one seed may be, in simulated time.
+///
+/// Not zero: turmoil's seed drives the latencies and the order of hosts, but quinn's
+/// endpoint draws from an RNG of its own, seeded by the OS, that `NodeBuilder` does not
+/// reach (`EndpointConfig::rng_seed`). Among what it decides are the packet numbers quinn
+/// skips (against optimistic ACKs); a gap makes the peer acknowledge at once, one datagram
+/// more or less, and from there every later datagram draws another latency. Measured: up to
+/// 174 ms apart over 48 runs of 4 seeds, never in another order. The link-loss events can
+/// move by a keep-alive interval at most (the idle timer restarts at the first keep-alive
+/// sent into the partition), which is the tolerance.
+const REPLAY_TOLERANCE: Duration = Duration::from_millis(IDLE.as_millis() as u64 / 3);
+
+/// Two runs saw the same events in the same order, each at about the same simulated time.
+fn assert_replayed(first: &[(u128, String)], again: &[(u128, String)], seed: u64) {
+    let events = |run: &[(u128, String)]| run.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>();
+    assert_eq!(events(first), events(again), "seed {seed}");
+    for ((at, event), (again_at, _)) in first.iter().zip(again) {
+        assert!(
+            at.abs_diff(*again_at) <= REPLAY_TOLERANCE.as_millis(),
+            "seed {seed}: `{event}` at {at} ms, then at {again_at} ms"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_replays_the_same_events() {
+    for seed in [3, 1234] {
+        assert_replayed(&long_partition(seed), &long_partition(seed), seed);
+        assert_replayed(&short_partition(seed), &short_partition(seed), seed);
+    }
+}
+
+/// The replay to the millisecond that the tier is built for. With the node's QUIC endpoint
+/// seeded (tried with a local patch of `NodeBuilder::start`), it held in 5 runs out of 5;
+/// without, it fails every time: see [`REPLAY_TOLERANCE`].
+#[test]
+#[ignore = "needs a hidden NodeBuilder option that seeds quinn's EndpointConfig::rng_seed"]
+fn the_same_seed_replays_the_same_events_to_the_millisecond() {
+    for seed in [3, 1234] {
+        assert_eq!(long_partition(seed), long_partition(seed), "seed {seed}");
+        assert_eq!(short_partition(seed), short_partition(seed), "seed {seed}");
+    }
+}
+
+#[test]
+fn a_long_partition_is_survived_the_same_way_under_other_seeds() {
+    for seed in [1, 2, 99] {
+        let events = long_partition(seed);
+        when(&events, "a: Terminated counts: a 1, b 1");
+    }
 }

@@ -89,10 +89,7 @@ impl AsyncUdpSocket for SimSocket {
         let (Some(buf), Some(meta)) = (bufs.first_mut(), meta.first_mut()) else {
             return Poll::Ready(Ok(0));
         };
-        let mut readable = self
-            .readable
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut readable = self.readable.lock().unwrap_or_else(PoisonError::into_inner);
         // Twice at most: a datagram buffered already, or one that `readable` just buffered.
         for _ in 0..2 {
             match self.socket.try_recv_from(buf) {
