@@ -14,7 +14,7 @@ use actor_core::__private::remote::RemoteOutcome;
 use tokio::sync::mpsc;
 
 use crate::frame::{decode_body, encode_frame, FrameError, FrameReader};
-use crate::link::{wire_failure, wire_stop_reason};
+use crate::link::{wire_failure, wire_stop_reason, write_control};
 use crate::node::NodeShared;
 use crate::protocol::{Control, Data, LookupRefusal, StreamKind, WireFailure, PROTOCOL_VERSION};
 
@@ -81,27 +81,11 @@ async fn serve_connection(
         return Err(format!("the peer speaks protocol {version}"));
     }
 
-    let (control_tx, mut control_rx) = mpsc::unbounded_channel::<Control>();
+    let (control_tx, control_rx) = mpsc::unbounded_channel::<Control>();
     // Bounded: a peer that stops reading its replies must not grow this node's memory;
     // a reply that finds the queue full is dropped, and its asker times out.
     let (replies_tx, mut replies_rx) = mpsc::channel::<Data>(REPLY_QUEUE);
-    let control_writer = async move {
-        let mut buf = Vec::new();
-        let mut batch = Vec::new();
-        while control_rx.recv_many(&mut batch, 64).await > 0 {
-            buf.clear();
-            for frame in batch.drain(..) {
-                if let Err(err) = encode_frame(&frame, max, &mut buf) {
-                    tracing::warn!(%err, "a control frame was not sent");
-                }
-            }
-            control_send
-                .write_all(&buf)
-                .await
-                .map_err(|err| format!("control stream: {err}"))?;
-        }
-        Ok::<(), String>(())
-    };
+    let control_writer = write_control(control_rx, control_send, max);
     let replies_writer = async {
         let mut send = connection
             .open_uni()

@@ -235,7 +235,7 @@ impl Link {
         endpoint: quinn::Endpoint,
         client: quinn::ClientConfig,
         ordinary_rx: mpsc::Receiver<Outgoing>,
-        mut control_rx: mpsc::UnboundedReceiver<Control>,
+        control_rx: mpsc::UnboundedReceiver<Control>,
     ) -> Result<(), String> {
         let connecting = endpoint
             .connect_with(client, self.peer_address, crate::tls::SERVER_NAME)
@@ -317,23 +317,7 @@ impl Link {
         self.up.store(true, Ordering::Release);
 
         // The writers: each drains its queue in batches, one write per batch.
-        let control_writer = async move {
-            let mut buf = Vec::new();
-            let mut batch = Vec::new();
-            while control_rx.recv_many(&mut batch, 64).await > 0 {
-                buf.clear();
-                for frame in batch.drain(..) {
-                    if let Err(err) = encode_frame(&frame, max, &mut buf) {
-                        tracing::warn!(%err, "a control frame was not sent");
-                    }
-                }
-                control_send
-                    .write_all(&buf)
-                    .await
-                    .map_err(|err| format!("control stream: {err}"))?;
-            }
-            Ok::<(), String>(())
-        };
+        let control_writer = write_control(control_rx, control_send, max);
         let ordinary_writer = Self::write_ordinary(
             ordinary_rx,
             ordinary_send,
@@ -650,6 +634,29 @@ impl std::fmt::Debug for Link {
             .field("down", &self.is_down())
             .finish_non_exhaustive()
     }
+}
+
+/// Writes the control frames queued on `rx` to `send`, in batches, one write per batch;
+/// ends with the stream.
+pub(crate) async fn write_control(
+    mut rx: mpsc::UnboundedReceiver<Control>,
+    mut send: quinn::SendStream,
+    max: usize,
+) -> Result<(), String> {
+    let mut buf = Vec::new();
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, 64).await > 0 {
+        buf.clear();
+        for frame in batch.drain(..) {
+            if let Err(err) = encode_frame(&frame, max, &mut buf) {
+                tracing::warn!(%err, "a control frame was not sent");
+            }
+        }
+        send.write_all(&buf)
+            .await
+            .map_err(|err| format!("control stream: {err}"))?;
+    }
+    Ok(())
 }
 
 /// A stop reason as it travels.
