@@ -235,6 +235,10 @@ impl<A: RemoteActor> Inbound for InboundRef<A> {
         // The ref is not kept while waiting: an actor whose last local ref goes may stop,
         // and the asker then hears `Stopped` from the dropped slot.
         drop(actor);
+        // The asker's own timer decides; this side waits a grace longer, so that its
+        // giving up never beats the asker's timeout to the asker (it only bounds how long
+        // an abandoned ask holds anything here).
+        let timeout = timeout.saturating_add((timeout / 4).max(Duration::from_secs(1)));
         Box::pin(async move {
             let outcome = tokio::time::timeout(
                 timeout,
