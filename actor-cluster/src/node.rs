@@ -23,6 +23,7 @@ use crate::tls::{client_config, server_config, Credentials, TransportSettings};
 pub struct NodeBuilder {
     bind: SocketAddr,
     socket: Option<Arc<dyn quinn::AsyncUdpSocket>>,
+    endpoint_seed: Option<[u8; 32]>,
     credentials: Option<Credentials>,
     system: Option<ActorSystem>,
     settings: Settings,
@@ -47,6 +48,14 @@ impl NodeBuilder {
     #[doc(hidden)]
     pub fn socket(mut self, socket: Arc<dyn quinn::AsyncUdpSocket>) -> Self {
         self.socket = Some(socket);
+        self
+    }
+
+    /// Seeds the QUIC endpoint's own random choices (which packet numbers it skips, among
+    /// others), so that a simulated run replays from its seed. Not API.
+    #[doc(hidden)]
+    pub fn rng_seed(mut self, seed: [u8; 32]) -> Self {
+        self.endpoint_seed = Some(seed);
         self
     }
 
@@ -108,7 +117,11 @@ impl NodeBuilder {
         let endpoint = match self.socket {
             None => quinn::Endpoint::server(server, self.bind),
             Some(socket) => quinn::Endpoint::new_with_abstract_socket(
-                quinn::EndpointConfig::default(),
+                {
+                    let mut config = quinn::EndpointConfig::default();
+                    config.rng_seed(self.endpoint_seed);
+                    config
+                },
                 Some(server),
                 socket,
                 Arc::new(quinn::TokioRuntime),
@@ -224,6 +237,7 @@ impl Node {
         NodeBuilder {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             socket: None,
+            endpoint_seed: None,
             credentials: None,
             system: None,
             settings: Settings {
