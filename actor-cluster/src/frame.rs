@@ -17,7 +17,6 @@ const LENGTH_PREFIX: usize = 4;
 /// The default largest frame body accepted or produced: 1 MiB.
 ///
 /// Messages larger than this belong on the large-message stream, with its own limit.
-#[allow(dead_code)] // Used by link.rs (in progress) and the tests.
 pub(crate) const DEFAULT_MAX_FRAME: usize = 1 << 20;
 
 /// Why a frame could not be written, split off, read or decoded.
@@ -170,7 +169,6 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Bodies are returned as slices into that buffer, so reading a frame allocates nothing once
 /// the buffer has grown to the stream's usual batch size. The buffer never grows beyond one
 /// frame of `max` plus one read chunk.
-#[allow(dead_code)] // Used by link.rs (in progress) and the tests.
 pub(crate) struct FrameReader {
     /// The stream frames arrive on.
     stream: quinn::RecvStream,
@@ -184,7 +182,6 @@ pub(crate) struct FrameReader {
     max: usize,
 }
 
-#[allow(dead_code)] // Used by link.rs (in progress) and the tests.
 impl FrameReader {
     /// A reader of `stream` accepting bodies of at most `max` bytes.
     pub(crate) fn new(stream: quinn::RecvStream, max: usize) -> Self {

@@ -91,7 +91,7 @@ async fn serve_connection(
             .open_uni()
             .await
             .map_err(|err| format!("cannot open the replies stream: {err}"))?;
-        send.write_all(&[StreamKind::Replies as u8])
+        send.write_all(&[StreamKind::Replies.byte()])
             .await
             .map_err(|err| format!("replies stream: {err}"))?;
         let mut buf = Vec::new();

@@ -311,7 +311,7 @@ impl Link {
             .await
             .map_err(|err| format!("cannot open the ordinary stream: {err}"))?;
         ordinary_send
-            .write_all(&[StreamKind::Ordinary as u8])
+            .write_all(&[StreamKind::Ordinary.byte()])
             .await
             .map_err(|err| format!("cannot open the ordinary stream: {err}"))?;
         self.up.store(true, Ordering::Release);

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 /// The protocol version a node speaks; sent in [`Control::Hello`]. A peer with another version
 /// is refused at the hello.
-#[allow(dead_code)] // Used by link.rs (in progress).
 pub(crate) const PROTOCOL_VERSION: u16 = 1;
 
 /// A message on the control stream, in either direction.
@@ -182,17 +181,16 @@ pub(crate) enum WireFailure {
 /// Which stream a uni stream is, given by its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-#[allow(dead_code)] // Used by link.rs (in progress) and the tests.
 pub(crate) enum StreamKind {
     /// Tells and asks, dialer to acceptor.
     Ordinary = 1,
     /// Replies, acceptor to dialer.
     Replies = 2,
-    /// Messages over the ordinary frame limit.
+    /// Reserved for a large-message stream (Artery's), not opened yet: a peer that opens
+    /// one has its link closed, as for any stream it should not open.
     Large = 3,
 }
 
-#[allow(dead_code)] // Used by link.rs (in progress) and the tests.
 impl StreamKind {
     /// The kind a stream's first byte names, or `None` for a byte no kind has (a peer of
     /// another protocol, or garbage).

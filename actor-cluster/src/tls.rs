@@ -323,7 +323,6 @@ impl From<rcgen::Error> for CredentialsError {
 
 /// The QUIC transport knobs a node sets on both its client and server configurations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // Built by the node (node.rs, in progress); the tests use it already.
 pub(crate) struct TransportSettings {
     /// A connection with no traffic for this long is closed (the peer is taken as gone).
     pub(crate) idle_timeout: Duration,
@@ -351,7 +350,6 @@ impl TransportSettings {
     /// The quinn transport configuration for these settings.
     ///
     /// An idle timeout beyond what QUIC can express (2^62 ms) is clamped to the largest it can.
-    #[allow(dead_code)] // Used by the configs below, themselves used by node.rs (in progress).
     fn quinn_transport(&self) -> quinn::TransportConfig {
         let idle_timeout = quinn::IdleTimeout::try_from(self.idle_timeout)
             .unwrap_or_else(|_| quinn::IdleTimeout::from(quinn::VarInt::MAX));
@@ -371,7 +369,6 @@ impl TransportSettings {
 /// # Errors
 ///
 /// [`CredentialsError::Tls`] when rustls rejects the credentials.
-#[allow(dead_code)] // Used by node.rs (in progress) and the tests.
 pub(crate) fn server_config(
     credentials: &Credentials,
     transport: &TransportSettings,
@@ -402,7 +399,6 @@ pub(crate) fn server_config(
 /// # Errors
 ///
 /// [`CredentialsError::Tls`] when rustls rejects the credentials.
-#[allow(dead_code)] // Used by node.rs (in progress) and the tests.
 pub(crate) fn client_config(
     credentials: &Credentials,
     transport: &TransportSettings,

@@ -2,10 +2,10 @@
 //! a ref and the kind of target it reaches.
 //!
 //! Every question a ref answers and every send it makes goes through [`Target`], one
-//! `match` per operation in this file. A target is a local actor or a router over other
-//! targets (`address::router`, whose decisions `crate::routing` makes); the cluster's
-//! remote refs become a kind of their own here, and `request/`, `ActorRef` and the
-//! generated clients stay as they are.
+//! `match` per operation in this file. A target is a local actor, a router over other
+//! targets (`address::router`, whose decisions `crate::routing` makes), or an actor on
+//! another node (`address::remote`, through a transport's link); `request/`, `ActorRef`
+//! and the generated clients are the same for all three.
 
 use std::fmt;
 use std::sync::atomic::{self, AtomicUsize, Ordering};
