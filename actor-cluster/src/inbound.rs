@@ -14,7 +14,7 @@ use actor_core::__private::remote::RemoteOutcome;
 use tokio::sync::mpsc;
 
 use crate::frame::{decode_body, encode_frame, FrameError, FrameReader};
-use crate::link::{wire_failure, wire_stop_reason, write_control};
+use crate::link::{connection_closed, wire_failure, wire_stop_reason, write_control};
 use crate::node::NodeShared;
 use crate::protocol::{Control, Data, LookupRefusal, StreamKind, WireFailure, PROTOCOL_VERSION};
 
@@ -140,10 +140,7 @@ async fn serve_connection(
             result = extra_streams => result,
         }
     };
-    let closed = async {
-        let err = connection.closed().await;
-        Err::<(), String>(format!("connection closed: {err}"))
-    };
+    let closed = connection_closed(connection);
     tokio::select! {
         result = control_writer => result,
         result = replies_writer => result,

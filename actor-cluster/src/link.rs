@@ -326,10 +326,7 @@ impl Link {
         );
         let control_reader = self.read_control(control_reader);
         let replies_reader = self.read_replies(&connection, max);
-        let closed = async {
-            let err = connection.closed().await;
-            Err::<(), String>(format!("connection closed: {err}"))
-        };
+        let closed = connection_closed(&connection);
         tokio::select! {
             result = control_writer => result,
             result = ordinary_writer => result,
@@ -634,6 +631,11 @@ impl std::fmt::Debug for Link {
             .field("down", &self.is_down())
             .finish_non_exhaustive()
     }
+}
+
+/// Resolves when `connection` ends, with why: the last of a link's tasks, at either end.
+pub(crate) async fn connection_closed(connection: &quinn::Connection) -> Result<(), String> {
+    Err(format!("connection closed: {}", connection.closed().await))
 }
 
 /// Writes the control frames queued on `rx` to `send`, in batches, one write per batch;

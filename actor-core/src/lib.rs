@@ -169,8 +169,8 @@ pub mod __private {
     /// the generated code, so that a user's crate needs serde only for its own derives.
     pub mod wire {
         pub use crate::wire::{
-            assert_wire_value, compatible, decode, decode_field, encode, encode_field, finish,
-            signature, wire_id, RemoteActor, WireError, WireId, WireValue,
+            compatible, decode, decode_field, encode, encode_field, finish, signature, wire_id,
+            RemoteActor, WireError, WireId, WireValue,
         };
         pub use serde;
     }
